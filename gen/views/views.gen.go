@@ -288,7 +288,10 @@ type RecreateInput struct {
 	// Name new name (named volumes stay with the old name)
 	Name *string `json:"name,omitempty"`
 
-	// Password required again when the stack has stored credentials; never shown back
+	// OldPassword the current stack's stored Git password, if it differs from password: needed to restore the stack should the re-create fail
+	OldPassword *string `json:"old_password,omitempty"`
+
+	// Password Git password or token for the new source; required again when the stack has stored credentials; never shown back
 	Password  *string `json:"password,omitempty"`
 	Reference *string `json:"reference,omitempty"`
 

@@ -1,0 +1,193 @@
+package main
+
+import (
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// config is the server's configuration: flags win over environment variables.
+type config struct {
+	URL           string
+	APIKey        string
+	APIKeyFile    string
+	TLSSkipVerify bool
+	TLSCAFile     string
+	Timeout       time.Duration
+	ReadOnly      bool
+	Toolsets      []string
+	StateDir      string
+	Demo          bool
+	ShowVersion   bool
+}
+
+// parseConfig reads flags and the environment; the error is one line for the user.
+func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (config, error) {
+	var c config
+	fs := flag.NewFlagSet("portainer-mcp", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	envBool := func(name string) (bool, error) {
+		v := strings.TrimSpace(getenv(name))
+		if v == "" {
+			return false, nil
+		}
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			return false, fmt.Errorf("%s=%q is not true or false", name, v)
+		}
+		return b, nil
+	}
+	skip, err := envBool("PORTAINER_TLS_SKIP_VERIFY")
+	if err != nil {
+		return c, err
+	}
+	ro, err := envBool("PORTAINER_READ_ONLY")
+	if err != nil {
+		return c, err
+	}
+	timeout := 30 * time.Second
+	if v := strings.TrimSpace(getenv("PORTAINER_TIMEOUT")); v != "" {
+		timeout, err = time.ParseDuration(v)
+		if err != nil {
+			return c, fmt.Errorf("PORTAINER_TIMEOUT=%q is not a duration: write it like 30s or 2m", v)
+		}
+	}
+	toolsets := getenv("PORTAINER_TOOLSETS")
+	fs.StringVar(&c.URL, "url", getenv("PORTAINER_URL"), "Portainer's address, e.g. https://portainer.example.com:9443 (env PORTAINER_URL)")
+	fs.StringVar(&c.APIKey, "api-key", getenv("PORTAINER_API_KEY"), "API key (env PORTAINER_API_KEY); prefer --api-key-file")
+	fs.StringVar(&c.APIKeyFile, "api-key-file", getenv("PORTAINER_API_KEY_FILE"), "file holding the API key (env PORTAINER_API_KEY_FILE)")
+	fs.BoolVar(&c.TLSSkipVerify, "tls-skip-verify", skip, "do not verify Portainer's TLS certificate (env PORTAINER_TLS_SKIP_VERIFY)")
+	fs.StringVar(&c.TLSCAFile, "tls-ca-file", getenv("PORTAINER_TLS_CA_FILE"), "PEM file of the CA that signed Portainer's certificate (env PORTAINER_TLS_CA_FILE)")
+	fs.DurationVar(&c.Timeout, "timeout", timeout, "timeout of one request to Portainer (env PORTAINER_TIMEOUT)")
+	fs.BoolVar(&c.ReadOnly, "read-only", ro, "offer only read-only tools (env PORTAINER_READ_ONLY)")
+	fs.StringVar(&toolsets, "toolsets", toolsets, "comma-separated toolsets: all, system, environments, stacks, gitops (env PORTAINER_TOOLSETS)")
+	fs.StringVar(&c.StateDir, "state-dir", getenv("PORTAINER_MCP_STATE_DIR"), "where recreate_stack keeps snapshots (env PORTAINER_MCP_STATE_DIR; default ~/.local/state/portainer-mcp)")
+	fs.BoolVar(&c.Demo, "demo", false, "run against a built-in Portainer simulator with demo data (no Portainer needed)")
+	fs.BoolVar(&c.ShowVersion, "version", false, "print the version and exit")
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return c, err
+		}
+		return c, fmt.Errorf("%v (see --help)", err)
+	}
+	if fs.NArg() > 0 {
+		return c, fmt.Errorf("unexpected argument %q (see --help)", fs.Arg(0))
+	}
+	for _, t := range strings.Split(toolsets, ",") {
+		if t = strings.TrimSpace(t); t != "" {
+			c.Toolsets = append(c.Toolsets, t)
+		}
+	}
+	if c.Timeout <= 0 {
+		return c, fmt.Errorf("--timeout must be positive, got %s", c.Timeout)
+	}
+	if c.StateDir == "" {
+		c.StateDir = defaultStateDir(getenv)
+	}
+	if c.ShowVersion || c.Demo {
+		return c, nil
+	}
+	if c.URL == "" {
+		return c, errors.New("no Portainer address: set PORTAINER_URL (or --url), e.g. https://portainer.example.com:9443; or run with --demo to try the built-in simulator")
+	}
+	if c.URL, err = normalizeURL(c.URL); err != nil {
+		return c, err
+	}
+	if c.APIKey != "" && c.APIKeyFile != "" {
+		return c, errors.New("both an API key and an API key file are set: keep one of PORTAINER_API_KEY and PORTAINER_API_KEY_FILE")
+	}
+	if c.APIKeyFile != "" {
+		raw, err := os.ReadFile(c.APIKeyFile)
+		if err != nil {
+			return c, fmt.Errorf("cannot read the API key file: %v", err)
+		}
+		c.APIKey = strings.TrimSpace(string(raw))
+		if c.APIKey == "" {
+			return c, fmt.Errorf("the API key file %s is empty", c.APIKeyFile)
+		}
+	}
+	c.APIKey = strings.TrimSpace(c.APIKey)
+	if c.APIKey == "" {
+		return c, errors.New("no API key: set PORTAINER_API_KEY or PORTAINER_API_KEY_FILE (create a key in Portainer under My account > Access tokens)")
+	}
+	if strings.ContainsAny(c.APIKey, " \t\r\n") {
+		return c, errors.New("the API key contains spaces or line breaks: check PORTAINER_API_KEY (or the key file)")
+	}
+	if c.TLSCAFile != "" {
+		if _, err := loadCA(c.TLSCAFile); err != nil {
+			return c, err
+		}
+	}
+	return c, nil
+}
+
+// normalizeURL gives a scheme-less address https://, checks it and strips a trailing /api.
+func normalizeURL(raw string) (string, error) {
+	s := strings.TrimSpace(raw)
+	if !strings.Contains(s, "://") {
+		s = "https://" + s
+	}
+	u, err := url.Parse(s)
+	if err != nil || u.Host == "" {
+		return "", fmt.Errorf("PORTAINER_URL %q is not a valid address: write it like https://portainer.example.com:9443", raw)
+	}
+	if u.Scheme != "http" && u.Scheme != "https" {
+		return "", fmt.Errorf("PORTAINER_URL %q must use http or https, not %s", raw, u.Scheme)
+	}
+	if u.User != nil {
+		return "", fmt.Errorf("PORTAINER_URL must not carry a user or password; use PORTAINER_API_KEY")
+	}
+	u.Path = strings.TrimSuffix(strings.TrimRight(u.Path, "/"), "/api")
+	u.RawQuery, u.Fragment = "", ""
+	return strings.TrimRight(u.String(), "/"), nil
+}
+
+func loadCA(path string) (*x509.CertPool, error) {
+	pem, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("cannot read the CA file: %v", err)
+	}
+	pool, err := x509.SystemCertPool()
+	if err != nil || pool == nil {
+		pool = x509.NewCertPool()
+	}
+	if !pool.AppendCertsFromPEM(pem) {
+		return nil, fmt.Errorf("the CA file %s holds no PEM certificate", path)
+	}
+	return pool, nil
+}
+
+// httpClient talks to Portainer: TLS verified unless told otherwise, no cookie jar
+// (Portainer's auth cookie would turn on its CSRF checks), a timeout per request.
+func httpClient(c config) (*http.Client, error) {
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	tr.TLSClientConfig = &tls.Config{MinVersion: tls.VersionTLS12, InsecureSkipVerify: c.TLSSkipVerify} //nolint:gosec // opt-in by the user
+	if c.TLSCAFile != "" {
+		pool, err := loadCA(c.TLSCAFile)
+		if err != nil {
+			return nil, err
+		}
+		tr.TLSClientConfig.RootCAs = pool
+	}
+	return &http.Client{Transport: tr, Timeout: c.Timeout}, nil
+}
+
+func defaultStateDir(getenv func(string) string) string {
+	if x := getenv("XDG_STATE_HOME"); x != "" {
+		return filepath.Join(x, "portainer-mcp")
+	}
+	if h := getenv("HOME"); h != "" {
+		return filepath.Join(h, ".local", "state", "portainer-mcp")
+	}
+	return filepath.Join(os.TempDir(), "portainer-mcp")
+}

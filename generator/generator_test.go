@@ -1,0 +1,150 @@
+package main
+
+import (
+	"bytes"
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files")
+
+func golden(t *testing.T, name string, got []byte) {
+	t.Helper()
+	path := filepath.Join("testdata", name)
+	if *update {
+		if err := os.WriteFile(path, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test ./generator -update to create it)", err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Errorf("%s differs from the generator's output; review and run go test ./generator -update\n--- got ---\n%s", name, got)
+	}
+}
+
+func TestGoldenMini(t *testing.T) {
+	tools, err := Load("testdata/mini.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	src, err := EmitGo(tools, "testdata/mini.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	golden(t, "mini.go.golden", src)
+	golden(t, "mini.md.golden", []byte(EmitMarkdown(tools)))
+}
+
+func TestMiniShape(t *testing.T) {
+	tools, err := Load("testdata/mini.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	byName := map[string]Tool{}
+	var order []string
+	for _, tl := range tools {
+		byName[tl.Name] = tl
+		order = append(order, tl.Name)
+	}
+	if got := strings.Join(order, ","); got != "get_summary,delete_thing,list_things,update_thing" {
+		t.Errorf("order = %s: want toolset order, then name", got)
+	}
+	up := byName["update_thing"]
+	in := jsonText(up.Input)
+	for _, want := range []string{`"thing_id"`, `"environment_id"`, `"content"`, `"env"`, `"force"`, `"required":["content","thing_id"]`, `"additionalProperties":false`} {
+		if !strings.Contains(in, want) {
+			t.Errorf("update_thing input lacks %s: %s", want, in)
+		}
+	}
+	if strings.Contains(in, "$ref") {
+		t.Errorf("$ref left in input schema: %s", in)
+	}
+	if !strings.Contains(jsonText(byName["list_things"].Output), `"items":{"items":`) {
+		t.Errorf("array result not wrapped in an object: %s", jsonText(byName["list_things"].Output))
+	}
+	out := jsonText(byName["get_summary"].Output)
+	if !strings.Contains(out, `"tags":{"items":{"properties":{"name"`) {
+		t.Errorf("cross-document $ref not inlined: %s", out)
+	}
+	thing := jsonText(up.Output)
+	if !strings.Contains(thing, `"Name":{"type":["string","null"]}`) || !strings.Contains(thing, `"Owner":{"description":"who owns it"`) {
+		t.Errorf("nullable or allOf not converted: %s", thing)
+	}
+	if !byName["delete_thing"].NoContent || byName["delete_thing"].Done != "Thing deleted." {
+		t.Errorf("204 answer not recognised: %+v", byName["delete_thing"])
+	}
+}
+
+// TestBadAnnotations: every mistake in an annotation stops generation with a message that
+// names it.
+func TestBadAnnotations(t *testing.T) {
+	base, err := os.ReadFile("testdata/mini.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cases := []struct{ name, from, to, want string }{
+		{"camel name", "name: list_things", "name: listThings", "snake_case"},
+		{"one word", "name: list_things", "name: list", "snake_case"},
+		{"no description", "description: Lists things.", "description: ''", "description is missing"},
+		{"read-only and destructive", "description: Lists things.\n        readOnly: true", "description: Lists things.\n        readOnly: true\n        destructive: true", "both readOnly and destructive"},
+		{"unknown toolset", "toolset: system", "toolset: misc", "toolset \"misc\""},
+		{"unknown key", "idempotent: true\n      parameters:\n        - { name: search", "idempotent: true\n        colour: red\n      parameters:\n        - { name: search", "colour"},
+		{"rename unknown", "rename: { id: thing_id }", "rename: { nope: thing_id }", "rename names nope"},
+		{"duplicate", "name: delete_thing", "name: update_thing", "used twice"},
+		{"replaceInput without overlay", "done: Thing deleted.", "done: Thing deleted.\n        replaceInput: true", "replaceInput needs an overlay"},
+		{"bad overlay name", "overlay: UpdateThing", "overlay: updateThing", "exported Go function"},
+		{"missing view", "views.yaml#/components/schemas/Summary", "views.yaml#/components/schemas/Nope", "no such schema"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			src := strings.Replace(string(base), c.from, c.to, 1)
+			if src == string(base) {
+				t.Fatalf("case does not change the spec: %q not found", c.from)
+			}
+			dir := t.TempDir()
+			views, _ := os.ReadFile("testdata/views.yaml")
+			_ = os.WriteFile(filepath.Join(dir, "views.yaml"), views, 0o644)
+			path := filepath.Join(dir, "mini.yaml")
+			if err := os.WriteFile(path, []byte(src), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			_, err := Load(path)
+			if err == nil || !strings.Contains(err.Error(), c.want) {
+				t.Fatalf("error = %v, want one containing %q", err, c.want)
+			}
+		})
+	}
+}
+
+// TestRealSpecIsFresh: gen/mcptools is what the generator makes of api/portainer.yaml now.
+func TestRealSpecIsFresh(t *testing.T) {
+	tools, err := Load("../api/portainer.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	src, err := EmitGo(tools, "api/portainer.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	have, err := os.ReadFile("../gen/mcptools/tools.gen.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(src, have) {
+		t.Fatal("gen/mcptools/tools.gen.go is stale: run go generate ./...")
+	}
+}
+
+func TestSnake(t *testing.T) {
+	for in, want := range map[string]string{"endpointId": "endpoint_id", "StackFileContent": "stack_file_content", "TLSSkipVerify": "tls_skip_verify", "URL": "url", "id": "id", "SwarmID": "swarm_id"} {
+		if got := snake(in); got != want {
+			t.Errorf("snake(%s) = %s, want %s", in, got, want)
+		}
+	}
+}

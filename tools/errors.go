@@ -1,0 +1,107 @@
+package tools
+
+import (
+	"context"
+	"crypto/x509"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/mark3labs/mcp-go/mcp"
+)
+
+// APIError turns a non-2xx Portainer answer into a tool error that says what happened, with
+// Portainer's own message and details, and what to do next.
+func APIError(tool string, r *http.Response, body []byte) *mcp.CallToolResult {
+	status := statusOf(r)
+	var e struct {
+		Message string `json:"message"`
+		Details string `json:"details"`
+	}
+	_ = json.Unmarshal(body, &e)
+	said := strings.TrimSpace(e.Message)
+	if e.Details != "" && e.Details != e.Message {
+		if said != "" {
+			said += ": "
+		}
+		said += e.Details
+	}
+	if said == "" {
+		said = strings.TrimSpace(string(body))
+		if len(said) > 300 {
+			said = said[:300] + "..."
+		}
+	}
+	msg := fmt.Sprintf("%s: Portainer answered %d %s", tool, status, http.StatusText(status))
+	if said != "" {
+		msg += ": " + said
+	}
+	return mcp.NewToolResultError(msg + ". " + hint(tool, status))
+}
+
+func hint(tool string, status int) string {
+	switch status {
+	case http.StatusUnauthorized:
+		return "The API key was refused: check PORTAINER_API_KEY (create a key in Portainer under My account > Access tokens)."
+	case http.StatusForbidden:
+		return "The user of this API key may not do this: ask a Portainer administrator for access, or use an administrator's key."
+	case http.StatusNotFound:
+		if strings.Contains(tool, "environment") {
+			return "Check the id with list_environments."
+		}
+		return "Check the id with list_stacks (and list_environments for environment ids)."
+	case http.StatusConflict:
+		return "The name (or webhook) is already in use on that environment: pick another name, or update the existing stack."
+	case http.StatusBadRequest:
+		return "Fix the request as the message says; nothing was changed."
+	case http.StatusServiceUnavailable:
+		return "Portainer or the environment is unavailable; check that the environment is up (list_environments) and try again."
+	}
+	if status >= 500 {
+		return "Portainer could not do it; the message above is Portainer's (for a deploy, the compose error). Fix the cause and try again."
+	}
+	return "See Portainer's message above."
+}
+
+// CallFailed turns a failure to talk to Portainer at all into a tool error.
+func (d *Deps) CallFailed(tool string, err error) *mcp.CallToolResult {
+	return mcp.NewToolResultError(fmt.Sprintf("%s: %s", tool, d.describeCallError(err)))
+}
+
+func (d *Deps) describeCallError(err error) string {
+	where := d.PortainerURL
+	if where == "" {
+		where = "Portainer"
+	}
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		err = ue.Err
+	}
+	var certErr *x509.UnknownAuthorityError
+	var hostErr x509.HostnameError
+	var invalid x509.CertificateInvalidError
+	var opErr *net.OpError
+	var dnsErr *net.DNSError
+	switch {
+	case errors.As(err, &certErr), errors.As(err, &invalid), errors.As(err, &hostErr) || strings.Contains(err.Error(), "x509:"):
+		return fmt.Sprintf("the TLS certificate of %s is not trusted (%v). Give its CA with --tls-ca-file (PORTAINER_TLS_CA_FILE), or, for a self-signed test server only, --tls-skip-verify.", where, err)
+	case errors.Is(err, context.DeadlineExceeded) || isTimeout(err):
+		return fmt.Sprintf("%s did not answer within %s. Check that it is reachable, or raise --timeout (PORTAINER_TIMEOUT). The change may or may not have been made: check with the matching get_ or list_ tool before retrying.", where, d.Timeout)
+	case errors.As(err, &dnsErr):
+		return fmt.Sprintf("cannot resolve the host of %s (%v). Check PORTAINER_URL.", where, dnsErr)
+	case errors.As(err, &opErr):
+		return fmt.Sprintf("cannot reach Portainer at %s (%v). Check PORTAINER_URL and that Portainer is running.", where, opErr.Err)
+	case strings.Contains(err.Error(), "EOF") || strings.Contains(err.Error(), "connection reset"):
+		return fmt.Sprintf("the connection to %s closed before an answer (%v). The change may or may not have been made: check with the matching get_ or list_ tool before retrying.", where, err)
+	}
+	return fmt.Sprintf("the request to %s failed: %v", where, err)
+}
+
+func isTimeout(err error) bool {
+	var ne net.Error
+	return errors.As(err, &ne) && ne.Timeout()
+}

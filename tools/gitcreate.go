@@ -1,0 +1,165 @@
+package tools
+
+import (
+	"context"
+	"fmt"
+	"regexp"
+	"strings"
+
+	"github.com/mark3labs/mcp-go/mcp"
+
+	"github.com/portainer-mcp/portainer-mcp/gen/papi"
+	"github.com/portainer-mcp/portainer-mcp/gen/views"
+)
+
+// stackNameRe is Portainer's rule for stack names (compose project names).
+var stackNameRe = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]*$`)
+
+func checkStackName(name string) error {
+	if !stackNameRe.MatchString(name) {
+		return fmt.Errorf("stack name %q is not valid: use lower case letters, digits, '-' and '_', starting with a letter or digit", name)
+	}
+	return nil
+}
+
+// gitDeploy is everything needed to create a Git stack.
+type gitDeploy struct {
+	EnvironmentID   int
+	Name            string
+	Swarm           bool
+	Source          gitSource
+	AdditionalFiles []string
+	Env             []papi.Pair
+	AutoUpdate      *papi.AutoUpdateSettings
+}
+
+// checkSource checks, through Portainer, that the compose file and every additional file can
+// be read at the reference; it returns a tool error when not.
+func checkSource(ctx context.Context, d *Deps, tool string, g gitDeploy) *mcp.CallToolResult {
+	for _, path := range append([]string{g.Source.Path}, g.AdditionalFiles...) {
+		s := g.Source
+		s.Path = path
+		_, problem, res := previewFile(ctx, d, tool, s)
+		if res != nil {
+			return res
+		}
+		if problem != "" {
+			ref := s.Ref
+			if ref == "" {
+				ref = "the default branch"
+			}
+			return mcp.NewToolResultError(fmt.Sprintf("%s: Portainer cannot read %s from %s at %s: %s Nothing was created. Check the repository URL, reference, path and credentials (validate_git_repository tries them without creating anything).",
+				tool, path, s.URL, ref, problem))
+		}
+	}
+	return nil
+}
+
+// createGitStack creates a Git stack (it does no checks of its own beyond Portainer's).
+func createGitStack(ctx context.Context, d *Deps, tool string, g gitDeploy) (*papi.Stack, *mcp.CallToolResult) {
+	auth := g.Source.User != "" || g.Source.Password != ""
+	var env *[]papi.Pair
+	if len(g.Env) > 0 {
+		env = ptr(append([]papi.Pair{}, g.Env...))
+	}
+	var files *[]string
+	if len(g.AdditionalFiles) > 0 {
+		files = ptr(append([]string{}, g.AdditionalFiles...))
+	}
+	var user, pass *string
+	if auth {
+		user, pass = ptr(g.Source.User), ptr(g.Source.Password)
+	}
+	if g.Swarm {
+		swarmID, res := d.swarmID(ctx, tool, g.EnvironmentID)
+		if res != nil {
+			return nil, res
+		}
+		resp, err := d.Client.StackCreateDockerSwarmRepositoryWithResponse(ctx, &papi.StackCreateDockerSwarmRepositoryParams{EndpointId: g.EnvironmentID},
+			papi.SwarmStackFromGitPayload{Name: g.Name, SwarmID: swarmID, RepositoryURL: g.Source.URL, RepositoryReferenceName: opt(g.Source.Ref),
+				RepositoryAuthentication: ptr(auth), RepositoryUsername: user, RepositoryPassword: pass, ComposeFile: ptr(g.Source.Path),
+				AdditionalFiles: files, AutoUpdate: g.AutoUpdate, Env: env, TLSSkipVerify: ptr(g.Source.TLSSkip)})
+		if err != nil {
+			return nil, d.CallFailed(tool, err)
+		}
+		if resp.JSON200 == nil {
+			return nil, APIError(tool, resp.HTTPResponse, resp.Body)
+		}
+		return resp.JSON200, nil
+	}
+	resp, err := d.Client.StackCreateDockerStandaloneRepositoryWithResponse(ctx, &papi.StackCreateDockerStandaloneRepositoryParams{EndpointId: g.EnvironmentID},
+		papi.ComposeStackFromGitPayload{Name: g.Name, RepositoryURL: g.Source.URL, RepositoryReferenceName: opt(g.Source.Ref),
+			RepositoryAuthentication: ptr(auth), RepositoryUsername: user, RepositoryPassword: pass, ComposeFile: ptr(g.Source.Path),
+			AdditionalFiles: files, AutoUpdate: g.AutoUpdate, Env: env, TLSSkipVerify: ptr(g.Source.TLSSkip)})
+	if err != nil {
+		return nil, d.CallFailed(tool, err)
+	}
+	if resp.JSON200 == nil {
+		return nil, APIError(tool, resp.HTTPResponse, resp.Body)
+	}
+	return resp.JSON200, nil
+}
+
+// CreateStackFromGit implements create_stack_from_git.
+func CreateStackFromGit(ctx context.Context, d *Deps, a Args) (*mcp.CallToolResult, error) {
+	const tool = "create_stack_from_git"
+	var in views.CreateFromGitInput
+	names := map[string]string{}
+	for _, k := range []string{"environment_id", "name", "type", "repository_url", "reference", "compose_path", "additional_files", "username", "password",
+		"tls_skip_verify", "env", "gitops", "interval", "force_update", "force_pull_image"} {
+		names[k] = k
+	}
+	if err := a.Decode(&in, names, []string{"environment_id", "name", "repository_url"}); err != nil {
+		return ArgError(tool, err), nil
+	}
+	g := gitDeploy{
+		EnvironmentID: in.EnvironmentId, Name: in.Name,
+		Source: gitSource{URL: strings.TrimSpace(in.RepositoryUrl), Ref: deref(in.Reference), Path: deref(in.ComposePath),
+			User: deref(in.Username), Password: deref(in.Password), TLSSkip: deref(in.TlsSkipVerify)},
+		AdditionalFiles: deref(in.AdditionalFiles), Env: deref(in.Env),
+	}
+	if g.Source.Path == "" {
+		g.Source.Path = "docker-compose.yml"
+	}
+	switch deref(in.Type) {
+	case "", views.Compose:
+	case views.Swarm:
+		g.Swarm = true
+	default:
+		return ArgError(tool, fmt.Errorf("type must be compose or swarm, got %q", deref(in.Type))), nil
+	}
+	if err := checkStackName(g.Name); err != nil {
+		return ArgError(tool, err), nil
+	}
+	if err := checkEnv(g.Env); err != nil {
+		return ArgError(tool, err), nil
+	}
+	if g.Source.Password != "" && g.Source.User == "" {
+		return ArgError(tool, fmt.Errorf("a password needs a username (for a token, the username your Git host expects, e.g. oauth2 or your user name)")), nil
+	}
+	mech := string(deref(in.Gitops))
+	if mech == "" && deref(in.Interval) != "" {
+		return ArgError(tool, fmt.Errorf("an interval was given without gitops: pass gitops=polling to poll every %s", deref(in.Interval))), nil
+	}
+	if mech != "" && mech != "none" {
+		au, err := gitopsChange{Mechanism: mech, Interval: deref(in.Interval), ForceUpdate: in.ForceUpdate, ForcePullImage: in.ForcePullImage}.apply(d, nil)
+		if err != nil {
+			return ArgError(tool, err), nil
+		}
+		g.AutoUpdate = au
+	} else if in.ForceUpdate != nil || in.ForcePullImage != nil {
+		return ArgError(tool, fmt.Errorf("force_update and force_pull_image apply to GitOps updates: set gitops=polling or webhook")), nil
+	}
+	if res := checkSource(ctx, d, tool, g); res != nil {
+		return res, nil
+	}
+	st, res := createGitStack(ctx, d, tool, g)
+	if res != nil {
+		return res, nil
+	}
+	v := gitopsView(d, st)
+	if g.AutoUpdate != nil && deref(g.AutoUpdate.Webhook) != "" {
+		v.Note = ptr("Give webhook_url to your Git host (push event, POST, no secret) so a push redeploys the stack.")
+	}
+	return Result(v)
+}

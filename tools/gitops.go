@@ -1,0 +1,618 @@
+package tools
+
+import (
+	"context"
+	"fmt"
+	"reflect"
+	"strings"
+	"time"
+
+	"github.com/mark3labs/mcp-go/mcp"
+
+	"github.com/portainer-mcp/portainer-mcp/gen/papi"
+	"github.com/portainer-mcp/portainer-mcp/gen/views"
+)
+
+// MinInterval is the shortest polling interval the tools accept: a shorter one would have
+// Portainer clone the repository more often than it can usefully redeploy.
+const MinInterval = time.Minute
+
+// gitStack reads a stack and insists that it is deployed from Git.
+func gitStack(ctx context.Context, d *Deps, tool string, id int) (*papi.Stack, *mcp.CallToolResult) {
+	st, res := getStack(ctx, d, tool, id)
+	if res != nil {
+		return nil, res
+	}
+	if !isGit(st) {
+		return nil, mcp.NewToolResultError(fmt.Sprintf(
+			"%s: stack %d (%s) is file-based, not deployed from Git, so it has no Git or GitOps settings. Nothing was changed. "+
+				"To move it onto Git, use recreate_stack with repository_url (and compose_path); to change its file, use update_stack.",
+			tool, id, deref(st.Name)))
+	}
+	return st, nil
+}
+
+// fullGitState is the POST /stacks/{id}/git payload that leaves a Git stack exactly as it
+// is: Portainer replaces every field, so everything must be sent back. Stored credentials
+// are kept by sending authentication on, the same username and an empty password.
+func fullGitState(st *papi.Stack) papi.StackGitUpdatePayload {
+	g := st.GitConfig
+	p := papi.StackGitUpdatePayload{
+		RepositoryReferenceName:  ptr(deref(g.ReferenceName)),
+		RepositoryAuthentication: ptr(credentialsStored(g)),
+		TLSSkipVerify:            ptr(deref(g.TLSSkipVerify)),
+		Env:                      ptr(append([]papi.Pair{}, deref(st.Env)...)),
+	}
+	if credentialsStored(g) {
+		p.RepositoryUsername = ptr(deref(g.Authentication.Username))
+		p.RepositoryPassword = ptr("")
+	}
+	if st.Option != nil {
+		p.Prune = ptr(deref(st.Option.Prune))
+	} else {
+		p.Prune = ptr(false)
+	}
+	if st.AutoUpdate != nil && mechanism(st.AutoUpdate) != views.GitopsSettingsMechanismNone {
+		au := *st.AutoUpdate
+		au.JobID = nil // runtime only
+		p.AutoUpdate = &au
+	}
+	return p
+}
+
+// ParseInterval checks a polling interval: a Go duration of at least MinInterval.
+func ParseInterval(s string) (time.Duration, error) {
+	dur, err := time.ParseDuration(strings.TrimSpace(s))
+	if err != nil {
+		return 0, fmt.Errorf("interval %q is not a duration: write it like 5m, 1h or 1h30m", s)
+	}
+	if dur < MinInterval {
+		return 0, fmt.Errorf("interval %q is too short: it must be at least %s", s, MinInterval)
+	}
+	return dur, nil
+}
+
+// gitopsChange is the GitOps part of a change request.
+type gitopsChange struct {
+	Mechanism      string
+	Interval       string
+	ForceUpdate    *bool
+	ForcePullImage *bool
+}
+
+// apply computes the AutoUpdate that results from a change, generating a webhook id when the
+// new mechanism needs one and the stack has none. It never mutates cur.
+func (c gitopsChange) apply(d *Deps, cur *papi.AutoUpdateSettings) (*papi.AutoUpdateSettings, error) {
+	var next papi.AutoUpdateSettings
+	if cur != nil {
+		next = *cur
+	}
+	next.JobID = nil
+	mech := c.Mechanism
+	if mech == "" {
+		switch m := mechanism(cur); {
+		case c.Interval != "" && m == views.GitopsSettingsMechanismWebhook:
+			return nil, fmt.Errorf("the stack is updated by webhook and an interval only applies to polling: pass mechanism=polling (or polling+webhook) with the interval")
+		case c.Interval != "" && m == views.GitopsSettingsMechanismNone:
+			mech = "polling"
+		case m == views.GitopsSettingsMechanismNone:
+			if c.ForceUpdate != nil || c.ForcePullImage != nil {
+				return nil, fmt.Errorf("GitOps is off for this stack: turn it on with enable_stack_gitops (mechanism polling or webhook) first")
+			}
+			return nil, nil
+		default:
+			mech = string(m)
+		}
+	}
+	poll, hook := false, false
+	switch mech {
+	case "polling":
+		poll = true
+	case "webhook":
+		hook = true
+	case "polling+webhook":
+		poll, hook = true, true
+	default:
+		return nil, fmt.Errorf("mechanism must be polling, webhook or polling+webhook, got %q", mech)
+	}
+	if !poll && c.Interval != "" {
+		return nil, fmt.Errorf("mechanism webhook does not poll, so an interval (%s) makes no sense: use mechanism=polling+webhook for both, or drop the interval", c.Interval)
+	}
+	if poll {
+		iv := c.Interval
+		if iv == "" {
+			iv = deref(next.Interval)
+		}
+		if iv == "" {
+			return nil, fmt.Errorf("mechanism %s needs an interval such as 5m", mech)
+		}
+		if _, err := ParseInterval(iv); err != nil {
+			return nil, err
+		}
+		next.Interval = &iv
+	} else {
+		next.Interval = nil
+	}
+	if hook {
+		if deref(next.Webhook) == "" {
+			next.Webhook = ptr(d.uuid())
+		}
+	} else {
+		next.Webhook = nil
+	}
+	if c.ForceUpdate != nil {
+		next.ForceUpdate = c.ForceUpdate
+	}
+	if c.ForcePullImage != nil {
+		next.ForcePullImage = c.ForcePullImage
+	}
+	return &next, nil
+}
+
+// updateGit sends a full Git state, then reads the stack back and checks that it is still
+// a Git stack and that what was sent took effect.
+func updateGit(ctx context.Context, d *Deps, tool string, st *papi.Stack, p papi.StackGitUpdatePayload) (*papi.Stack, *mcp.CallToolResult) {
+	id := deref(st.Id)
+	resp, err := d.Client.StackUpdateGitWithResponse(ctx, id, &papi.StackUpdateGitParams{EndpointId: st.EndpointId}, p)
+	if err != nil {
+		return nil, d.CallFailed(tool, err)
+	}
+	if resp.JSON200 == nil {
+		return nil, APIError(tool, resp.HTTPResponse, resp.Body)
+	}
+	after, res := getStack(ctx, d, tool, id)
+	if res != nil {
+		return nil, res
+	}
+	if problems := verifyGit(after, p); len(problems) > 0 {
+		return nil, mcp.NewToolResultError(fmt.Sprintf("%s: Portainer accepted the change, but reading stack %d back shows: %s. Check it with get_stack_gitops before trying again.",
+			tool, id, strings.Join(problems, "; ")))
+	}
+	return after, nil
+}
+
+func verifyGit(st *papi.Stack, p papi.StackGitUpdatePayload) []string {
+	var out []string
+	if !isGit(st) {
+		return []string{"it is no longer a Git stack"}
+	}
+	if deref(st.GitConfig.ReferenceName) != deref(p.RepositoryReferenceName) {
+		out = append(out, fmt.Sprintf("reference is %q, not %q", deref(st.GitConfig.ReferenceName), deref(p.RepositoryReferenceName)))
+	}
+	if credentialsStored(st.GitConfig) != deref(p.RepositoryAuthentication) {
+		out = append(out, fmt.Sprintf("credentials stored is %v, not %v", credentialsStored(st.GitConfig), deref(p.RepositoryAuthentication)))
+	}
+	if !samePairs(deref(st.Env), deref(p.Env)) {
+		out = append(out, "env differs from what was sent")
+	}
+	want, got := p.AutoUpdate, st.AutoUpdate
+	if mechanism(want) != mechanism(got) {
+		out = append(out, fmt.Sprintf("GitOps is %s, not %s", mechanism(got), mechanism(want)))
+	} else if want != nil && got != nil && (deref(want.Interval) != deref(got.Interval) || deref(want.Webhook) != deref(got.Webhook)) {
+		out = append(out, fmt.Sprintf("GitOps interval/webhook is %q/%q, not %q/%q", deref(got.Interval), deref(got.Webhook), deref(want.Interval), deref(want.Webhook)))
+	}
+	return out
+}
+
+func samePairs(a, b []papi.Pair) bool {
+	norm := func(ps []papi.Pair) map[string]string {
+		m := map[string]string{}
+		for _, p := range ps {
+			m[p.Name] = deref(p.Value)
+		}
+		return m
+	}
+	return reflect.DeepEqual(norm(a), norm(b))
+}
+
+// redeploy pulls and redeploys a Git stack with its stored credentials and current env.
+func redeploy(ctx context.Context, d *Deps, tool string, st *papi.Stack, pullImage, prune *bool, password string) (*papi.Stack, *mcp.CallToolResult) {
+	g := st.GitConfig
+	body := papi.StackGitRedeployPayload{
+		RepositoryReferenceName:  ptr(deref(g.ReferenceName)),
+		RepositoryAuthentication: ptr(credentialsStored(g) || password != ""),
+		Env:                      ptr(append([]papi.Pair{}, deref(st.Env)...)),
+		PullImage:                ptr(deref(pullImage)),
+	}
+	if deref(body.RepositoryAuthentication) {
+		if g.Authentication != nil {
+			body.RepositoryUsername = ptr(deref(g.Authentication.Username))
+		}
+		body.RepositoryPassword = ptr(password)
+	}
+	switch {
+	case prune != nil:
+		body.Prune = prune
+	case st.Option != nil:
+		body.Prune = ptr(deref(st.Option.Prune))
+	}
+	resp, err := d.Client.StackGitRedeployWithResponse(ctx, deref(st.Id), &papi.StackGitRedeployParams{EndpointId: st.EndpointId}, body)
+	if err != nil {
+		return nil, d.CallFailed(tool, err)
+	}
+	if resp.JSON200 == nil {
+		return nil, APIError(tool, resp.HTTPResponse, resp.Body)
+	}
+	return resp.JSON200, nil
+}
+
+// changeRequest reads the arguments of enable/update_stack_gitops.
+func changeRequest(a Args) (views.GitopsChangeInput, error) {
+	var in views.GitopsChangeInput
+	names := map[string]string{}
+	for _, k := range []string{"stack_id", "mechanism", "interval", "force_update", "force_pull_image", "reference", "env", "set_env", "unset_env",
+		"prune", "tls_skip_verify", "repository_username", "repository_password", "remove_credentials", "redeploy"} {
+		names[k] = k
+	}
+	err := a.Decode(&in, names, []string{"stack_id"})
+	return in, err
+}
+
+// EnableStackGitops implements enable_stack_gitops.
+func EnableStackGitops(ctx context.Context, d *Deps, a Args) (*mcp.CallToolResult, error) {
+	return changeGitops(ctx, d, a, "enable_stack_gitops")
+}
+
+// UpdateStackGitops implements update_stack_gitops.
+func UpdateStackGitops(ctx context.Context, d *Deps, a Args) (*mcp.CallToolResult, error) {
+	return changeGitops(ctx, d, a, "update_stack_gitops")
+}
+
+func changeGitops(ctx context.Context, d *Deps, a Args, tool string) (*mcp.CallToolResult, error) {
+	in, err := changeRequest(a)
+	if err != nil {
+		return ArgError(tool, err), nil
+	}
+	change := gitopsChange{Mechanism: string(deref(in.Mechanism)), Interval: deref(in.Interval), ForceUpdate: in.ForceUpdate, ForcePullImage: in.ForcePullImage}
+	if tool == "enable_stack_gitops" && change.Mechanism == "" && change.Interval == "" {
+		return ArgError(tool, fmt.Errorf("say how updates are triggered: mechanism=polling with an interval such as 5m, or mechanism=webhook")), nil
+	}
+	if change.Interval != "" {
+		if _, err := ParseInterval(change.Interval); err != nil {
+			return ArgError(tool, err), nil
+		}
+	}
+	if in.Env != nil && (in.SetEnv != nil || in.UnsetEnv != nil) {
+		return ArgError(tool, fmt.Errorf("env replaces all variables; do not combine it with set_env or unset_env")), nil
+	}
+	for _, e := range [][]papi.Pair{deref(in.Env), deref(in.SetEnv)} {
+		if err := checkEnv(e); err != nil {
+			return ArgError(tool, err), nil
+		}
+	}
+	if deref(in.RemoveCredentials) && (in.RepositoryUsername != nil || in.RepositoryPassword != nil) {
+		return ArgError(tool, fmt.Errorf("remove_credentials cannot be combined with repository_username or repository_password")), nil
+	}
+
+	st, res := gitStack(ctx, d, tool, in.StackId)
+	if res != nil {
+		return res, nil
+	}
+	p := fullGitState(st)
+	touchesGitops := change.Mechanism != "" || change.Interval != "" || change.ForceUpdate != nil || change.ForcePullImage != nil
+	if touchesGitops {
+		au, err := change.apply(d, st.AutoUpdate)
+		if err != nil {
+			return ArgError(tool, err), nil
+		}
+		p.AutoUpdate = au
+	}
+	if in.Reference != nil {
+		p.RepositoryReferenceName = in.Reference
+	}
+	if in.Prune != nil {
+		p.Prune = in.Prune
+	}
+	if in.TlsSkipVerify != nil {
+		p.TLSSkipVerify = in.TlsSkipVerify
+	}
+	switch {
+	case in.Env != nil:
+		p.Env = in.Env
+	case in.SetEnv != nil || in.UnsetEnv != nil:
+		p.Env = ptr(editEnv(deref(p.Env), deref(in.SetEnv), deref(in.UnsetEnv)))
+	}
+	switch {
+	case deref(in.RemoveCredentials):
+		p.RepositoryAuthentication, p.RepositoryUsername, p.RepositoryPassword = ptr(false), nil, nil
+	case in.RepositoryUsername != nil || in.RepositoryPassword != nil:
+		if in.RepositoryUsername == nil && !credentialsStored(st.GitConfig) {
+			return ArgError(tool, fmt.Errorf("the stack has no stored credentials: give repository_username with repository_password")), nil
+		}
+		p.RepositoryAuthentication = ptr(true)
+		if in.RepositoryUsername != nil {
+			p.RepositoryUsername = in.RepositoryUsername
+		}
+		p.RepositoryPassword = ptr(deref(in.RepositoryPassword))
+	}
+	if reflect.DeepEqual(p, fullGitState(st)) && !deref(in.Redeploy) {
+		v := gitopsView(d, st)
+		v.Note = ptr("Nothing to change: the stack already has these settings.")
+		return Result(v)
+	}
+
+	after, res := updateGit(ctx, d, tool, st, p)
+	if res != nil {
+		return res, nil
+	}
+	v := gitopsView(d, after)
+	notes := []string{}
+	if deref(in.Redeploy) {
+		red, res := redeploy(ctx, d, tool, after, nil, nil, "")
+		if res != nil {
+			res.Content = append(res.Content, mcp.NewTextContent("The settings change itself was saved; only the redeploy failed. Fix the cause and call redeploy_stack."))
+			return res, nil
+		}
+		v = gitopsView(d, red)
+		v.Redeployed = ptr(true)
+	} else {
+		notes = append(notes, "Saved without redeploying: the running stack changes on the next update, or call redeploy_stack now.")
+	}
+	if old, now := deref(st.AutoUpdate).Webhook, p.AutoUpdate; deref(old) != "" && (now == nil || deref(now.Webhook) == "") {
+		notes = append(notes, "The old webhook URL no longer works.")
+	}
+	if len(notes) > 0 {
+		v.Note = ptr(strings.Join(notes, " "))
+	}
+	return Result(v)
+}
+
+func editEnv(env []papi.Pair, set []papi.Pair, unset []string) []papi.Pair {
+	out := append([]papi.Pair{}, env...)
+	for _, s := range set {
+		found := false
+		for i := range out {
+			if out[i].Name == s.Name {
+				out[i].Value, found = s.Value, true
+			}
+		}
+		if !found {
+			out = append(out, s)
+		}
+	}
+	drop := map[string]bool{}
+	for _, u := range unset {
+		drop[u] = true
+	}
+	kept := out[:0]
+	for _, p := range out {
+		if !drop[p.Name] {
+			kept = append(kept, p)
+		}
+	}
+	return kept
+}
+
+// DisableStackGitops implements disable_stack_gitops.
+func DisableStackGitops(ctx context.Context, d *Deps, a Args) (*mcp.CallToolResult, error) {
+	const tool = "disable_stack_gitops"
+	id, err := a.Int("stack_id")
+	if err != nil {
+		return ArgError(tool, err), nil
+	}
+	st, res := gitStack(ctx, d, tool, id)
+	if res != nil {
+		return res, nil
+	}
+	if mechanism(st.AutoUpdate) == views.GitopsSettingsMechanismNone {
+		v := gitopsView(d, st)
+		v.Note = ptr("GitOps was already off; nothing was changed.")
+		return Result(v)
+	}
+	p := fullGitState(st)
+	p.AutoUpdate = nil
+	after, res := updateGit(ctx, d, tool, st, p)
+	if res != nil {
+		return res, nil
+	}
+	v := gitopsView(d, after)
+	note := "GitOps is off: no polling, no webhook. The stack is still a Git stack; redeploy_stack pulls the latest commit on demand."
+	if deref(st.AutoUpdate.Webhook) != "" {
+		note += " The old webhook URL no longer works."
+	}
+	v.Note = &note
+	return Result(v)
+}
+
+// RegenerateStackWebhook implements regenerate_stack_webhook.
+func RegenerateStackWebhook(ctx context.Context, d *Deps, a Args) (*mcp.CallToolResult, error) {
+	const tool = "regenerate_stack_webhook"
+	id, err := a.Int("stack_id")
+	if err != nil {
+		return ArgError(tool, err), nil
+	}
+	st, res := gitStack(ctx, d, tool, id)
+	if res != nil {
+		return res, nil
+	}
+	old := ""
+	if st.AutoUpdate != nil {
+		old = deref(st.AutoUpdate.Webhook)
+	}
+	if old == "" {
+		return mcp.NewToolResultError(fmt.Sprintf("%s: stack %d (%s) has no webhook. Nothing was changed. Add one with update_stack_gitops mechanism=webhook (or polling+webhook).", tool, id, deref(st.Name))), nil
+	}
+	p := fullGitState(st)
+	p.AutoUpdate.Webhook = ptr(d.uuid())
+	after, res := updateGit(ctx, d, tool, st, p)
+	if res != nil {
+		return res, nil
+	}
+	v := gitopsView(d, after)
+	v.Note = ptr(fmt.Sprintf("New webhook URL above. The old one (%s) stopped working: update whatever calls it (your Git host's webhook settings).", d.WebhookURL(old)))
+	return Result(v)
+}
+
+// GetStackGitops implements get_stack_gitops.
+func GetStackGitops(ctx context.Context, d *Deps, a Args, stackID int) (*mcp.CallToolResult, error) {
+	st, res := gitStack(ctx, d, "get_stack_gitops", stackID)
+	if res != nil {
+		return res, nil
+	}
+	return Result(gitopsView(d, st))
+}
+
+// GetStackWebhook implements get_stack_webhook.
+func GetStackWebhook(ctx context.Context, d *Deps, a Args, stackID int) (*mcp.CallToolResult, error) {
+	st, res := gitStack(ctx, d, "get_stack_webhook", stackID)
+	if res != nil {
+		return res, nil
+	}
+	out := map[string]any{"stack_id": stackID, "name": deref(st.Name), "mechanism": mechanism(st.AutoUpdate)}
+	if id := deref(deref(st.AutoUpdate).Webhook); id != "" {
+		out["webhook_id"] = id
+		out["webhook_url"] = d.WebhookURL(id)
+		out["note"] = "POST to webhook_url (no authentication, no body) to pull and redeploy the stack."
+	} else {
+		out["note"] = "This stack has no webhook. Add one with update_stack_gitops mechanism=webhook (or polling+webhook)."
+	}
+	return Result(out)
+}
+
+// RedeployStack implements redeploy_stack.
+func RedeployStack(ctx context.Context, d *Deps, a Args) (*mcp.CallToolResult, error) {
+	const tool = "redeploy_stack"
+	var in struct {
+		StackID  int    `json:"stack_id"`
+		Pull     *bool  `json:"pull_image"`
+		Prune    *bool  `json:"prune"`
+		Password string `json:"repository_password"`
+	}
+	if err := a.Decode(&in, map[string]string{"stack_id": "stack_id", "pull_image": "pull_image", "prune": "prune", "repository_password": "repository_password"}, []string{"stack_id"}); err != nil {
+		return ArgError(tool, err), nil
+	}
+	st, res := getStack(ctx, d, tool, in.StackID)
+	if res != nil {
+		return res, nil
+	}
+	if !isGit(st) {
+		return mcp.NewToolResultError(fmt.Sprintf("%s: stack %d (%s) is file-based, so there is nothing to pull. Nothing was changed. Use update_stack to redeploy it with its compose file (pull_image=true re-pulls images).", tool, in.StackID, deref(st.Name))), nil
+	}
+	before := deref(st.GitConfig.ConfigHash)
+	after, res := redeploy(ctx, d, tool, st, in.Pull, in.Prune, in.Password)
+	if res != nil {
+		return res, nil
+	}
+	v := gitopsView(d, after)
+	v.Redeployed = ptr(true)
+	now := deref(after.GitConfig).ConfigHash
+	if deref(now) != before {
+		v.Note = ptr(fmt.Sprintf("Redeployed: commit %s -> %s.", short(before), short(deref(now))))
+	} else {
+		v.Note = ptr(fmt.Sprintf("Redeployed at the same commit %s (no new commit on the reference).", short(before)))
+	}
+	return Result(v)
+}
+
+func short(commit string) string {
+	if len(commit) > 12 {
+		return commit[:12]
+	}
+	if commit == "" {
+		return "(unknown)"
+	}
+	return commit
+}
+
+// TriggerStackWebhook implements trigger_stack_webhook.
+func TriggerStackWebhook(ctx context.Context, d *Deps, a Args) (*mcp.CallToolResult, error) {
+	const tool = "trigger_stack_webhook"
+	id := a.Str("webhook_id")
+	if a.Has("stack_id") {
+		sid, err := a.Int("stack_id")
+		if err != nil {
+			return ArgError(tool, err), nil
+		}
+		st, res := gitStack(ctx, d, tool, sid)
+		if res != nil {
+			return res, nil
+		}
+		hook := deref(deref(st.AutoUpdate).Webhook)
+		if hook == "" {
+			return mcp.NewToolResultError(fmt.Sprintf("%s: stack %d (%s) has no webhook. Nothing was triggered. Use redeploy_stack to redeploy now, or add a webhook with update_stack_gitops mechanism=webhook.", tool, sid, deref(st.Name))), nil
+		}
+		if id != "" && id != hook {
+			return ArgError(tool, fmt.Errorf("webhook_id %s is not the webhook of stack %d", id, sid)), nil
+		}
+		id = hook
+	}
+	if id == "" {
+		return ArgError(tool, fmt.Errorf("give stack_id or webhook_id")), nil
+	}
+	resp, err := d.Client.WebhookInvokeWithResponse(ctx, id)
+	if err != nil {
+		return d.CallFailed(tool, err), nil
+	}
+	if resp.StatusCode()/100 != 2 {
+		return APIError(tool, resp.HTTPResponse, resp.Body), nil
+	}
+	return Done("Webhook accepted: Portainer pulls and redeploys the stack in the background. Check the deployed commit with get_stack_gitops in a moment.",
+		map[string]any{"webhook_url": d.WebhookURL(id)})
+}
+
+// ValidateGitRepository implements validate_git_repository.
+func ValidateGitRepository(ctx context.Context, d *Deps, a Args) (*mcp.CallToolResult, error) {
+	const tool = "validate_git_repository"
+	var in struct {
+		URL      string `json:"repository_url"`
+		Ref      string `json:"reference"`
+		Path     string `json:"compose_path"`
+		User     string `json:"username"`
+		Password string `json:"password"`
+		TLSSkip  bool   `json:"tls_skip_verify"`
+	}
+	if err := a.Decode(&in, map[string]string{"repository_url": "repository_url", "reference": "reference", "compose_path": "compose_path",
+		"username": "username", "password": "password", "tls_skip_verify": "tls_skip_verify"}, []string{"repository_url"}); err != nil {
+		return ArgError(tool, err), nil
+	}
+	if in.Path == "" {
+		in.Path = "docker-compose.yml"
+	}
+	content, problem, res := previewFile(ctx, d, tool, gitSource{URL: in.URL, Ref: in.Ref, Path: in.Path, User: in.User, Password: in.Password, TLSSkip: in.TLSSkip})
+	if res != nil {
+		return res, nil
+	}
+	out := map[string]any{"repository_url": in.URL, "reference": in.Ref, "compose_path": in.Path, "readable": problem == ""}
+	if problem != "" {
+		out["problem"] = problem
+		return Result(out)
+	}
+	lines := strings.Split(content, "\n")
+	out["lines"] = len(lines)
+	if len(lines) > 15 {
+		lines = lines[:15]
+	}
+	out["first_lines"] = strings.Join(lines, "\n")
+	return Result(out)
+}
+
+// gitSource is a repository, reference and file, with credentials.
+type gitSource struct {
+	URL, Ref, Path, User, Password string
+	TLSSkip                        bool
+}
+
+// previewFile asks Portainer for a file of a repository. problem is Portainer's reason when
+// it answered that it cannot read it; res is a tool error when Portainer could not be asked.
+func previewFile(ctx context.Context, d *Deps, tool string, s gitSource) (content, problem string, res *mcp.CallToolResult) {
+	body := papi.RepositoryFilePreviewPayload{Repository: s.URL, Reference: opt(s.Ref), TargetFile: ptr(s.Path), TLSSkipVerify: optb(s.TLSSkip)}
+	if s.User != "" || s.Password != "" {
+		body.Username, body.Password = ptr(s.User), ptr(s.Password)
+	}
+	resp, err := d.Client.GitOperationRepoFilePreviewWithResponse(ctx, body)
+	if err != nil {
+		return "", "", d.CallFailed(tool, err)
+	}
+	if resp.JSON200 != nil {
+		return deref(resp.JSON200.FileContent), "", nil
+	}
+	switch st := resp.StatusCode(); {
+	case st == 401 || st == 403:
+		return "", "", APIError(tool, resp.HTTPResponse, resp.Body)
+	case st >= 400:
+		e := APIError(tool, resp.HTTPResponse, resp.Body)
+		text := e.Content[0].(mcp.TextContent).Text
+		return "", strings.TrimPrefix(text, tool+": "), nil
+	}
+	return "", "", APIError(tool, resp.HTTPResponse, resp.Body)
+}

@@ -1,0 +1,62 @@
+package tools
+
+import (
+	"encoding/json"
+	"strings"
+
+	"github.com/mark3labs/mcp-go/mcp"
+)
+
+// secretArg tells whether an argument holds a secret.
+func secretArg(name string) bool {
+	n := strings.ToLower(name)
+	return strings.Contains(n, "password") || strings.Contains(n, "token") || strings.Contains(n, "secret")
+}
+
+// argSecrets collects the secret values a call carries.
+func argSecrets(a Args) []string {
+	var out []string
+	for k, v := range a {
+		if s, ok := v.(string); ok && secretArg(k) && s != "" {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// Scrub replaces every secret in text.
+func Scrub(text string, secrets []string) string {
+	for _, s := range secrets {
+		if len(s) >= 3 {
+			text = strings.ReplaceAll(text, s, "[REDACTED]")
+		}
+	}
+	return text
+}
+
+// RedactResult is the last line of defence: whatever a handler returns, no secret the
+// server holds or the call carried leaves in it.
+func RedactResult(r *mcp.CallToolResult, secrets []string) *mcp.CallToolResult {
+	if r == nil || len(secrets) == 0 {
+		return r
+	}
+	for i, c := range r.Content {
+		if t, ok := c.(mcp.TextContent); ok {
+			t.Text = Scrub(t.Text, secrets)
+			r.Content[i] = t
+		}
+	}
+	if r.StructuredContent != nil {
+		raw, err := json.Marshal(r.StructuredContent)
+		if err == nil {
+			clean := Scrub(string(raw), secrets)
+			if clean != string(raw) {
+				var v any
+				if json.Unmarshal([]byte(clean), &v) == nil {
+					r.StructuredContent = v
+				}
+			}
+		}
+	}
+	return r
+}

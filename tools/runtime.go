@@ -1,0 +1,305 @@
+// Package tools holds the hand-written half of the MCP server: the runtime that the generated
+// tool table (gen/mcptools) calls into, the overlays that implement tools one Portainer call
+// cannot do safely, toolset and read-only selection, result shaping and secret redaction.
+package tools
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/mark3labs/mcp-go/mcp"
+
+	"github.com/portainer-mcp/portainer-mcp/gen/papi"
+)
+
+// Handler implements one tool. It returns a tool error (IsError) for anything the caller can
+// fix, and a Go error only for faults of the server itself.
+type Handler func(ctx context.Context, d *Deps, a Args) (*mcp.CallToolResult, error)
+
+// Def is one MCP tool as the generator describes it.
+type Def struct {
+	Name        string
+	Title       string
+	Description string
+	Toolset     string
+	Operation   string // the Portainer operation it is annotated on
+	ReadOnly    bool
+	Destructive bool
+	Idempotent  bool
+	OpenWorld   bool
+	Overlay     bool
+	// InputSchema and OutputSchema are JSON Schema documents.
+	InputSchema  string
+	OutputSchema string
+	Handler      Handler
+}
+
+// Deps is what a handler needs: the Portainer client and the server's settings.
+type Deps struct {
+	Client *papi.ClientWithResponses
+	// PortainerURL is the base URL users reach Portainer at (no /api), for webhook URLs.
+	PortainerURL string
+	// StateDir keeps recreate_stack's snapshots of deleted stacks.
+	StateDir string
+	// Timeout is the per-request timeout, quoted in error messages.
+	Timeout time.Duration
+	Log     *slog.Logger
+	// NewUUID makes webhook ids; tests replace it.
+	NewUUID func() string
+	// Sleep waits between verification reads; tests replace it.
+	Sleep func(time.Duration)
+}
+
+func (d *Deps) uuid() string {
+	if d.NewUUID != nil {
+		return d.NewUUID()
+	}
+	return uuid.NewString()
+}
+
+func (d *Deps) logger() *slog.Logger {
+	if d.Log != nil {
+		return d.Log
+	}
+	return slog.New(slog.DiscardHandler)
+}
+
+// Args are a tool call's arguments.
+type Args map[string]any
+
+// Has tells whether the caller gave the argument (null counts as not given).
+func (a Args) Has(name string) bool {
+	v, ok := a[name]
+	return ok && v != nil
+}
+
+// Int reads an integer argument.
+func (a Args) Int(name string) (int, error) {
+	v, ok := a[name]
+	if !ok || v == nil {
+		return 0, fmt.Errorf("missing required argument %s", name)
+	}
+	switch n := v.(type) {
+	case float64:
+		if n != float64(int(n)) {
+			return 0, fmt.Errorf("argument %s must be a whole number, got %v", name, n)
+		}
+		return int(n), nil
+	case int:
+		return n, nil
+	case json.Number:
+		i, err := n.Int64()
+		if err != nil {
+			return 0, fmt.Errorf("argument %s must be a whole number, got %s", name, n)
+		}
+		return int(i), nil
+	default:
+		return 0, fmt.Errorf("argument %s must be a whole number, got %s", name, describe(v))
+	}
+}
+
+// String reads a string argument.
+func (a Args) String(name string) (string, error) {
+	v, ok := a[name]
+	if !ok || v == nil {
+		return "", fmt.Errorf("missing required argument %s", name)
+	}
+	s, ok := v.(string)
+	if !ok {
+		return "", fmt.Errorf("argument %s must be a string, got %s", name, describe(v))
+	}
+	return s, nil
+}
+
+// Str reads an optional string argument ("" when absent or not a string).
+func (a Args) Str(name string) string {
+	s, _ := a[name].(string)
+	return s
+}
+
+// Bool reads an optional boolean argument, with a default.
+func (a Args) Bool(name string, def bool) bool {
+	if b, ok := a[name].(bool); ok {
+		return b
+	}
+	return def
+}
+
+// Decode fills target, a generated request type, from the arguments: names maps an argument
+// name to the wire name in target's JSON; required lists arguments that must be present.
+func (a Args) Decode(target any, names map[string]string, required []string) error {
+	for _, r := range required {
+		if !a.Has(r) {
+			return fmt.Errorf("missing required argument %s", r)
+		}
+	}
+	wire := make(map[string]any, len(names))
+	back := make(map[string]string, len(names))
+	for arg, w := range names {
+		if a.Has(arg) {
+			wire[w] = a[arg]
+			back[w] = arg
+		}
+	}
+	raw, err := json.Marshal(wire)
+	if err != nil {
+		return fmt.Errorf("arguments cannot be encoded: %v", err)
+	}
+	if err := json.Unmarshal(raw, target); err != nil {
+		var te *json.UnmarshalTypeError
+		if ok := asTypeError(err, &te); ok {
+			field := te.Field
+			if i := strings.IndexByte(field, '.'); i > 0 {
+				field = field[:i]
+			}
+			name := back[field]
+			if name == "" {
+				name = field
+			}
+			return fmt.Errorf("argument %s has the wrong type: expected %s, got %s", name, jsonKind(te.Type.Kind().String()), te.Value)
+		}
+		return fmt.Errorf("arguments cannot be decoded: %v", err)
+	}
+	return nil
+}
+
+func asTypeError(err error, te **json.UnmarshalTypeError) bool {
+	t, ok := err.(*json.UnmarshalTypeError)
+	if ok {
+		*te = t
+	}
+	return ok
+}
+
+func jsonKind(k string) string {
+	switch {
+	case strings.HasPrefix(k, "int"), strings.HasPrefix(k, "uint"):
+		return "a whole number"
+	case k == "string":
+		return "a string"
+	case k == "bool":
+		return "true or false"
+	case k == "slice":
+		return "an array"
+	case k == "struct", k == "map", k == "ptr":
+		return "an object"
+	}
+	return k
+}
+
+func describe(v any) string {
+	switch v.(type) {
+	case string:
+		return "a string"
+	case bool:
+		return "a boolean"
+	case float64:
+		return "a number"
+	case []any:
+		return "an array"
+	case map[string]any:
+		return "an object"
+	}
+	return fmt.Sprintf("%T", v)
+}
+
+// ArgError is the tool error for arguments the caller must fix.
+func ArgError(tool string, err error) *mcp.CallToolResult {
+	return mcp.NewToolResultError(fmt.Sprintf("%s: %v. Nothing was changed.", tool, err))
+}
+
+// Result returns v as structured content, with its JSON as the text for clients that show
+// only text.
+func Result(v any) (*mcp.CallToolResult, error) {
+	raw, err := json.Marshal(v)
+	if err != nil {
+		return nil, fmt.Errorf("encoding result: %w", err)
+	}
+	var structured any
+	if err := json.Unmarshal(raw, &structured); err != nil {
+		return nil, fmt.Errorf("decoding result: %w", err)
+	}
+	return mcp.NewToolResultStructured(structured, string(raw)), nil
+}
+
+// Done is the result of an operation that answers no body.
+func Done(message string, fields map[string]any) (*mcp.CallToolResult, error) {
+	out := map[string]any{"ok": true, "message": message}
+	for k, v := range fields {
+		out[k] = v
+	}
+	return Result(out)
+}
+
+// ListResult wraps a list into the object MCP results must be.
+func ListResult[T any](items []T) (*mcp.CallToolResult, error) {
+	if items == nil {
+		items = []T{}
+	}
+	return Result(map[string]any{"count": len(items), "items": items})
+}
+
+// Shaped turns a Portainer object into what a tool returns: stacks lose env values, blank
+// passwords and runtime ids; other objects are already trimmed by the spec.
+func Shaped(d *Deps, v any) (*mcp.CallToolResult, error) {
+	switch x := v.(type) {
+	case *papi.Stack:
+		return Result(stackView(d, x, false))
+	}
+	return Result(v)
+}
+
+// StackEndpoint reads a stack's environment, for operations that need endpointId when the
+// caller did not give one.
+func StackEndpoint(ctx context.Context, d *Deps, tool string, stackID int) (int, *mcp.CallToolResult) {
+	st, res := getStack(ctx, d, tool, stackID)
+	if res != nil {
+		return 0, res
+	}
+	return deref(st.EndpointId), nil
+}
+
+func getStack(ctx context.Context, d *Deps, tool string, id int) (*papi.Stack, *mcp.CallToolResult) {
+	resp, err := d.Client.StackInspectWithResponse(ctx, id)
+	if err != nil {
+		return nil, d.CallFailed(tool, err)
+	}
+	if resp.JSON200 == nil {
+		return nil, APIError(tool, resp.HTTPResponse, resp.Body)
+	}
+	return resp.JSON200, nil
+}
+
+func deref[T any](p *T) T {
+	var zero T
+	if p == nil {
+		return zero
+	}
+	return *p
+}
+
+func ptr[T any](v T) *T { return &v }
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+// statusOf is the HTTP status of an answer, 0 when there is none.
+func statusOf(r *http.Response) int {
+	if r == nil {
+		return 0
+	}
+	return r.StatusCode
+}

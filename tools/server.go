@@ -1,0 +1,101 @@
+package tools
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/mark3labs/mcp-go/mcp"
+	"github.com/mark3labs/mcp-go/server"
+)
+
+// Toolsets lists the groups tools belong to, in order.
+var Toolsets = []string{"system", "environments", "stacks", "gitops"}
+
+// Select keeps the tools of the named toolsets ("all" or none named: every toolset) and,
+// in read-only mode, only the tools annotated read-only.
+func Select(defs []Def, toolsets []string, readOnly bool) ([]Def, error) {
+	want := map[string]bool{}
+	for _, t := range toolsets {
+		t = strings.TrimSpace(strings.ToLower(t))
+		if t == "" {
+			continue
+		}
+		if t != "all" && !slices.Contains(Toolsets, t) {
+			return nil, fmt.Errorf("unknown toolset %q: choose from all, %s", t, strings.Join(Toolsets, ", "))
+		}
+		want[t] = true
+	}
+	all := len(want) == 0 || want["all"]
+	var out []Def
+	for _, d := range defs {
+		if (all || want[d.Toolset]) && (!readOnly || d.ReadOnly) {
+			out = append(out, d)
+		}
+	}
+	return out, nil
+}
+
+// MCPTool is the mcp-go tool of a Def. It is built as a struct literal with raw schemas
+// only: mcp.NewTool presets a structured input schema, and a tool with both cannot be
+// marshalled, which makes tools/list never answer.
+func MCPTool(def Def) mcp.Tool {
+	t := mcp.Tool{
+		Name:           def.Name,
+		Title:          def.Title,
+		Description:    def.Description,
+		RawInputSchema: json.RawMessage(def.InputSchema),
+		Annotations: mcp.ToolAnnotation{
+			Title:           def.Title,
+			ReadOnlyHint:    mcp.ToBoolPtr(def.ReadOnly),
+			DestructiveHint: mcp.ToBoolPtr(def.Destructive),
+			IdempotentHint:  mcp.ToBoolPtr(def.Idempotent),
+			OpenWorldHint:   mcp.ToBoolPtr(def.OpenWorld),
+		},
+	}
+	if def.OutputSchema != "" {
+		t.RawOutputSchema = json.RawMessage(def.OutputSchema)
+	}
+	return t
+}
+
+// Instructions are sent to the client at initialize.
+const Instructions = `Manages Docker stacks through Portainer. Find environment ids with list_environments and stacks with list_stacks.
+Git stacks: never use update_stack on them (it detaches them from Git); change GitOps settings with update_stack_gitops,
+pull new commits with redeploy_stack, and use recreate_stack (dry_run first) for a new repository, compose path or name.`
+
+// NewServer builds the MCP server with the given tools. Every handler runs with panics
+// recovered, its result scrubbed of secrets, and one log line (no arguments).
+func NewServer(version string, defs []Def, d *Deps, secrets []string) *server.MCPServer {
+	s := server.NewMCPServer("portainer-mcp", version,
+		server.WithInstructions(Instructions),
+		server.WithToolCapabilities(false),
+		server.WithRecovery(),
+	)
+	for _, def := range defs {
+		s.AddTool(MCPTool(def), wrap(def, d, secrets))
+	}
+	return s
+}
+
+func wrap(def Def, d *Deps, secrets []string) server.ToolHandlerFunc {
+	return func(ctx context.Context, req mcp.CallToolRequest) (*mcp.CallToolResult, error) {
+		start := time.Now()
+		args := Args(req.GetArguments())
+		if args == nil {
+			args = Args{}
+		}
+		callSecrets := append(append([]string{}, secrets...), argSecrets(args)...)
+		res, err := def.Handler(ctx, d, args)
+		if err != nil {
+			d.logger().Error("tool failed", "tool", def.Name, "error", Scrub(err.Error(), callSecrets))
+			return mcp.NewToolResultError(def.Name + ": internal error: " + Scrub(err.Error(), callSecrets)), nil
+		}
+		res = RedactResult(res, callSecrets)
+		d.logger().Info("tool call", "tool", def.Name, "error", res != nil && res.IsError, "ms", time.Since(start).Milliseconds())
+		return res, nil
+	}
+}
