@@ -82,11 +82,21 @@ func NewServer(version string, defs []Def, d *Deps, secrets []string) *server.MC
 }
 
 func wrap(def Def, d *Deps, secrets []string) server.ToolHandlerFunc {
+	var schema struct {
+		Properties map[string]json.RawMessage `json:"properties"`
+	}
+	_ = json.Unmarshal([]byte(def.InputSchema), &schema)
+	known := sortedKeys(schema.Properties)
 	return func(ctx context.Context, req mcp.CallToolRequest) (*mcp.CallToolResult, error) {
 		start := time.Now()
 		args := Args(req.GetArguments())
 		if args == nil {
 			args = Args{}
+		}
+		for _, k := range sortedKeys(args) {
+			if !slices.Contains(known, k) {
+				return ArgError(def.Name, fmt.Errorf("unknown argument %q; this tool takes: %s", k, strings.Join(known, ", "))), nil
+			}
 		}
 		callSecrets := append(append([]string{}, secrets...), argSecrets(args)...)
 		res, err := def.Handler(ctx, d, args)

@@ -1,0 +1,548 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"net"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/mark3labs/mcp-go/client"
+	"github.com/mark3labs/mcp-go/client/transport"
+	"github.com/mark3labs/mcp-go/mcp"
+	"github.com/santhosh-tekuri/jsonschema/v6"
+
+	"github.com/portainer-mcp/portainer-mcp/gen/mcptools"
+	"github.com/portainer-mcp/portainer-mcp/internal/sim"
+)
+
+var updateSnaps = flag.Bool("update", false, "rewrite testdata/toolsnaps")
+
+// binary is the portainer-mcp built once for all tests.
+var binary string
+
+func TestMain(m *testing.M) {
+	flag.Parse()
+	dir, err := os.MkdirTemp("", "portainer-mcp-e2e")
+	if err != nil {
+		panic(err)
+	}
+	binary = filepath.Join(dir, "portainer-mcp")
+	build := exec.Command("go", "build", "-o", binary, ".")
+	build.Stderr = os.Stderr
+	if err := build.Run(); err != nil {
+		fmt.Fprintln(os.Stderr, "building portainer-mcp:", err)
+		os.Exit(1)
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+// syncBuf is a stderr sink safe for concurrent use.
+type syncBuf struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuf) Write(p []byte) (int, error) { s.mu.Lock(); defer s.mu.Unlock(); return s.b.Write(p) }
+func (s *syncBuf) String() string              { s.mu.Lock(); defer s.mu.Unlock(); return s.b.String() }
+
+type session struct {
+	t      *testing.T
+	c      *client.Client
+	stderr *syncBuf
+	tools  map[string]mcp.Tool
+	raw    map[string]json.RawMessage // tools/list as sent, by name
+}
+
+// start runs the binary with env and initializes an MCP session.
+func start(t *testing.T, env ...string) *session {
+	t.Helper()
+	errBuf := &syncBuf{}
+	env = append(env, "PORTAINER_MCP_STATE_DIR="+t.TempDir())
+	c, err := client.NewStdioMCPClientWithOptions(binary, env, nil, transport.WithCommandStderrWriter(errBuf))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	var init mcp.InitializeRequest
+	init.Params.ProtocolVersion = mcp.LATEST_LEGACY_PROTOCOL_VERSION
+	init.Params.ClientInfo = mcp.Implementation{Name: "e2e", Version: "1"}
+	res, err := c.Initialize(ctx, init)
+	if err != nil {
+		t.Fatalf("initialize: %v\nstderr:\n%s", err, errBuf.String())
+	}
+	if res.ServerInfo.Name != "portainer-mcp" || res.Capabilities.Tools == nil {
+		t.Fatalf("unexpected initialize answer: %+v", res)
+	}
+	s := &session{t: t, c: c, stderr: errBuf, tools: map[string]mcp.Tool{}, raw: map[string]json.RawMessage{}}
+	list, err := c.ListTools(ctx, mcp.ListToolsRequest{})
+	if err != nil {
+		t.Fatalf("tools/list: %v\nstderr:\n%s", err, errBuf.String())
+	}
+	for _, tl := range list.Tools {
+		s.tools[tl.Name] = tl
+	}
+	// The client drops schema keys it does not model; keep the definitions as generated.
+	for _, d := range mcptools.Tools {
+		if _, ok := s.tools[d.Name]; ok {
+			b, _ := json.Marshal(map[string]any{"input": json.RawMessage(d.InputSchema), "output": json.RawMessage(orEmpty(d.OutputSchema))})
+			s.raw[d.Name] = b
+		}
+	}
+	return s
+}
+
+func orEmpty(s string) string {
+	if s == "" {
+		return "null"
+	}
+	return s
+}
+
+func simEnv(t *testing.T, s *sim.Sim) []string {
+	srv := httptest.NewServer(s.Handler())
+	t.Cleanup(srv.Close)
+	return []string{"PORTAINER_URL=" + srv.URL, "PORTAINER_API_KEY=sim-api-key"}
+}
+
+// call runs a tool; it fails the test on protocol errors, not on tool errors.
+func (s *session) call(name string, args map[string]any) *mcp.CallToolResult {
+	s.t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	var req mcp.CallToolRequest
+	req.Params.Name = name
+	req.Params.Arguments = args
+	res, err := s.c.CallTool(ctx, req)
+	if err != nil {
+		s.t.Fatalf("%s: %v\nstderr:\n%s", name, err, s.stderr.String())
+	}
+	if !res.IsError {
+		s.checkOutput(name, res)
+	}
+	return res
+}
+
+// checkOutput validates structured content against the tool's output schema.
+func (s *session) checkOutput(name string, res *mcp.CallToolResult) {
+	s.t.Helper()
+	var def string
+	for _, d := range mcptools.Tools {
+		if d.Name == name {
+			def = d.OutputSchema
+		}
+	}
+	if def == "" {
+		return
+	}
+	if res.StructuredContent == nil {
+		s.t.Fatalf("%s: no structured content although the tool has an output schema", name)
+	}
+	schema, err := jsonschema.UnmarshalJSON(strings.NewReader(def))
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	comp := jsonschema.NewCompiler()
+	if err := comp.AddResource("out.json", schema); err != nil {
+		s.t.Fatal(err)
+	}
+	sch, err := comp.Compile("out.json")
+	if err != nil {
+		s.t.Fatalf("%s: output schema does not compile: %v", name, err)
+	}
+	raw, _ := json.Marshal(res.StructuredContent)
+	inst, _ := jsonschema.UnmarshalJSON(bytes.NewReader(raw))
+	if err := sch.Validate(inst); err != nil {
+		s.t.Fatalf("%s: result does not match its output schema: %v\n%s", name, err, raw)
+	}
+}
+
+func text(res *mcp.CallToolResult) string {
+	var parts []string
+	for _, c := range res.Content {
+		if t, ok := c.(mcp.TextContent); ok {
+			parts = append(parts, t.Text)
+		}
+	}
+	return strings.Join(parts, "\n")
+}
+
+func structured(t *testing.T, res *mcp.CallToolResult) map[string]any {
+	t.Helper()
+	if res.IsError {
+		t.Fatalf("unexpected tool error: %s", text(res))
+	}
+	m, ok := res.StructuredContent.(map[string]any)
+	if !ok {
+		t.Fatalf("no structured object: %s", text(res))
+	}
+	return m
+}
+
+func wantError(t *testing.T, res *mcp.CallToolResult, parts ...string) {
+	t.Helper()
+	if !res.IsError {
+		t.Fatalf("want a tool error containing %q, got success: %s", parts, text(res))
+	}
+	for _, p := range parts {
+		if !strings.Contains(text(res), p) {
+			t.Errorf("tool error lacks %q:\n%s", p, text(res))
+		}
+	}
+}
+
+func TestToolsListAndSnapshots(t *testing.T) {
+	s := start(t, simEnv(t, sim.New(sim.Options{}))...)
+	if len(s.tools) != len(mcptools.Tools) {
+		t.Fatalf("tools/list gave %d tools, the table has %d", len(s.tools), len(mcptools.Tools))
+	}
+	names := make([]string, 0, len(s.tools))
+	for name, tl := range s.tools {
+		names = append(names, name)
+		a := tl.Annotations
+		if a.ReadOnlyHint == nil || a.DestructiveHint == nil || a.IdempotentHint == nil || a.OpenWorldHint == nil || a.Title == "" {
+			t.Errorf("%s: incomplete annotations %+v", name, a)
+		}
+		if tl.InputSchema.Type != "object" {
+			t.Errorf("%s: input schema type %q", name, tl.InputSchema.Type)
+		}
+		if tl.Description == "" || len(tl.Description) > 600 {
+			t.Errorf("%s: description of %d bytes (want 1..600)", name, len(tl.Description))
+		}
+	}
+	sort.Strings(names)
+	// Snapshots: a changed schema is a reviewed diff.
+	dir := filepath.Join("testdata", "toolsnaps")
+	for _, name := range names {
+		var pretty bytes.Buffer
+		tl := s.tools[name]
+		raw, _ := json.Marshal(map[string]any{"name": name, "title": tl.Title, "description": tl.Description, "annotations": tl.Annotations, "schemas": s.raw[name]})
+		_ = json.Indent(&pretty, raw, "", "  ")
+		pretty.WriteByte('\n')
+		path := filepath.Join(dir, name+".json")
+		if *updateSnaps {
+			_ = os.MkdirAll(dir, 0o755)
+			if err := os.WriteFile(path, pretty.Bytes(), 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+		want, err := os.ReadFile(path)
+		if err != nil {
+			t.Errorf("%s: no snapshot (run go test ./cmd/portainer-mcp -run Snapshots -update): %v", name, err)
+			continue
+		}
+		if !bytes.Equal(want, pretty.Bytes()) {
+			t.Errorf("%s: schema differs from %s; review, then update with -update", name, path)
+		}
+	}
+	entries, _ := os.ReadDir(dir)
+	if len(entries) != len(names) {
+		t.Errorf("%d snapshot files for %d tools: remove snapshots of tools that are gone", len(entries), len(names))
+	}
+}
+
+func TestReadOnlyAndToolsets(t *testing.T) {
+	env := simEnv(t, sim.New(sim.Options{}))
+	ro := start(t, append(env, "PORTAINER_READ_ONLY=true")...)
+	if len(ro.tools) == 0 {
+		t.Fatal("read-only mode lists no tool")
+	}
+	for name, tl := range ro.tools {
+		if !*tl.Annotations.ReadOnlyHint {
+			t.Errorf("read-only mode lists %s", name)
+		}
+	}
+	for _, must := range []string{"list_stacks", "get_stack", "get_stack_gitops"} {
+		if _, ok := ro.tools[must]; !ok {
+			t.Errorf("read-only mode lacks %s", must)
+		}
+	}
+	gs := start(t, append(env, "PORTAINER_TOOLSETS=gitops")...)
+	for name := range gs.tools {
+		if !strings.Contains(name, "gitops") && !strings.Contains(name, "webhook") && !strings.Contains(name, "git") && name != "redeploy_stack" && name != "recreate_stack" {
+			t.Errorf("gitops toolset lists %s", name)
+		}
+	}
+	if _, ok := gs.tools["list_stacks"]; ok {
+		t.Error("gitops toolset lists list_stacks")
+	}
+}
+
+func TestStackLifecycle(t *testing.T) {
+	sm := sim.New(sim.Options{})
+	s := start(t, simEnv(t, sm)...)
+
+	info := structured(t, s.call("get_portainer_info", nil))
+	if info["version"] != "2.23.0" || info["edition"] != "CE" || info["supported"] != true {
+		t.Errorf("get_portainer_info = %v", info)
+	}
+	envs := structured(t, s.call("list_environments", map[string]any{"limit": 2}))
+	if envs["total"].(float64) < 3 || len(envs["environments"].([]any)) != 2 {
+		t.Errorf("list_environments paging: %v", envs)
+	}
+
+	compose := "services:\n  web:\n    image: nginx:1.27\n"
+	created := structured(t, s.call("create_stack", map[string]any{
+		"environment_id": 1, "name": "shop", "compose": compose,
+		"env": []map[string]any{{"name": "DB_PASSWORD", "value": "hunter2-sentinel"}, {"name": "MODE", "value": "prod"}},
+	}))
+	id := int(created["id"].(float64))
+	if created["status"] != "active" || created["type"] != "compose" {
+		t.Errorf("create_stack = %v", created)
+	}
+	if strings.Contains(fmt.Sprint(created), "hunter2-sentinel") {
+		t.Error("env values shown without show_env_values")
+	}
+
+	list := structured(t, s.call("list_stacks", map[string]any{"environment_id": 1, "name": "SHO"}))
+	if list["count"].(float64) != 1 {
+		t.Fatalf("list_stacks by name: %v", list)
+	}
+	row := list["stacks"].([]any)[0].(map[string]any)
+	if len(row) > 8 || row["name"] != "shop" {
+		t.Errorf("list row not compact: %v", row)
+	}
+
+	file := structured(t, s.call("get_stack_file", map[string]any{"stack_id": id}))
+	if file["StackFileContent"] != compose {
+		t.Errorf("get_stack_file = %v", file)
+	}
+	withValues := structured(t, s.call("get_stack", map[string]any{"stack_id": id, "show_env_values": true}))
+	if !strings.Contains(fmt.Sprint(withValues["env"]), "prod") {
+		t.Errorf("show_env_values did not show values: %v", withValues["env"])
+	}
+
+	compose2 := "services:\n  web:\n    image: nginx:1.28\n"
+	upd := structured(t, s.call("update_stack", map[string]any{"stack_id": id, "compose": compose2}))
+	if upd["id"].(float64) != float64(id) {
+		t.Errorf("update_stack = %v", upd)
+	}
+	st, _ := sm.Stack(id)
+	if st.File != compose2 || len(*st.Stack.Env) != 2 {
+		t.Errorf("after update: file %q, env %v (env must be kept when omitted)", st.File, st.Stack.Env)
+	}
+
+	stopped := structured(t, s.call("stop_stack", map[string]any{"stack_id": id}))
+	if stopped["status"] != "inactive" {
+		t.Errorf("stop_stack = %v", stopped)
+	}
+	wantError(t, s.call("stop_stack", map[string]any{"stack_id": id}), "400")
+	started := structured(t, s.call("start_stack", map[string]any{"stack_id": id}))
+	if started["status"] != "active" {
+		t.Errorf("start_stack = %v", started)
+	}
+	wantError(t, s.call("start_stack", map[string]any{"stack_id": id}), "400")
+
+	del := structured(t, s.call("delete_stack", map[string]any{"stack_id": id}))
+	if del["ok"] != true || !strings.Contains(del["message"].(string), "volumes") {
+		t.Errorf("delete_stack = %v", del)
+	}
+	if _, ok := sm.Stack(id); ok {
+		t.Error("stack still exists after delete_stack")
+	}
+	wantError(t, s.call("get_stack", map[string]any{"stack_id": id}), "404", "list_stacks")
+	if strings.Contains(s.stderr.String(), "hunter2-sentinel") || strings.Contains(s.stderr.String(), "sim-api-key") {
+		t.Error("a secret reached the log")
+	}
+}
+
+func TestSwarmStack(t *testing.T) {
+	sm := sim.New(sim.Options{})
+	s := start(t, simEnv(t, sm)...)
+	res := structured(t, s.call("create_stack", map[string]any{"environment_id": 2, "name": "queue", "type": "swarm", "compose": "services:\n  q:\n    image: redis:7\n"}))
+	if res["type"] != "swarm" || res["swarm_id"] == nil {
+		t.Errorf("swarm create = %v", res)
+	}
+	wantError(t, s.call("create_stack", map[string]any{"environment_id": 1, "name": "q2", "type": "swarm", "compose": "services:\n  q:\n    image: redis:7\n"}), "swarm")
+}
+
+func TestErrorPaths(t *testing.T) {
+	sm := sim.New(sim.Options{})
+	s := start(t, simEnv(t, sm)...)
+	compose := "services:\n  web:\n    image: nginx\n"
+	cases := []struct {
+		name string
+		tool string
+		args map[string]any
+		want []string
+	}{
+		{"unknown stack", "get_stack", map[string]any{"stack_id": 999}, []string{"404", "list_stacks"}},
+		{"unknown stack for stop", "stop_stack", map[string]any{"stack_id": 999}, []string{"404"}},
+		{"unknown environment", "get_environment", map[string]any{"environment_id": 999}, []string{"404", "list_environments"}},
+		{"duplicate name, other case", "create_stack", map[string]any{"environment_id": 1, "name": "WEB", "compose": compose}, []string{"409", "already"}},
+		{"bad compose", "create_stack", map[string]any{"environment_id": 1, "name": "broken", "compose": "services: [oops"}, []string{"500", "compose"}},
+		{"missing argument", "create_stack", map[string]any{"environment_id": 1, "name": "x"}, []string{"compose"}},
+		{"wrong type", "get_stack", map[string]any{"stack_id": "seven"}, []string{"stack_id"}},
+		{"unknown argument", "get_stack", map[string]any{"stack_id": 1, "stackid": 2}, []string{`unknown argument "stackid"`, "stack_id"}},
+		{"bad list filter", "list_stacks", map[string]any{"status": "running"}, []string{"active or inactive"}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			wantError(t, s.call(c.tool, c.args), c.want...)
+		})
+	}
+	if _, ok := sm.StackByName(1, "broken"); ok {
+		t.Error("a stack with bad compose was left behind")
+	}
+}
+
+func TestWrongAPIKey(t *testing.T) {
+	srv := httptest.NewServer(sim.New(sim.Options{}).Handler())
+	defer srv.Close()
+	s := start(t, "PORTAINER_URL="+srv.URL, "PORTAINER_API_KEY=wrong-key-sentinel")
+	res := s.call("list_stacks", nil)
+	wantError(t, res, "401", "PORTAINER_API_KEY")
+	if strings.Contains(text(res), "wrong-key-sentinel") {
+		t.Error("the API key appears in the error")
+	}
+}
+
+func TestPortainerUnreachable(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close() // nothing listens there now
+	s := start(t, "PORTAINER_URL=http://"+addr, "PORTAINER_API_KEY=k")
+	wantError(t, s.call("list_stacks", nil), "cannot reach Portainer", "PORTAINER_URL")
+}
+
+// TestNoWaitOnPortainer: initialize and tools/list answer while Portainer hangs.
+func TestNoWaitOnPortainer(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			defer c.Close() // accept, never answer
+		}
+	}()
+	s := start(t, "PORTAINER_URL=http://"+ln.Addr().String(), "PORTAINER_API_KEY=k", "PORTAINER_TIMEOUT=2s")
+	if len(s.tools) == 0 {
+		t.Fatal("no tools listed")
+	}
+	wantError(t, s.call("list_stacks", nil), "did not answer within 2s")
+}
+
+func TestVersionWarning(t *testing.T) {
+	s := start(t, simEnv(t, sim.New(sim.Options{Version: "2.9.3"}))...)
+	deadline := time.Now().Add(5 * time.Second)
+	for !strings.Contains(s.stderr.String(), "outside the tested range") {
+		if time.Now().After(deadline) {
+			t.Fatalf("no version warning on stderr:\n%s", s.stderr.String())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	structured(t, s.call("list_stacks", nil)) // still serving
+}
+
+func TestConfigErrors(t *testing.T) {
+	keyFile := filepath.Join(t.TempDir(), "key")
+	_ = os.WriteFile(keyFile, []byte("abc\n"), 0o600)
+	cases := []struct {
+		name string
+		env  []string
+		args []string
+		want string
+	}{
+		{"no url", []string{"PORTAINER_API_KEY=k"}, nil, "PORTAINER_URL"},
+		{"no key", []string{"PORTAINER_URL=https://p.example"}, nil, "PORTAINER_API_KEY"},
+		{"bad scheme", []string{"PORTAINER_URL=ftp://p.example", "PORTAINER_API_KEY=k"}, nil, "http or https"},
+		{"both keys", []string{"PORTAINER_URL=p.example", "PORTAINER_API_KEY=k", "PORTAINER_API_KEY_FILE=" + keyFile}, nil, "keep one"},
+		{"missing key file", []string{"PORTAINER_URL=p.example", "PORTAINER_API_KEY_FILE=/nonexistent/key"}, nil, "API key file"},
+		{"bad bool", []string{"PORTAINER_URL=p.example", "PORTAINER_API_KEY=k", "PORTAINER_READ_ONLY=maybe"}, nil, "PORTAINER_READ_ONLY"},
+		{"bad timeout", []string{"PORTAINER_URL=p.example", "PORTAINER_API_KEY=k", "PORTAINER_TIMEOUT=soon"}, nil, "PORTAINER_TIMEOUT"},
+		{"bad toolset", []string{"PORTAINER_URL=p.example", "PORTAINER_API_KEY=k"}, []string{"--toolsets", "stacks,nope"}, "unknown toolset"},
+		{"bad CA file", []string{"PORTAINER_URL=p.example", "PORTAINER_API_KEY=k", "PORTAINER_TLS_CA_FILE=" + keyFile}, nil, "no PEM certificate"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			cmd := exec.Command(binary, c.args...)
+			cmd.Env = append([]string{"PATH=" + os.Getenv("PATH"), "HOME=" + t.TempDir()}, c.env...)
+			var stderr bytes.Buffer
+			cmd.Stderr = &stderr
+			cmd.Stdin = strings.NewReader("")
+			err := cmd.Run()
+			if err == nil {
+				t.Fatalf("exit 0, want an error; stderr: %s", stderr.String())
+			}
+			lines := strings.Split(strings.TrimSpace(stderr.String()), "\n")
+			if len(lines) != 1 || !strings.Contains(lines[0], c.want) {
+				t.Errorf("stderr = %q, want one line containing %q", stderr.String(), c.want)
+			}
+		})
+	}
+}
+
+func TestNormalizeURL(t *testing.T) {
+	for in, want := range map[string]string{
+		"portainer.example.com:9443":        "https://portainer.example.com:9443",
+		"http://10.0.0.5:9000/":             "http://10.0.0.5:9000",
+		"https://p.example/api":             "https://p.example",
+		"https://p.example/portainer/api/":  "https://p.example/portainer",
+		" https://p.example/sub?x=1 ":       "https://p.example/sub",
+	} {
+		got, err := normalizeURL(in)
+		if err != nil || got != want {
+			t.Errorf("normalizeURL(%q) = %q, %v; want %q", in, got, err, want)
+		}
+	}
+	if _, err := normalizeURL("https://user:pw@p.example"); err == nil {
+		t.Error("a URL with a password was accepted")
+	}
+}
+
+func TestGitDetachGuard(t *testing.T) {
+	sm := sim.New(sim.Options{})
+	s := start(t, simEnv(t, sm)...)
+	git, ok := sm.StackByName(1, "monitoring")
+	if !ok || git.Stack.GitConfig == nil || git.Stack.AutoUpdate == nil {
+		t.Fatal("the seeded Git stack 'monitoring' with GitOps is missing")
+	}
+	id := *git.Stack.Id
+	compose := "services:\n  grafana:\n    image: grafana/grafana\n"
+
+	// Without consent: refused, nothing changed.
+	res := s.call("update_stack", map[string]any{"stack_id": id, "compose": compose})
+	wantError(t, res, "detach", "update_stack_gitops", "redeploy_stack", "detach_from_git=true", "Nothing was changed")
+	after, _ := sm.Stack(id)
+	if after.Stack.GitConfig == nil || after.Stack.AutoUpdate == nil || !after.JobRunning {
+		t.Fatal("the refused update changed the Git stack")
+	}
+	for _, r := range sm.Requests() {
+		if strings.HasPrefix(r, "PUT /api/stacks/") {
+			t.Fatalf("the guard let a PUT through: %s", r)
+		}
+	}
+
+	// With consent: Portainer detaches it and the result says so.
+	out := structured(t, s.call("update_stack", map[string]any{"stack_id": id, "compose": compose, "detach_from_git": true}))
+	if !strings.Contains(fmt.Sprint(out["note"]), "now file-based") || out["git"] != nil {
+		t.Errorf("update with detach_from_git = %v", out)
+	}
+	after, _ = sm.Stack(id)
+	if after.Stack.GitConfig != nil || after.Stack.AutoUpdate != nil || after.File != compose {
+		t.Errorf("after detach: GitConfig %v, AutoUpdate %v, file %q", after.Stack.GitConfig, after.Stack.AutoUpdate, after.File)
+	}
+}
