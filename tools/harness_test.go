@@ -1,0 +1,194 @@
+package tools_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/mark3labs/mcp-go/client"
+	"github.com/mark3labs/mcp-go/mcp"
+
+	"github.com/portainer-mcp/portainer-mcp/gen/mcptools"
+	"github.com/portainer-mcp/portainer-mcp/gen/papi"
+	"github.com/portainer-mcp/portainer-mcp/internal/sim"
+	"github.com/portainer-mcp/portainer-mcp/tools"
+)
+
+// Repositories the tests deploy from (the simulator's own seed is left out).
+const (
+	repoA   = "https://git.example.com/team/app.git"
+	repoB   = "https://git.example.com/team/app-v2.git"
+	private = "https://git.example.com/team/private.git"
+	gitUser = "deploy"
+	// sentinel is a Git password that must never leave the server.
+	sentinel = "pw-SENTINEL-7f3a"
+)
+
+const composeA = "services:\n  app:\n    image: nginx:1.27\n"
+
+type lockedBuf struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuf) Write(p []byte) (int, error) { l.mu.Lock(); defer l.mu.Unlock(); return l.b.Write(p) }
+func (l *lockedBuf) String() string              { l.mu.Lock(); defer l.mu.Unlock(); return l.b.String() }
+
+type harness struct {
+	t    *testing.T
+	sim  *sim.Sim
+	deps *tools.Deps
+	c    *client.Client
+	log  *lockedBuf
+	seen []string // every tool result and error text, for leak checks
+}
+
+func newHarness(t *testing.T) *harness {
+	t.Helper()
+	s := sim.New(sim.Options{Empty: true})
+	s.AddEnvironment(papi.Endpoint{Id: ptr(1), Name: ptr("local"), Type: ptr(papi.EndpointTypeDocker), Status: ptr(papi.EndpointStatusUp)}, "")
+	s.AddEnvironment(papi.Endpoint{Id: ptr(2), Name: ptr("swarm"), Type: ptr(papi.EndpointTypeAgentDocker), Status: ptr(papi.EndpointStatusUp)}, "swarm-test-1")
+	s.AddRepo(repoA, "", "")
+	s.Commit(repoA, "refs/heads/main", map[string]string{"docker-compose.yml": composeA, "deploy/prod.yml": composeA, "extra.yml": "services: {}\n"})
+	s.Commit(repoA, "refs/heads/release", map[string]string{"docker-compose.yml": composeA})
+	s.AddRepo(repoB, "", "")
+	s.Commit(repoB, "refs/heads/main", map[string]string{"docker-compose.yml": composeA, "stack/compose.yml": composeA})
+	s.AddRepo(private, gitUser, sentinel)
+	s.Commit(private, "refs/heads/main", map[string]string{"docker-compose.yml": composeA})
+
+	srv := httptest.NewServer(s.Handler())
+	t.Cleanup(srv.Close)
+	c, err := papi.NewClientWithResponses(srv.URL+"/api", papi.WithRequestEditorFn(func(_ context.Context, r *http.Request) error {
+		r.Header.Set("X-API-Key", "sim-api-key")
+		return nil
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	logs := &lockedBuf{}
+	deps := &tools.Deps{Client: c, PortainerURL: srv.URL, StateDir: t.TempDir(), Timeout: 5 * time.Second,
+		Log: slog.New(slog.NewTextHandler(logs, nil)), Sleep: func(time.Duration) {}}
+	mc, err := client.NewInProcessClient(tools.NewServer("test", mcptools.Tools, deps, []string{"sim-api-key"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	if err := mc.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { mc.Close() })
+	var init mcp.InitializeRequest
+	init.Params.ProtocolVersion = mcp.LATEST_LEGACY_PROTOCOL_VERSION
+	if _, err := mc.Initialize(ctx, init); err != nil {
+		t.Fatal(err)
+	}
+	return &harness{t: t, sim: s, deps: deps, c: mc, log: logs}
+}
+
+func ptr[T any](v T) *T { return &v }
+
+func (h *harness) call(name string, args map[string]any) *mcp.CallToolResult {
+	h.t.Helper()
+	var req mcp.CallToolRequest
+	req.Params.Name = name
+	req.Params.Arguments = args
+	res, err := h.c.CallTool(context.Background(), req)
+	if err != nil {
+		h.t.Fatalf("%s: protocol error %v", name, err)
+	}
+	raw, _ := json.Marshal(res)
+	h.seen = append(h.seen, string(raw))
+	return res
+}
+
+func textOf(res *mcp.CallToolResult) string {
+	var parts []string
+	for _, c := range res.Content {
+		if t, ok := c.(mcp.TextContent); ok {
+			parts = append(parts, t.Text)
+		}
+	}
+	return strings.Join(parts, "\n")
+}
+
+// ok calls a tool that must succeed and returns its structured result.
+func (h *harness) ok(name string, args map[string]any) map[string]any {
+	h.t.Helper()
+	res := h.call(name, args)
+	if res.IsError {
+		h.t.Fatalf("%s(%v): unexpected tool error: %s", name, args, textOf(res))
+	}
+	m, _ := res.StructuredContent.(map[string]any)
+	return m
+}
+
+// fails calls a tool that must answer a tool error containing every part.
+func (h *harness) fails(name string, args map[string]any, parts ...string) string {
+	h.t.Helper()
+	res := h.call(name, args)
+	if !res.IsError {
+		h.t.Fatalf("%s(%v): want a tool error, got %s", name, args, textOf(res))
+	}
+	txt := textOf(res)
+	for _, p := range parts {
+		if !strings.Contains(txt, p) {
+			h.t.Errorf("%s: error lacks %q:\n%s", name, p, txt)
+		}
+	}
+	return txt
+}
+
+// state is the simulator's whole truth, for "nothing changed" checks.
+func (h *harness) state() string {
+	h.t.Helper()
+	raw, err := json.Marshal(h.sim.Stacks())
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	return string(raw)
+}
+
+func (h *harness) stack(id int) sim.StackState {
+	h.t.Helper()
+	st, ok := h.sim.Stack(id)
+	if !ok {
+		h.t.Fatalf("stack %d does not exist", id)
+	}
+	return st
+}
+
+// gitStack creates the usual Git stack of these tests: private repository, credentials,
+// env with values, release-like reference, and GitOps as given.
+func (h *harness) gitStack(name string, extra map[string]any) int {
+	h.t.Helper()
+	args := map[string]any{
+		"environment_id": 1, "name": name, "repository_url": private, "reference": "refs/heads/main",
+		"username": gitUser, "password": sentinel,
+		"env": []map[string]any{{"name": "DB_PASSWORD", "value": "db-secret-value"}, {"name": "MODE", "value": "prod"}},
+	}
+	for k, v := range extra {
+		args[k] = v
+	}
+	out := h.ok("create_stack_from_git", args)
+	return int(out["stack_id"].(float64))
+}
+
+// noLeak fails when the sentinel appears in any result, error or log line so far.
+func (h *harness) noLeak() {
+	h.t.Helper()
+	for _, s := range h.seen {
+		if strings.Contains(s, sentinel) {
+			h.t.Fatalf("the Git password appears in a tool answer: %s", s)
+		}
+	}
+	if strings.Contains(h.log.String(), sentinel) {
+		h.t.Fatal("the Git password appears in the log")
+	}
+}
