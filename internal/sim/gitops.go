@@ -1,0 +1,70 @@
+package sim
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"strings"
+
+	"github.com/google/uuid"
+
+	"github.com/portainer-mcp/portainer-mcp/gen/papi"
+)
+
+// WebhookInvoke answers 204 at once and redeploys the stack of the webhook in the background
+// (Wait waits for it). No authentication is needed.
+func (s *Sim) WebhookInvoke(_ context.Context, req papi.WebhookInvokeRequestObject) (papi.WebhookInvokeResponseObject, error) {
+	id, err := uuid.Parse(req.WebhookID)
+	if err != nil {
+		return nil, newErr(http.StatusBadRequest, msgWebhookInvalid, err.Error())
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	r := s.webhookOwner(id.String())
+	if r == nil {
+		return nil, notFound(msgWebhookNotFound)
+	}
+	stackID := r.ID
+	s.background.Add(1)
+	go func() {
+		defer s.background.Done()
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		if r, ok := s.stacks[stackID]; ok {
+			_ = s.autoRedeploy(r) // Portainer only logs a failed background redeploy
+		}
+	}()
+	return papi.WebhookInvoke204Response{}, nil
+}
+
+// GitOperationRepoFilePreview returns one file of a repository at a reference, with the errors
+// Portainer gives (refs/heads/main when no reference is given, as Portainer does).
+func (s *Sim) GitOperationRepoFilePreview(_ context.Context, req papi.GitOperationRepoFilePreviewRequestObject) (papi.GitOperationRepoFilePreviewResponseObject, error) {
+	b := req.Body
+	if !isURL(b.Repository) {
+		return nil, badPayload("invalid repository URL. Must correspond to a valid URL format")
+	}
+	ref := deref(b.Reference)
+	if ref == "" {
+		ref = defaultRef
+	}
+	target := deref(b.TargetFile)
+	if target == "" {
+		return nil, badPayload("invalid target filename")
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	_, tree, err := s.gitResolve(b.Repository, ref, deref(b.Username), deref(b.Password))
+	if errors.Is(err, errGitAuth) {
+		return nil, newErr(http.StatusBadRequest, msgInvalidGitCred, msgAuthFailed)
+	}
+	if err != nil {
+		return nil, internal("unable to clone git repository, error: " + cloneError(err))
+	}
+	content, ok := tree[strings.TrimPrefix(target, "/")]
+	if !ok {
+		return nil, newErr(http.StatusInternalServerError, "Unable to retrieve custom template file from disk",
+			"open /data/tmp/preview/"+strings.TrimPrefix(target, "/")+": no such file or directory")
+	}
+	return papi.GitOperationRepoFilePreview200JSONResponse{FileContent: ptr(content)}, nil
+}

@@ -1,0 +1,151 @@
+package sim
+
+import (
+	"crypto/subtle"
+	"errors"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+
+	"github.com/portainer-mcp/portainer-mcp/gen/papi"
+)
+
+// buildHandler assembles the HTTP stack: request log, injected faults, Portainer's
+// authentication, then the generated routing and decoding around the Sim's handlers.
+func (s *Sim) buildHandler() http.Handler {
+	strict := papi.NewStrictHandlerWithOptions(s, nil, papi.StrictHTTPServerOptions{
+		RequestErrorHandlerFunc:  s.bodyError,
+		ResponseErrorHandlerFunc: answerError,
+	})
+	api := papi.HandlerWithOptions(strict, papi.StdHTTPServerOptions{
+		BaseURL:          "/api",
+		BaseRouter:       &router{},
+		ErrorHandlerFunc: paramError,
+	})
+	serve := func(w http.ResponseWriter, r *http.Request) {
+		if e := s.authenticate(r); e != nil {
+			writeError(w, e.Status, e.Message, e.Details)
+			return
+		}
+		api.ServeHTTP(w, r)
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s.logRequest(r)
+		s.serveWithFaults(w, r, serve)
+	})
+}
+
+func (s *Sim) logRequest(r *http.Request) {
+	line := r.Method + " " + r.URL.Path
+	if q := maskQuery(r.URL.Query()); q != "" {
+		line += "?" + q
+	}
+	s.mu.Lock()
+	s.requests = append(s.requests, line)
+	s.mu.Unlock()
+}
+
+// maskQuery encodes a query with credential parameters (X-API-Key, token) masked.
+func maskQuery(q url.Values) string {
+	for k := range q {
+		if strings.EqualFold(k, "x-api-key") || strings.EqualFold(k, "token") {
+			q[k] = []string{"***"}
+		}
+	}
+	return q.Encode()
+}
+
+// isPublic tells the routes Portainer serves without authentication.
+func isPublic(r *http.Request) bool {
+	if r.Method == http.MethodGet && r.URL.Path == "/api/system/status" {
+		return true
+	}
+	segs := splitPath(r.URL.Path)
+	return r.Method == http.MethodPost && len(segs) == 4 && segs[0] == "api" && segs[1] == "stacks" && segs[2] == "webhooks"
+}
+
+// authenticate reproduces Portainer's checks: both an API key and an Authorization header get
+// 403 (CSRF middleware, on every route); otherwise a valid API key or bearer token is required
+// on every route that is not public.
+func (s *Sim) authenticate(r *http.Request) *apiError {
+	key := r.Header.Get("X-API-Key")
+	authz := r.Header.Get("Authorization")
+	if key != "" && authz != "" {
+		return selfErr(http.StatusForbidden, msgBothAuthHeaders)
+	}
+	if isPublic(r) {
+		return nil
+	}
+	if key == "" {
+		for k, v := range r.URL.Query() {
+			if strings.EqualFold(k, "x-api-key") && len(v) > 0 {
+				key = v[0]
+			}
+		}
+	}
+	switch {
+	case key != "":
+		if !equalSecret(key, s.opts.APIKey) {
+			return newErr(http.StatusUnauthorized, msgTokenInvalid, detailUnauthorized)
+		}
+		return nil
+	case authz != "":
+		if !equalSecret(strings.TrimPrefix(authz, "Bearer "), s.opts.JWT) {
+			return newErr(http.StatusUnauthorized, msgTokenInvalid, detailUnauthorized)
+		}
+		return nil
+	}
+	return newErr(http.StatusUnauthorized, msgTokenMissing, detailUnauthorized)
+}
+
+func equalSecret(got, want string) bool {
+	return subtle.ConstantTimeCompare([]byte(got), []byte(want)) == 1
+}
+
+// paramError answers path and query parameters the generated wrapper could not bind, the way
+// Portainer's handlers do.
+func paramError(w http.ResponseWriter, r *http.Request, err error) {
+	var required *papi.RequiredParamError
+	var format *papi.InvalidParamFormatError
+	switch {
+	case errors.As(err, &required):
+		writeError(w, http.StatusBadRequest, "Invalid query parameter: "+required.ParamName, msgMissingQueryParam)
+	case errors.As(err, &format) && format.ParamName == "id":
+		what := "stack"
+		if strings.HasPrefix(r.URL.Path, "/api/endpoints/") {
+			what = "environment"
+		}
+		writeError(w, http.StatusBadRequest, "Invalid "+what+" identifier route variable", format.Err.Error())
+	case errors.As(err, &format):
+		writeError(w, http.StatusBadRequest, "Invalid query parameter: "+format.ParamName, format.Err.Error())
+	default:
+		writeError(w, http.StatusBadRequest, "Invalid request", err.Error())
+	}
+}
+
+// bodyError answers a request body that is not valid JSON. Like Portainer's PUT /stacks/{id},
+// which stops the auto-update job before it decodes the payload, a bad body still stops it.
+func (s *Sim) bodyError(w http.ResponseWriter, r *http.Request, err error) {
+	if r.Method == http.MethodPut && len(splitPath(r.URL.Path)) == 3 {
+		if id, convErr := strconv.Atoi(r.PathValue("id")); convErr == nil {
+			s.mu.Lock()
+			if rec, ok := s.stacks[id]; ok {
+				rec.jobRunning = false
+			}
+			s.mu.Unlock()
+		}
+	}
+	details := strings.TrimPrefix(err.Error(), "can't decode JSON body: ")
+	writeError(w, http.StatusBadRequest, msgInvalidPayload, details)
+}
+
+// answerError writes the error a handler returned.
+func answerError(w http.ResponseWriter, _ *http.Request, err error) {
+	var e *apiError
+	if errors.As(err, &e) {
+		writeError(w, e.Status, e.Message, e.Details)
+		return
+	}
+	writeError(w, http.StatusInternalServerError, "Internal server error", err.Error())
+}

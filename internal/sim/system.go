@@ -1,0 +1,39 @@
+package sim
+
+import (
+	"context"
+	"runtime"
+
+	"github.com/portainer-mcp/portainer-mcp/gen/papi"
+)
+
+// SystemStatus returns the version and instance id; it needs no authentication.
+func (s *Sim) SystemStatus(context.Context, papi.SystemStatusRequestObject) (papi.SystemStatusResponseObject, error) {
+	return papi.SystemStatus200JSONResponse{Version: ptr(s.opts.Version), InstanceID: ptr(s.instanceID)}, nil
+}
+
+// SystemVersion returns the server version, edition and build.
+func (s *Sim) SystemVersion(context.Context, papi.SystemVersionRequestObject) (papi.SystemVersionResponseObject, error) {
+	return papi.SystemVersion200JSONResponse{
+		ServerVersion:   ptr(s.opts.Version),
+		ServerEdition:   ptr(s.opts.Edition),
+		DatabaseVersion: ptr(s.opts.Version),
+		UpdateAvailable: ptr(false),
+		LatestVersion:   ptr(""),
+		Build: &papi.BuildInfo{
+			BuildNumber: ptr("sim"),
+			ImageTag:    ptr(s.opts.Version),
+			GitCommit:   ptr("0000000"),
+			GoVersion:   ptr(runtime.Version()),
+		},
+	}, nil
+}
+
+// CurrentUserInspect returns the caller: user 1, an administrator.
+func (s *Sim) CurrentUserInspect(context.Context, papi.CurrentUserInspectRequestObject) (papi.CurrentUserInspectResponseObject, error) {
+	return papi.CurrentUserInspect200JSONResponse{
+		Id:       ptr(1),
+		Username: ptr(s.opts.Username),
+		Role:     ptr(papi.UserRoleAdministrator),
+	}, nil
+}
