@@ -24,22 +24,22 @@ type Arg struct {
 // Tool is everything the generator knows of one MCP tool.
 type Tool struct {
 	Name, Title, Description, Toolset string
-	ReadOnly, Destructive, Idempotent  bool
-	OpenWorld                          bool
-	OperationID, Method, Path          string
-	Overlay                            string
-	ReplaceInput                       bool
-	ResolveEndpoint                    bool
-	Done                               string
-	PathArgs                           []Arg
-	QueryArgs                          []Arg
-	BodyArgs                           []Arg
-	HasParams                          bool
-	HasBody                            bool
-	NoContent                          bool // success answers 204 without a body
-	ArrayResult                        bool
-	Input                              map[string]any
-	Output                             map[string]any
+	ReadOnly, Destructive, Idempotent bool
+	OpenWorld                         bool
+	OperationID, Method, Path         string
+	Overlay                           string
+	ReplaceInput                      bool
+	ResolveEndpoint                   bool
+	Done                              string
+	PathArgs                          []Arg
+	QueryArgs                         []Arg
+	BodyArgs                          []Arg
+	HasParams                         bool
+	HasBody                           bool
+	NoContent                         bool // success answers 204 without a body
+	ArrayResult                       bool
+	Input                             map[string]any
+	Output                            map[string]any
 }
 
 // annotation is the x-mcp-tool extension as written in the spec.

@@ -133,6 +133,18 @@ func (s stackDef) describe() string {
 // RecreateStack implements recreate_stack: plan, check, snapshot, delete, create, verify,
 // and restore the original from the snapshot when anything after the delete fails.
 func RecreateStack(ctx context.Context, d *Deps, a Args) (*mcp.CallToolResult, error) {
+	res, deleted, err := recreate(ctx, d, a)
+	if err == nil && res != nil && res.IsError && !deleted {
+		txt := toolErrorText(res)
+		if !strings.Contains(txt, "Nothing was changed") && !strings.Contains(txt, "is unchanged") {
+			res.Content = append(res.Content, mcp.NewTextContent("Nothing was changed: the stack is as it was (the flow stops before deleting anything when a check or read fails)."))
+		}
+	}
+	return res, err
+}
+
+// recreate runs the flow; deleted tells whether it got as far as deleting the original.
+func recreate(ctx context.Context, d *Deps, a Args) (*mcp.CallToolResult, bool, error) {
 	const tool = "recreate_stack"
 	var in views.RecreateInput
 	names := map[string]string{}
@@ -141,24 +153,24 @@ func RecreateStack(ctx context.Context, d *Deps, a Args) (*mcp.CallToolResult, e
 		names[k] = k
 	}
 	if err := a.Decode(&in, names, []string{"stack_id"}); err != nil {
-		return ArgError(tool, err), nil
+		return ArgError(tool, err), false, nil
 	}
 	dryRun := in.DryRun == nil || *in.DryRun
 
 	st, res := getStack(ctx, d, tool, in.StackId)
 	if res != nil {
-		return res, nil
+		return res, false, nil
 	}
 	if t := deref(st.Type); t != papi.StackTypeCompose && t != papi.StackTypeSwarm {
-		return mcp.NewToolResultError(fmt.Sprintf("%s: stack %d is a %s stack; only compose and swarm stacks can be re-created. Nothing was changed.", tool, in.StackId, stackTypeName(st.Type))), nil
+		return mcp.NewToolResultError(fmt.Sprintf("%s: stack %d is a %s stack; only compose and swarm stacks can be re-created. Nothing was changed.", tool, in.StackId, stackTypeName(st.Type))), false, nil
 	}
 	old, res := currentDef(ctx, d, tool, st, deref(in.OldPassword), deref(in.Password))
 	if res != nil {
-		return res, nil
+		return res, false, nil
 	}
 	target, changes, err := targetDef(d, old, st, in)
 	if err != nil {
-		return ArgError(tool, err), nil
+		return ArgError(tool, err), false, nil
 	}
 
 	// Checks that can fail before anything is deleted.
@@ -172,14 +184,14 @@ func RecreateStack(ctx context.Context, d *Deps, a Args) (*mcp.CallToolResult, e
 	}
 	if !strings.EqualFold(target.Name, old.Name) {
 		if err := checkStackName(target.Name); err != nil {
-			return ArgError(tool, err), nil
+			return ArgError(tool, err), false, nil
 		}
 		taken, res := findStack(ctx, d, tool, target.EnvironmentID, target.Name)
 		if res != nil {
-			return res, nil
+			return res, false, nil
 		}
 		if taken != nil {
-			return mcp.NewToolResultError(fmt.Sprintf("%s: the name %q is already used by stack %d on environment %d. Nothing was changed: pick another name.", tool, target.Name, deref(taken.Id), target.EnvironmentID)), nil
+			return mcp.NewToolResultError(fmt.Sprintf("%s: the name %q is already used by stack %d on environment %d. Nothing was changed: pick another name.", tool, target.Name, deref(taken.Id), target.EnvironmentID)), false, nil
 		}
 		warnings = append(warnings, fmt.Sprintf("Renaming: the named volumes of %q stay on the environment under that name; %q starts with new, empty volumes.", old.Name, target.Name))
 	} else {
@@ -187,14 +199,14 @@ func RecreateStack(ctx context.Context, d *Deps, a Args) (*mcp.CallToolResult, e
 	}
 	if target.Git != nil {
 		if res := checkSource(ctx, d, tool, target.deploy()); res != nil {
-			return res, nil
+			return res, false, nil
 		}
 	}
 	if old.Git != nil {
 		// The original must be re-creatable if the re-create fails.
 		if res := checkSource(ctx, d, tool, old.deploy()); res != nil {
 			res.Content = append(res.Content, mcp.NewTextContent("That is the stack's CURRENT source: if the re-create failed it could not be restored from there, so the flow stops here."))
-			return res, nil
+			return res, false, nil
 		}
 		warnings = append(warnings, "If the re-create fails, the original is restored from its repository at the latest commit of its reference (Portainer cannot deploy an older commit).")
 	}
@@ -216,14 +228,15 @@ func RecreateStack(ctx context.Context, d *Deps, a Args) (*mcp.CallToolResult, e
 	if dryRun {
 		plan["dry_run"] = true
 		plan["next"] = "Call recreate_stack again with the same arguments and dry_run=false to do it."
-		return Result(plan)
+		res, err := Result(plan)
+		return res, false, err
 	}
 
 	// Snapshot, then delete.
 	file := old.File
 	snapPath, err := writeSnapshot(d, st, old, target)
 	if err != nil {
-		return mcp.NewToolResultError(fmt.Sprintf("%s: could not write the snapshot of stack %d before deleting it (%v). Nothing was changed: set --state-dir (PORTAINER_MCP_STATE_DIR) to a writable directory.", tool, in.StackId, err)), nil
+		return mcp.NewToolResultError(fmt.Sprintf("%s: could not write the snapshot of stack %d before deleting it (%v). Nothing was changed: set --state-dir (PORTAINER_MCP_STATE_DIR) to a writable directory.", tool, in.StackId, err)), false, nil
 	}
 	plan["snapshot"] = snapPath
 	_ = file
@@ -232,7 +245,7 @@ func RecreateStack(ctx context.Context, d *Deps, a Args) (*mcp.CallToolResult, e
 		gone, res2 := stackGone(ctx, d, tool, st)
 		if res2 != nil || !gone {
 			res.Content = append(res.Content, mcp.NewTextContent(fmt.Sprintf("The delete did not go through: the original stack %d is unchanged. Nothing was created. Snapshot: %s", in.StackId, snapPath)))
-			return res, nil
+			return res, false, nil
 		}
 		// The delete happened although its answer was lost: go on.
 	}
@@ -245,7 +258,8 @@ func RecreateStack(ctx context.Context, d *Deps, a Args) (*mcp.CallToolResult, e
 		} else if len(warnings) > 0 {
 			out["warnings"] = warnings
 		}
-		return Result(out)
+		res, err := Result(out)
+		return res, true, err
 	}
 	failure := toolErrorText(res)
 
@@ -255,14 +269,14 @@ func RecreateStack(ctx context.Context, d *Deps, a Args) (*mcp.CallToolResult, e
 		msg := fmt.Sprintf("%s: FAILED, ORIGINAL RESTORED. Creating the new stack failed after the original was deleted: %s\n"+
 			"The original was re-created from the snapshot as stack %d (%s); its id changed from %d. Nothing else changed. Snapshot: %s. Fix the cause and run recreate_stack again.",
 			tool, failure, deref(restored.Id), old.describe(), in.StackId, snapPath)
-		return mcp.NewToolResultError(msg), nil
+		return mcp.NewToolResultError(msg), true, nil
 	}
 	msg := fmt.Sprintf("%s: FAILED, NOT RESTORED. Creating the new stack failed after the original stack %d was deleted: %s\n"+
 		"Restoring the original failed too: %s\n"+
 		"The original's definition (compose file or Git source, env with values, GitOps settings, webhook id) is in the snapshot %s. "+
 		"To restore it by hand: %s",
 		tool, in.StackId, failure, toolErrorText(res2), snapPath, restoreHint(old))
-	return mcp.NewToolResultError(msg), nil
+	return mcp.NewToolResultError(msg), true, nil
 }
 
 // currentDef reads what is needed to create the stack again.

@@ -61,7 +61,9 @@ func unixTime(sec *int) *string {
 }
 
 // isGit tells whether a stack is deployed from a Git repository.
-func isGit(s *papi.Stack) bool { return s.GitConfig != nil && s.GitConfig.URL != nil && *s.GitConfig.URL != "" }
+func isGit(s *papi.Stack) bool {
+	return s.GitConfig != nil && s.GitConfig.URL != nil && *s.GitConfig.URL != ""
+}
 
 func envVars(env *[]papi.Pair, values bool) *[]views.EnvVar {
 	if env == nil || len(*env) == 0 {

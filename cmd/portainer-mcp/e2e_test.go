@@ -497,11 +497,11 @@ func TestConfigErrors(t *testing.T) {
 
 func TestNormalizeURL(t *testing.T) {
 	for in, want := range map[string]string{
-		"portainer.example.com:9443":        "https://portainer.example.com:9443",
-		"http://10.0.0.5:9000/":             "http://10.0.0.5:9000",
-		"https://p.example/api":             "https://p.example",
-		"https://p.example/portainer/api/":  "https://p.example/portainer",
-		" https://p.example/sub?x=1 ":       "https://p.example/sub",
+		"portainer.example.com:9443":       "https://portainer.example.com:9443",
+		"http://10.0.0.5:9000/":            "http://10.0.0.5:9000",
+		"https://p.example/api":            "https://p.example",
+		"https://p.example/portainer/api/": "https://p.example/portainer",
+		" https://p.example/sub?x=1 ":      "https://p.example/sub",
 	} {
 		got, err := normalizeURL(in)
 		if err != nil || got != want {

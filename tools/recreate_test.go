@@ -1,0 +1,333 @@
+package tools_test
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/portainer-mcp/portainer-mcp/internal/sim"
+)
+
+// desc is what the re-create flow must keep or produce, read from the simulator.
+type desc struct {
+	Name, URL, Ref, Path, File string
+	Files                      []string
+	Env                        map[string]string
+	Mechanism, Interval, Hook  string
+	User, Password             string
+}
+
+func describeStack(st sim.StackState) desc {
+	d := desc{Name: deref(st.Stack.Name), Env: map[string]string{}, File: st.File}
+	for _, p := range deref(st.Stack.Env) {
+		d.Env[p.Name] = deref(p.Value)
+	}
+	if g := st.Stack.GitConfig; g != nil {
+		d.URL, d.Ref, d.Path, d.File = deref(g.URL), deref(g.ReferenceName), deref(g.ConfigFilePath), ""
+		d.Files = deref(st.Stack.AdditionalFiles)
+		if g.Authentication != nil {
+			d.User, d.Password = deref(g.Authentication.Username), deref(g.Authentication.Password)
+		}
+	}
+	if au := st.Stack.AutoUpdate; au != nil {
+		d.Interval, d.Hook = deref(au.Interval), deref(au.Webhook)
+		d.Mechanism = "on"
+	}
+	return d
+}
+
+func (h *harness) byName(name string) (sim.StackState, bool) { return h.sim.StackByName(1, name) }
+
+func TestRecreateDryRunChangesNothing(t *testing.T) {
+	h := newHarness(t)
+	id := h.gitStack("app", map[string]any{"gitops": "webhook"})
+	before := h.state()
+	plan := h.ok("recreate_stack", map[string]any{"stack_id": id, "repository_url": repoB, "password": sentinel, "name": "app2"})
+	if plan["dry_run"] != true || h.state() != before {
+		t.Fatalf("dry run changed something or is not marked: %v", plan)
+	}
+	txt := fmt.Sprint(plan)
+	for _, want := range []string{"will_delete", "will_create", "app-v2.git", "named volumes", "webhook URL", "stack id changes"} {
+		if !strings.Contains(txt, want) {
+			t.Errorf("plan lacks %q: %s", want, txt)
+		}
+	}
+	h.noLeak()
+}
+
+func TestRecreateKinds(t *testing.T) {
+	cases := []struct {
+		name  string
+		setup func(h *harness) int
+		args  map[string]any
+		want  func(t *testing.T, old, now desc)
+	}{
+		{"file-based to Git", func(h *harness) int {
+			out := h.ok("create_stack", map[string]any{"environment_id": 1, "name": "app", "compose": composeA, "env": []map[string]any{{"name": "A", "value": "1"}}})
+			return int(out["id"].(float64))
+		}, map[string]any{"repository_url": repoA, "gitops": "polling", "interval": "5m"}, func(t *testing.T, old, now desc) {
+			if now.URL != repoA || now.Path != "docker-compose.yml" || now.Interval != "5m" || !reflect.DeepEqual(now.Env, old.Env) {
+				t.Errorf("file->git: %+v", now)
+			}
+		}},
+		{"new repository URL", func(h *harness) int { return h.gitStack("app", map[string]any{"gitops": "webhook"}) },
+			map[string]any{"repository_url": repoB, "old_password": sentinel}, func(t *testing.T, old, now desc) {
+				if now.URL != repoB || now.Hook != old.Hook || now.Hook == "" || now.User != "" || !reflect.DeepEqual(now.Env, old.Env) {
+					t.Errorf("url: %+v (old %+v)", now, old)
+				}
+			}},
+		{"new compose path", func(h *harness) int { return h.gitStack("app", map[string]any{"gitops": "polling", "interval": "7m"}) },
+			map[string]any{"repository_url": repoB, "compose_path": "stack/compose.yml", "old_password": sentinel}, func(t *testing.T, old, now desc) {
+				if now.Path != "stack/compose.yml" || now.Interval != "7m" {
+					t.Errorf("path: %+v", now)
+				}
+			}},
+		{"additional files", func(h *harness) int {
+			out := h.ok("create_stack_from_git", map[string]any{"environment_id": 1, "name": "app", "repository_url": repoA})
+			return int(out["stack_id"].(float64))
+		}, map[string]any{"additional_files": []string{"extra.yml"}}, func(t *testing.T, old, now desc) {
+			if !reflect.DeepEqual(now.Files, []string{"extra.yml"}) {
+				t.Errorf("files: %+v", now)
+			}
+		}},
+		{"rename, credentials kept", func(h *harness) int { return h.gitStack("app", map[string]any{"gitops": "polling", "interval": "5m"}) },
+			map[string]any{"name": "app-renamed", "password": sentinel}, func(t *testing.T, old, now desc) {
+				if now.Name != "app-renamed" || now.Password != sentinel || now.User != gitUser || now.URL != old.URL {
+					t.Errorf("rename: %+v", now)
+				}
+			}},
+		{"rename a file-based stack", func(h *harness) int {
+			out := h.ok("create_stack", map[string]any{"environment_id": 1, "name": "app", "compose": composeA})
+			return int(out["id"].(float64))
+		}, map[string]any{"name": "web2"}, func(t *testing.T, old, now desc) {
+			if now.Name != "web2" || now.File != composeA || now.URL != "" {
+				t.Errorf("file rename: %+v", now)
+			}
+		}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			h := newHarness(t)
+			id := c.setup(h)
+			old := describeStack(h.stack(id))
+			args := map[string]any{"stack_id": id, "dry_run": false}
+			for k, v := range c.args {
+				args[k] = v
+			}
+			out := h.ok("recreate_stack", args)
+			if out["result"] != "re-created" {
+				t.Fatalf("result = %v", out)
+			}
+			if _, ok := h.sim.Stack(id); ok {
+				t.Error("the old stack still exists")
+			}
+			name := old.Name
+			if n, ok := c.args["name"].(string); ok {
+				name = n
+			}
+			st, ok := h.byName(name)
+			if !ok {
+				t.Fatalf("no stack %s after the re-create", name)
+			}
+			c.want(t, old, describeStack(st))
+			snap := fmt.Sprint(out["snapshot"])
+			info, err := os.Stat(snap)
+			if err != nil || info.Mode().Perm() != 0o600 {
+				t.Fatalf("snapshot %s: %v %v", snap, err, info)
+			}
+			raw, _ := os.ReadFile(snap)
+			if strings.Contains(string(raw), sentinel) {
+				t.Error("the snapshot holds the Git password")
+			}
+			if !json.Valid(raw) || !strings.Contains(string(raw), old.Name) {
+				t.Error("the snapshot is not the old stack's JSON")
+			}
+			h.noLeak()
+		})
+	}
+}
+
+func TestRecreateRefusesTakenName(t *testing.T) {
+	h := newHarness(t)
+	id := h.gitStack("app", nil)
+	h.ok("create_stack", map[string]any{"environment_id": 1, "name": "taken", "compose": composeA})
+	before := h.state()
+	h.fails("recreate_stack", map[string]any{"stack_id": id, "name": "taken", "password": sentinel, "dry_run": false}, "already used")
+	if h.state() != before {
+		t.Error("Portainer changed")
+	}
+}
+
+// flow is one re-create to break: a starting stack and the change asked of it.
+type flow struct {
+	name    string
+	setup   func(h *harness) int
+	args    map[string]any
+	newName string
+	isNew   func(now, orig desc) bool
+}
+
+var flows = []flow{
+	{
+		// A Git stack with stored credentials, env with values and a webhook, moved to
+		// another repository and compose path.
+		name: "git-to-git",
+		setup: func(h *harness) int {
+			return h.gitStack("app", map[string]any{"gitops": "polling+webhook", "interval": "5m"})
+		},
+		args:    map[string]any{"repository_url": repoB, "compose_path": "stack/compose.yml", "old_password": sentinel, "dry_run": false},
+		newName: "app",
+		isNew: func(now, orig desc) bool {
+			return now.URL == repoB && now.Path == "stack/compose.yml" && reflect.DeepEqual(now.Env, orig.Env) && now.Hook == orig.Hook && now.Interval == orig.Interval
+		},
+	},
+	{
+		// A file-based stack moved onto Git under a new name.
+		name: "file-to-git-renamed",
+		setup: func(h *harness) int {
+			out := h.ok("create_stack", map[string]any{"environment_id": 1, "name": "app", "compose": composeA,
+				"env": []map[string]any{{"name": "TOKEN", "value": "t-1"}}})
+			return int(out["id"].(float64))
+		},
+		args:    map[string]any{"repository_url": repoA, "name": "app-git", "gitops": "webhook", "dry_run": false},
+		newName: "app-git",
+		isNew: func(now, orig desc) bool {
+			return now.URL == repoA && now.Hook != "" && reflect.DeepEqual(now.Env, orig.Env)
+		},
+	},
+}
+
+func (f flow) start(t *testing.T) (*harness, int, desc, int) {
+	h := newHarness(t)
+	id := f.setup(h)
+	return h, id, describeStack(h.stack(id)), len(h.sim.Requests())
+}
+
+func (f flow) run(h *harness, id int) (string, bool) {
+	args := map[string]any{"stack_id": id}
+	for k, v := range f.args {
+		args[k] = v
+	}
+	res := h.call("recreate_stack", args)
+	return textOf(res), res.IsError
+}
+
+// TestRecreateFaultTable makes each Portainer call of each flow fail in turn (an error
+// answer, a dropped connection, and a call that happened but whose answer was lost) and
+// checks that afterwards either the new stack exists as asked or the original exists as it
+// was, and that the result says which. Never neither.
+func TestRecreateFaultTable(t *testing.T) {
+	for _, fl := range flows {
+		h, id, _, skip := fl.start(t)
+		if msg, isErr := fl.run(h, id); isErr {
+			t.Fatalf("%s fails without faults: %s", fl.name, msg)
+		}
+		calls := h.sim.Requests()[skip:]
+		if len(calls) < 5 {
+			t.Fatalf("%s made only %d calls: %v", fl.name, len(calls), calls)
+		}
+		modes := []struct {
+			name string
+			f    sim.Fault
+		}{
+			{"500", sim.Fault{Status: 500, Message: "injected"}},
+			{"drop", sim.Fault{Drop: true}},
+			{"after", sim.Fault{After: true, Status: 502}},
+		}
+		for k, call := range calls {
+			method, target, _ := strings.Cut(call, " ")
+			path, _, _ := strings.Cut(target, "?")
+			for _, m := range modes {
+				t.Run(fmt.Sprintf("%s/%02d %s %s %s", fl.name, k, method, path, m.name), func(t *testing.T) {
+					h, id, orig, skip := fl.start(t)
+					// The fault must hit this call: count matching calls up to it.
+					nth := 0
+					all := append(h.sim.Requests()[:skip:skip], calls[:k+1]...)
+					for _, r := range all {
+						rm, rt, _ := strings.Cut(r, " ")
+						rp, _, _ := strings.Cut(rt, "?")
+						if rm == method && strings.HasPrefix(rp, path) {
+							nth++
+						}
+					}
+					f := m.f
+					f.Method, f.PathPrefix, f.Nth = method, path, nth
+					h.sim.InjectFault(f)
+					msg, isErr := fl.run(h, id)
+
+					newSt, newOK := h.byName(fl.newName)
+					oldSt, oldOK := h.byName(orig.Name)
+					asNew := newOK && fl.isNew(describeStack(newSt), orig)
+					asOld := oldOK && reflect.DeepEqual(describeStack(oldSt), orig)
+					switch {
+					case asNew && !(asOld && fl.newName != orig.Name):
+						if isErr && !strings.Contains(msg, "differs") {
+							t.Errorf("the new stack exists as asked, but the tool reported failure: %s", msg)
+						}
+					case asOld && !(newOK && fl.newName != orig.Name):
+						if !isErr {
+							t.Errorf("the original is as it was, but the tool reported success: %s", msg)
+						}
+						if !strings.Contains(msg, "RESTORED") && !strings.Contains(msg, "unchanged") && !strings.Contains(msg, "Nothing was changed") {
+							t.Errorf("the error does not say the original is unchanged or restored: %s", msg)
+						}
+					default:
+						t.Fatalf("NEITHER only the new stack nor only the original exists as it should.\nnew (exists %v): %+v\nold (exists %v): %+v\noriginal: %+v\nmessage: %s\nrequests: %v",
+							newOK, describeStack(newSt), oldOK, describeStack(oldSt), orig, msg, h.sim.Requests()[skip:])
+					}
+					n := countStacks(h, fl.newName)
+					if fl.newName != orig.Name {
+						n += countStacks(h, orig.Name)
+					}
+					if n != 1 {
+						t.Errorf("%d stacks named %s/%s", n, orig.Name, fl.newName)
+					}
+					h.noLeak()
+				})
+			}
+		}
+	}
+}
+
+func countStacks(h *harness, name string) int {
+	n := 0
+	for _, s := range h.sim.Stacks() {
+		if strings.EqualFold(deref(s.Stack.Name), name) {
+			n++
+		}
+	}
+	return n
+}
+
+// TestRecreateRestoreFails: when both the new create and the restore fail, the error gives
+// the snapshot's path and how to restore by hand, and the snapshot holds what is needed.
+func TestRecreateRestoreFails(t *testing.T) {
+	h, id, orig, _ := flows[0].start(t)
+	h.sim.InjectFault(sim.Fault{Method: "POST", PathPrefix: "/api/stacks/create/", Times: -1, Status: 500, Message: "disk full"})
+	msg, isErr := flows[0].run(h, id)
+	if !isErr || !strings.Contains(msg, "NOT RESTORED") || !strings.Contains(msg, "snapshot") || !strings.Contains(msg, "create_stack_from_git") {
+		t.Fatalf("message: %s", msg)
+	}
+	i := strings.Index(msg, h.deps.StateDir)
+	if i < 0 {
+		t.Fatalf("the error does not give the snapshot path: %s", msg)
+	}
+	path := strings.Fields(msg[i:])[0]
+	path = strings.TrimRight(path, ".,")
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("snapshot %s: %v", path, err)
+	}
+	for _, want := range []string{orig.URL, orig.Hook, "db-secret-value", orig.Interval, gitUser} {
+		if !strings.Contains(string(raw), want) {
+			t.Errorf("snapshot lacks %q", want)
+		}
+	}
+	if strings.Contains(string(raw), sentinel) {
+		t.Error("snapshot holds the password")
+	}
+	h.noLeak()
+}
