@@ -8,4 +8,4 @@ package api
 //go:generate go tool oapi-codegen -config papi-client.yaml portainer.yaml
 //go:generate go tool oapi-codegen -config papi-server.yaml portainer.yaml
 //go:generate go tool oapi-codegen -config views.yaml mcp.yaml
-//go:generate go run ../generator -spec portainer.yaml -out ../gen/mcptools/tools.gen.go -readme ../README.md
+//go:generate go run ../generator -spec portainer.yaml -out ../gen/mcptools/tools.gen.go -readme ../README.md -client-doc ../gen/papi/doc.go

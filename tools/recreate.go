@@ -416,15 +416,12 @@ func orNone(s string) string {
 
 // findStack finds a stack by name (case-insensitive, as Portainer compares) on an environment.
 func findStack(ctx context.Context, d *Deps, tool string, envID int, name string) (*papi.Stack, *mcp.CallToolResult) {
-	resp, err := d.Client.StackListWithResponse(ctx, nil)
-	if err != nil {
-		return nil, d.CallFailed(tool, err)
+	all, res := allStacks(ctx, d, tool)
+	if res != nil {
+		return nil, res
 	}
-	if resp.JSON200 == nil {
-		return nil, APIError(tool, resp.HTTPResponse, resp.Body)
-	}
-	for i := range *resp.JSON200 {
-		s := &(*resp.JSON200)[i]
+	for i := range all {
+		s := &all[i]
 		if deref(s.EndpointId) == envID && strings.EqualFold(deref(s.Name), name) {
 			return s, nil
 		}

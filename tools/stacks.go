@@ -31,16 +31,13 @@ func ListStacks(ctx context.Context, d *Deps, a Args) (*mcp.CallToolResult, erro
 	if status != "" && status != "active" && status != "inactive" {
 		return ArgError(tool, fmt.Errorf("status must be active or inactive, got %q", status)), nil
 	}
-	resp, err := d.Client.StackListWithResponse(ctx, nil)
-	if err != nil {
-		return d.CallFailed(tool, err), nil
-	}
-	if resp.JSON200 == nil {
-		return APIError(tool, resp.HTTPResponse, resp.Body), nil
+	all, res := allStacks(ctx, d, tool)
+	if res != nil {
+		return res, nil
 	}
 	rows := []views.StackRow{}
-	for i := range *resp.JSON200 {
-		r := stackRow(&(*resp.JSON200)[i])
+	for i := range all {
+		r := stackRow(&all[i])
 		if (envID >= 0 && r.EnvironmentId != envID) || (typ != "" && r.Type != typ) ||
 			(status != "" && r.Status != status) || (name != "" && !strings.Contains(strings.ToLower(r.Name), name)) {
 			continue
@@ -49,6 +46,45 @@ func ListStacks(ctx context.Context, d *Deps, a Args) (*mcp.CallToolResult, erro
 	}
 	sort.Slice(rows, func(i, j int) bool { return rows[i].Id < rows[j].Id })
 	return Result(map[string]any{"count": len(rows), "stacks": rows})
+}
+
+// allStacks lists every stack the caller may see, by id.
+func allStacks(ctx context.Context, d *Deps, tool string) ([]papi.Stack, *mcp.CallToolResult) {
+	resp, err := d.Client.StackListWithResponse(ctx, nil)
+	if err != nil {
+		return nil, d.CallFailed(tool, err)
+	}
+	if resp.JSON200 == nil {
+		return nil, APIError(tool, resp.HTTPResponse, resp.Body)
+	}
+	out := *resp.JSON200
+	sort.Slice(out, func(i, j int) bool { return deref(out[i].Id) < deref(out[j].Id) })
+	return out, nil
+}
+
+// ListGitopsStacks implements list_gitops_stacks.
+func ListGitopsStacks(ctx context.Context, d *Deps, a Args) (*mcp.CallToolResult, error) {
+	const tool = "list_gitops_stacks"
+	envID := -1
+	if a.Has("environment_id") {
+		n, err := a.Int("environment_id")
+		if err != nil {
+			return ArgError(tool, err), nil
+		}
+		envID = n
+	}
+	all, res := allStacks(ctx, d, tool)
+	if res != nil {
+		return res, nil
+	}
+	out := []views.GitopsView{}
+	for i := range all {
+		st := &all[i]
+		if isGit(st) && (envID < 0 || deref(st.EndpointId) == envID) {
+			out = append(out, gitopsView(d, st))
+		}
+	}
+	return Result(map[string]any{"count": len(out), "stacks": out})
 }
 
 // GetStack implements get_stack.
