@@ -329,8 +329,12 @@ func buildTool(r *refs, path, method string, item *openapi3.PathItem, op *openap
 	}
 	t.Input = input
 
-	// success answer
+	// success answer: an overlay returns what its output annotation says, or has no
+	// output schema; a generated handler returns the operation's answer.
 	for _, code := range []string{"200", "201"} {
+		if t.Overlay != "" {
+			break
+		}
 		if resp := op.Responses.Value(code); resp != nil {
 			if mt := resp.Value.Content.Get("application/json"); mt != nil && mt.Schema != nil {
 				out := r.convert(mt.Schema)
@@ -345,7 +349,7 @@ func buildTool(r *refs, path, method string, item *openapi3.PathItem, op *openap
 			}
 		}
 	}
-	if op.Responses.Value("204") != nil && t.Output == nil {
+	if op.Responses.Value("204") != nil && t.Output == nil && t.Overlay == "" {
 		t.NoContent = true
 		t.Output = map[string]any{"type": "object", "properties": map[string]any{
 			"ok":      map[string]any{"type": "boolean"},
@@ -361,6 +365,9 @@ func buildTool(r *refs, path, method string, item *openapi3.PathItem, op *openap
 			return t, fmt.Errorf("output: %w", err)
 		}
 		t.Output = out
+	}
+	if t.Output != nil {
+		stripDescriptions(t.Output)
 	}
 	if t.Output != nil && t.Output["type"] != "object" {
 		return t, fmt.Errorf("the output schema must be an object (MCP requires it)")
@@ -410,4 +417,24 @@ func snake(s string) string {
 		b.WriteRune(c)
 	}
 	return b.String()
+}
+
+// stripDescriptions drops descriptions from an output schema: the model reads results, not
+// their schema, and every byte of tools/list is paid in every conversation.
+func stripDescriptions(m map[string]any) {
+	delete(m, "description")
+	for k, v := range m {
+		switch x := v.(type) {
+		case map[string]any:
+			if k == "properties" {
+				for _, p := range x {
+					if pm, ok := p.(map[string]any); ok {
+						stripDescriptions(pm)
+					}
+				}
+				continue
+			}
+			stripDescriptions(x)
+		}
+	}
 }

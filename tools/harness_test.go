@@ -46,7 +46,7 @@ func (l *lockedBuf) Write(p []byte) (int, error) {
 func (l *lockedBuf) String() string { l.mu.Lock(); defer l.mu.Unlock(); return l.b.String() }
 
 type harness struct {
-	t    *testing.T
+	t    testing.TB
 	sim  *sim.Sim
 	deps *tools.Deps
 	c    *client.Client
@@ -54,7 +54,7 @@ type harness struct {
 	seen []string // every tool result and error text, for leak checks
 }
 
-func newHarness(t *testing.T) *harness {
+func newHarness(t testing.TB) *harness {
 	t.Helper()
 	s := sim.New(sim.Options{Empty: true})
 	s.AddEnvironment(papi.Endpoint{Id: ptr(1), Name: ptr("local"), Type: ptr(papi.EndpointTypeDocker), Status: ptr(papi.EndpointStatusUp)}, "")

@@ -203,46 +203,46 @@ type GitopsChangeInput struct {
 	// Env replaces ALL env variables
 	Env *[]externalRef0.Pair `json:"env,omitempty"`
 
-	// ForcePullImage re-pull images on every update
+	// ForcePullImage re-pull images on update
 	ForcePullImage *bool `json:"force_pull_image,omitempty"`
 
-	// ForceUpdate redeploy on every poll/webhook even when the commit did not change
+	// ForceUpdate redeploy even without a new commit
 	ForceUpdate *bool `json:"force_update,omitempty"`
 
-	// Interval polling interval, a Go duration such as 5m or 1h30m (at least 1m)
+	// Interval polling interval: 5m, 1h30m (min 1m)
 	Interval *string `json:"interval,omitempty"`
 
-	// Mechanism how updates are triggered
+	// Mechanism what triggers updates
 	Mechanism *GitopsChangeInputMechanism `json:"mechanism,omitempty"`
 	Prune     *bool                       `json:"prune,omitempty"`
 
-	// Redeploy pull and redeploy after the change (default false)
+	// Redeploy redeploy after the change
 	Redeploy *bool `json:"redeploy,omitempty"`
 
-	// Reference new branch, tag or refs/... to follow
+	// Reference branch, tag or refs/... to follow
 	Reference *string `json:"reference,omitempty"`
 
-	// RemoveCredentials forget the stored Git credentials
+	// RemoveCredentials forget stored Git credentials
 	RemoveCredentials *bool `json:"remove_credentials,omitempty"`
 
-	// RepositoryPassword change the stored Git password or token; never shown back
+	// RepositoryPassword new Git password or token
 	RepositoryPassword *string `json:"repository_password,omitempty"`
 
-	// RepositoryUsername change the stored Git username (give repository_password too)
+	// RepositoryUsername new Git username (with repository_password)
 	RepositoryUsername *string `json:"repository_username,omitempty"`
 
-	// SetEnv adds or changes these variables, keeps the others
+	// SetEnv add or change these, keep the rest
 	SetEnv *[]externalRef0.Pair `json:"set_env,omitempty"`
 
-	// StackId the Git stack
+	// StackId the stack
 	StackId       int   `json:"stack_id"`
 	TlsSkipVerify *bool `json:"tls_skip_verify,omitempty"`
 
-	// UnsetEnv removes these variable names
+	// UnsetEnv remove these names
 	UnsetEnv *[]string `json:"unset_env,omitempty"`
 }
 
-// GitopsChangeInputMechanism how updates are triggered
+// GitopsChangeInputMechanism what triggers updates
 type GitopsChangeInputMechanism string
 
 // GitopsSettings defines model for GitopsSettings.
