@@ -72,9 +72,18 @@ func TestMiniShape(t *testing.T) {
 	if !strings.Contains(out, `"tags":{"items":{"properties":{"name"`) {
 		t.Errorf("cross-document $ref not inlined: %s", out)
 	}
-	thing := jsonText(up.Output)
-	if !strings.Contains(thing, `"Name":{"type":["string","null"]}`) || !strings.Contains(thing, `"Owner":{"description":"who owns it"`) {
+	if up.Output != nil {
+		t.Errorf("an overlay without an output annotation got an output schema: %s", jsonText(up.Output))
+	}
+	thing := jsonText(byName["list_things"].Output)
+	if !strings.Contains(thing, `"Name":{"type":["string","null"]}`) || !strings.Contains(thing, `"Owner":{"properties":{"name"`) {
 		t.Errorf("nullable or allOf not converted: %s", thing)
+	}
+	if strings.Contains(thing, "description") {
+		t.Errorf("descriptions left in an output schema: %s", thing)
+	}
+	if in := jsonText(byName["update_thing"].Input); !strings.Contains(in, `"description"`) && strings.Contains(in, "Owner") {
+		t.Errorf("descriptions stripped from an input schema: %s", in)
 	}
 	if !byName["delete_thing"].NoContent || byName["delete_thing"].Done != "Thing deleted." {
 		t.Errorf("204 answer not recognised: %+v", byName["delete_thing"])
