@@ -7,6 +7,10 @@ import (
 
 // Fault makes matching requests fail. A request matches when its method equals Method (any
 // method when empty) and its path starts with PathPrefix (e.g. "/api/stacks/create/").
+// Every matching request counts, including one that another fault answers.
+//
+// Note: Go's HTTP client silently retries an idempotent request (GET...) whose reused
+// connection closed before any answer, so a Drop of one GET may go unseen; use Times 2 or -1.
 type Fault struct {
 	Method     string
 	PathPrefix string
