@@ -9,6 +9,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"os"
@@ -20,14 +21,19 @@ import (
 )
 
 func main() {
-	if err := run(os.Args[1:]); err != nil {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	err := run(ctx, os.Args[1:], os.Stderr)
+	stop()
+	if err != nil && !errors.Is(err, flag.ErrHelp) {
 		fmt.Fprintln(os.Stderr, "portainer-sim:", err)
 		os.Exit(1)
 	}
 }
 
-func run(args []string) error {
+// run serves the simulator until ctx ends, then shuts down cleanly.
+func run(ctx context.Context, args []string, stderr io.Writer) error {
 	fs := flag.NewFlagSet("portainer-sim", flag.ContinueOnError)
+	fs.SetOutput(stderr)
 	listen := fs.String("listen", "127.0.0.1:9900", "address to listen on")
 	apiKey := fs.String("api-key", "sim-api-key", "the API key the simulator accepts (X-API-Key)")
 	jwt := fs.String("jwt", "sim-jwt", "the bearer token the simulator accepts")
@@ -40,18 +46,17 @@ func run(args []string) error {
 		return errors.New("--poll-speed must be positive")
 	}
 
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-
 	s := sim.New(sim.Options{APIKey: *apiKey, JWT: *jwt, Empty: *empty})
 	ln, err := net.Listen("tcp", *listen)
 	if err != nil {
 		return err
 	}
 	srv := &http.Server{Handler: s.Handler(), ReadHeaderTimeout: 10 * time.Second}
-	s.StartPolling(ctx, *speed)
+	pollCtx, stopPolling := context.WithCancel(ctx)
+	defer stopPolling()
+	s.StartPolling(pollCtx, *speed)
 
-	fmt.Fprintf(os.Stderr, "portainer-sim: serving Portainer %s at http://%s (API key %q)\n", "2.23.0", ln.Addr(), *apiKey)
+	fmt.Fprintf(stderr, "portainer-sim: Portainer simulator at http://%s (API key %q)\n", ln.Addr(), *apiKey)
 
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()

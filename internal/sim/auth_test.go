@@ -83,6 +83,7 @@ func TestRequestDecodingErrors(t *testing.T) {
 		{"stack id not a number", "GET", "/api/stacks/abc", "", 400, "Invalid stack identifier route variable", ""},
 		{"environment id not a number", "GET", "/api/endpoints/abc", "", 400, "Invalid environment identifier route variable", ""},
 		{"unknown route", "GET", "/api/nowhere", "", 404, "404 page not found", ""},
+		{"outside /api", "GET", "/", "", 404, "404 page not found", "under /api"},
 		{"method not allowed", "PATCH", "/api/stacks/1", "", 405, "Method not allowed", ""},
 	}
 	for _, tt := range tests {

@@ -16,7 +16,7 @@ const defaultRef = "refs/heads/main"
 // repo is an in-memory Git repository: references point to commits, a commit is a whole tree.
 type repo struct {
 	url      string
-	username string // empty username and password: public repository
+	username string // empty: public repository
 	password string
 	refs     map[string]string            // reference -> commit hash
 	commits  map[string]map[string]string // commit hash -> path -> content
@@ -36,8 +36,9 @@ func repoKey(url string) string {
 	return strings.TrimSuffix(strings.TrimSuffix(strings.TrimSpace(url), "/"), ".git")
 }
 
-// AddRepo adds a repository (or changes its credentials). An empty username makes it public;
-// otherwise cloning needs that username and password.
+// AddRepo adds a repository, or changes the credentials of an existing one (its references
+// stay). An empty username makes it public; otherwise a clone needs exactly that username and
+// password. A new repository has no reference until Commit; its HEAD is refs/heads/main.
 func (s *Sim) AddRepo(url, username, password string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -96,7 +97,7 @@ func (s *Sim) gitResolve(url, ref, username, password string) (string, map[strin
 	if !ok {
 		return "", nil, errRepoNotFound
 	}
-	if rp.username != "" || rp.password != "" {
+	if rp.username != "" {
 		if username != rp.username || password != rp.password {
 			return "", nil, errGitAuth
 		}

@@ -24,6 +24,10 @@ func (s *Sim) buildHandler() http.Handler {
 		ErrorHandlerFunc: paramError,
 	})
 	serve := func(w http.ResponseWriter, r *http.Request) {
+		if !strings.HasPrefix(r.URL.Path, "/api/") {
+			writeError(w, http.StatusNotFound, "404 page not found", "the API is served under /api")
+			return
+		}
 		if e := s.authenticate(r); e != nil {
 			writeError(w, e.Status, e.Message, e.Details)
 			return
@@ -38,7 +42,7 @@ func (s *Sim) buildHandler() http.Handler {
 
 func (s *Sim) logRequest(r *http.Request) {
 	line := r.Method + " " + r.URL.Path
-	if q := maskQuery(r.URL.Query()); q != "" {
+	if q := maskQuery(r.URL); q != "" {
 		line += "?" + q
 	}
 	s.mu.Lock()
@@ -46,12 +50,19 @@ func (s *Sim) logRequest(r *http.Request) {
 	s.mu.Unlock()
 }
 
-// maskQuery encodes a query with credential parameters (X-API-Key, token) masked.
-func maskQuery(q url.Values) string {
+// maskQuery returns the query as sent, or re-encoded with credential parameters (X-API-Key,
+// token) masked when it has any.
+func maskQuery(u *url.URL) string {
+	q := u.Query()
+	masked := false
 	for k := range q {
 		if strings.EqualFold(k, "x-api-key") || strings.EqualFold(k, "token") {
 			q[k] = []string{"***"}
+			masked = true
 		}
+	}
+	if !masked {
+		return u.RawQuery
 	}
 	return q.Encode()
 }

@@ -81,11 +81,11 @@ func gitCreate(typ papi.StackType, envID int, swarmID string, b papi.ComposeStac
 // validate checks a create payload as Portainer's payload Validate methods do.
 func (c *createReq) validate() string {
 	switch {
-	case strings.TrimSpace(c.name) == "":
+	case c.name == "":
 		return msgInvalidStackName
-	case c.typ == papi.StackTypeSwarm && strings.TrimSpace(c.swarmID) == "":
+	case c.typ == papi.StackTypeSwarm && c.swarmID == "":
 		return msgInvalidSwarmID
-	case c.git == nil && strings.TrimSpace(c.content) == "":
+	case c.git == nil && c.content == "":
 		return msgInvalidFileContent
 	case c.git == nil:
 		return ""
