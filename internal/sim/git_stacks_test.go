@@ -81,7 +81,8 @@ func TestCreateFromRepository(t *testing.T) {
 		{"GitOps without interval or webhook", papi.ComposeStackFromGitPayload{RepositoryURL: sim.DemoRepoURL, AutoUpdate: &papi.AutoUpdateSettings{ForceUpdate: ptr(true)}}, 400, "Invalid request payload"},
 		{"bad interval", papi.ComposeStackFromGitPayload{RepositoryURL: sim.DemoRepoURL, AutoUpdate: &papi.AutoUpdateSettings{Interval: ptr("5 minutes")}}, 400, "Invalid request payload"},
 		{"bad webhook", papi.ComposeStackFromGitPayload{RepositoryURL: sim.DemoRepoURL, AutoUpdate: &papi.AutoUpdateSettings{Webhook: ptr("hook")}}, 400, "Invalid request payload"},
-		{"webhook in use", papi.ComposeStackFromGitPayload{RepositoryURL: sim.DemoRepoURL, AutoUpdate: &papi.AutoUpdateSettings{Webhook: ptr(strings.ToUpper(hook1))}}, 409, "Webhook ID: " + strings.ToUpper(hook1) + " already exists"},
+		{"webhook in use", papi.ComposeStackFromGitPayload{RepositoryURL: sim.DemoRepoURL, AutoUpdate: &papi.AutoUpdateSettings{Webhook: ptr(hook1)}}, 409, "Webhook ID: " + hook1 + " already exists"},
+		{"upper-case webhook", papi.ComposeStackFromGitPayload{RepositoryURL: sim.DemoRepoURL, AutoUpdate: &papi.AutoUpdateSettings{Webhook: ptr(strings.ToUpper(hook1))}}, 400, "Invalid request payload"},
 		{"name in use", papi.ComposeStackFromGitPayload{Name: "Monitoring", RepositoryURL: sim.DemoRepoURL}, 409, "normalized name 'monitoring'"},
 	}
 	details := map[string]string{

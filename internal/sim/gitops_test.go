@@ -23,8 +23,8 @@ func TestWebhook(t *testing.T) {
 	status, body = call("6a0f1a4e-0000-4000-8000-000000000000")
 	wantError(t, status, body, 404, "Unable to find the stack by webhook ID")
 
-	// No new commit: 204, nothing redeployed.
-	status, body = call(hook1)
+	// No new commit: 204, nothing redeployed (the id is matched whatever its case).
+	status, body = call(strings.ToUpper(hook1))
 	wantStatus(t, status, body, http.StatusNoContent)
 	h.sim.Wait()
 	if st := h.state(t, id); st.Deploys != 1 {

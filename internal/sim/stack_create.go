@@ -200,7 +200,8 @@ func (s *Sim) webhookOwner(id string) *stackRec {
 	return nil
 }
 
-var uuidPattern = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
+// uuidPattern is govalidator.IsUUID, which Portainer uses: lower-case hex only.
+var uuidPattern = regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$`)
 
 // autoUpdateProblem is Portainer's ValidateAutoUpdateSettings: the details of a 400, or "".
 // Portainer 2.23 accepts any Go duration; the one-minute floor came in later releases.
