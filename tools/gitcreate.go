@@ -70,34 +70,31 @@ func createGitStack(ctx context.Context, d *Deps, tool string, g gitDeploy) (*pa
 	if auth {
 		user, pass = ptr(g.Source.User), ptr(g.Source.Password)
 	}
+	payload := papi.ComposeStackFromGitPayload{Name: g.Name, RepositoryURL: g.Source.URL, RepositoryReferenceName: opt(g.Source.Ref),
+		RepositoryAuthentication: ptr(auth), RepositoryUsername: user, RepositoryPassword: pass, ComposeFile: ptr(g.Source.Path),
+		AdditionalFiles: files, AutoUpdate: g.AutoUpdate, Env: env, TLSSkipVerify: ptr(g.Source.TLSSkip)}
 	if g.Swarm {
 		swarmID, res := d.swarmID(ctx, tool, g.EnvironmentID)
 		if res != nil {
 			return nil, res
 		}
-		resp, err := d.Client.StackCreateDockerSwarmRepositoryWithResponse(ctx, &papi.StackCreateDockerSwarmRepositoryParams{EndpointId: g.EnvironmentID},
-			papi.SwarmStackFromGitPayload{Name: g.Name, SwarmID: swarmID, RepositoryURL: g.Source.URL, RepositoryReferenceName: opt(g.Source.Ref),
-				RepositoryAuthentication: ptr(auth), RepositoryUsername: user, RepositoryPassword: pass, ComposeFile: ptr(g.Source.Path),
-				AdditionalFiles: files, AutoUpdate: g.AutoUpdate, Env: env, TLSSkipVerify: ptr(g.Source.TLSSkip)})
+		// The swarm payload is the compose one plus the swarm id.
+		var sp papi.SwarmStackFromGitPayload
+		if err := convert(payload, &sp); err != nil {
+			return nil, mcp.NewToolResultError(tool + ": " + err.Error())
+		}
+		sp.SwarmID = swarmID
+		resp, err := d.Client.StackCreateDockerSwarmRepositoryWithResponse(ctx, &papi.StackCreateDockerSwarmRepositoryParams{EndpointId: g.EnvironmentID}, sp)
 		if err != nil {
 			return nil, d.CallFailed(tool, err)
 		}
-		if resp.JSON200 == nil {
-			return nil, APIError(tool, resp.HTTPResponse, resp.Body)
-		}
-		return resp.JSON200, nil
+		return stackOf(tool, resp.JSON200, resp.HTTPResponse, resp.Body)
 	}
-	resp, err := d.Client.StackCreateDockerStandaloneRepositoryWithResponse(ctx, &papi.StackCreateDockerStandaloneRepositoryParams{EndpointId: g.EnvironmentID},
-		papi.ComposeStackFromGitPayload{Name: g.Name, RepositoryURL: g.Source.URL, RepositoryReferenceName: opt(g.Source.Ref),
-			RepositoryAuthentication: ptr(auth), RepositoryUsername: user, RepositoryPassword: pass, ComposeFile: ptr(g.Source.Path),
-			AdditionalFiles: files, AutoUpdate: g.AutoUpdate, Env: env, TLSSkipVerify: ptr(g.Source.TLSSkip)})
+	resp, err := d.Client.StackCreateDockerStandaloneRepositoryWithResponse(ctx, &papi.StackCreateDockerStandaloneRepositoryParams{EndpointId: g.EnvironmentID}, payload)
 	if err != nil {
 		return nil, d.CallFailed(tool, err)
 	}
-	if resp.JSON200 == nil {
-		return nil, APIError(tool, resp.HTTPResponse, resp.Body)
-	}
-	return resp.JSON200, nil
+	return stackOf(tool, resp.JSON200, resp.HTTPResponse, resp.Body)
 }
 
 // CreateStackFromGit implements create_stack_from_git.

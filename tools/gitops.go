@@ -32,6 +32,15 @@ func gitStack(ctx context.Context, d *Deps, tool string, id int) (*papi.Stack, *
 	return st, nil
 }
 
+// gitStackArg reads the Git stack named by the stack_id argument.
+func gitStackArg(ctx context.Context, d *Deps, a Args, tool string) (*papi.Stack, *mcp.CallToolResult) {
+	id, err := a.Int("stack_id")
+	if err != nil {
+		return nil, ArgError(tool, err)
+	}
+	return gitStack(ctx, d, tool, id)
+}
+
 // fullGitState is the POST /stacks/{id}/git payload that leaves a Git stack exactly as it
 // is: Portainer replaces every field, so everything must be sent back. Stored credentials
 // are kept by sending authentication on, the same username and an empty password.
@@ -230,10 +239,7 @@ func redeploy(ctx context.Context, d *Deps, tool string, st *papi.Stack, pullIma
 	if err != nil {
 		return nil, d.CallFailed(tool, err)
 	}
-	if resp.JSON200 == nil {
-		return nil, APIError(tool, resp.HTTPResponse, resp.Body)
-	}
-	return resp.JSON200, nil
+	return stackOf(tool, resp.JSON200, resp.HTTPResponse, resp.Body)
 }
 
 // changeRequest reads the arguments of enable/update_stack_gitops.
@@ -386,11 +392,7 @@ func editEnv(env []papi.Pair, set []papi.Pair, unset []string) []papi.Pair {
 // DisableStackGitops implements disable_stack_gitops.
 func DisableStackGitops(ctx context.Context, d *Deps, a Args) (*mcp.CallToolResult, error) {
 	const tool = "disable_stack_gitops"
-	id, err := a.Int("stack_id")
-	if err != nil {
-		return ArgError(tool, err), nil
-	}
-	st, res := gitStack(ctx, d, tool, id)
+	st, res := gitStackArg(ctx, d, a, tool)
 	if res != nil {
 		return res, nil
 	}
@@ -417,14 +419,11 @@ func DisableStackGitops(ctx context.Context, d *Deps, a Args) (*mcp.CallToolResu
 // RegenerateStackWebhook implements regenerate_stack_webhook.
 func RegenerateStackWebhook(ctx context.Context, d *Deps, a Args) (*mcp.CallToolResult, error) {
 	const tool = "regenerate_stack_webhook"
-	id, err := a.Int("stack_id")
-	if err != nil {
-		return ArgError(tool, err), nil
-	}
-	st, res := gitStack(ctx, d, tool, id)
+	st, res := gitStackArg(ctx, d, a, tool)
 	if res != nil {
 		return res, nil
 	}
+	id := deref(st.Id)
 	old := ""
 	if st.AutoUpdate != nil {
 		old = deref(st.AutoUpdate.Webhook)

@@ -112,15 +112,7 @@ func (h *harness) call(name string, args map[string]any) *mcp.CallToolResult {
 	return res
 }
 
-func textOf(res *mcp.CallToolResult) string {
-	var parts []string
-	for _, c := range res.Content {
-		if t, ok := c.(mcp.TextContent); ok {
-			parts = append(parts, t.Text)
-		}
-	}
-	return strings.Join(parts, "\n")
-}
+func textOf(res *mcp.CallToolResult) string { return tools.ResultText(res) }
 
 // ok calls a tool that must succeed and returns its structured result.
 func (h *harness) ok(name string, args map[string]any) map[string]any {

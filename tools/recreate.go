@@ -57,20 +57,14 @@ func (s stackDef) create(ctx context.Context, d *Deps, tool string) (*papi.Stack
 		if err != nil {
 			return nil, d.CallFailed(tool, err)
 		}
-		if resp.JSON200 == nil {
-			return nil, APIError(tool, resp.HTTPResponse, resp.Body)
-		}
-		return resp.JSON200, nil
+		return stackOf(tool, resp.JSON200, resp.HTTPResponse, resp.Body)
 	}
 	resp, err := d.Client.StackCreateDockerStandaloneStringWithResponse(ctx, &papi.StackCreateDockerStandaloneStringParams{EndpointId: s.EnvironmentID},
 		papi.ComposeStackFromStringPayload{Name: s.Name, StackFileContent: s.File, Env: env})
 	if err != nil {
 		return nil, d.CallFailed(tool, err)
 	}
-	if resp.JSON200 == nil {
-		return nil, APIError(tool, resp.HTTPResponse, resp.Body)
-	}
-	return resp.JSON200, nil
+	return stackOf(tool, resp.JSON200, resp.HTTPResponse, resp.Body)
 }
 
 // matches lists how a stack in Portainer differs from the definition (nil when it matches).
@@ -135,7 +129,7 @@ func (s stackDef) describe() string {
 func RecreateStack(ctx context.Context, d *Deps, a Args) (*mcp.CallToolResult, error) {
 	res, deleted, err := recreate(ctx, d, a)
 	if err == nil && res != nil && res.IsError && !deleted {
-		txt := toolErrorText(res)
+		txt := ResultText(res)
 		if !strings.Contains(txt, "Nothing was changed") && !strings.Contains(txt, "is unchanged") {
 			res.Content = append(res.Content, mcp.NewTextContent("Nothing was changed: the stack is as it was (the flow stops before deleting anything when a check or read fails)."))
 		}
@@ -261,7 +255,7 @@ func recreate(ctx context.Context, d *Deps, a Args) (*mcp.CallToolResult, bool, 
 		res, err := Result(out)
 		return res, true, err
 	}
-	failure := toolErrorText(res)
+	failure := ResultText(res)
 
 	// Restore the original.
 	restored, res2 := createAndFind(ctx, d, tool, old)
@@ -275,7 +269,7 @@ func recreate(ctx context.Context, d *Deps, a Args) (*mcp.CallToolResult, bool, 
 		"Restoring the original failed too: %s\n"+
 		"The original's definition (compose file or Git source, env with values, GitOps settings, webhook id) is in the snapshot %s. "+
 		"To restore it by hand: %s",
-		tool, in.StackId, failure, toolErrorText(res2), snapPath, restoreHint(old))
+		tool, in.StackId, failure, ResultText(res2), snapPath, restoreHint(old))
 	return mcp.NewToolResultError(msg), true, nil
 }
 
@@ -490,14 +484,15 @@ func (d *Deps) pause(attempt int) {
 	time.Sleep(wait)
 }
 
-func toolErrorText(r *mcp.CallToolResult) string {
+// ResultText is the text of a tool result, its parts joined by newlines.
+func ResultText(r *mcp.CallToolResult) string {
 	var parts []string
 	for _, c := range r.Content {
 		if t, ok := c.(mcp.TextContent); ok {
 			parts = append(parts, t.Text)
 		}
 	}
-	return strings.Join(parts, " ")
+	return strings.Join(parts, "\n")
 }
 
 // snapshot is what recreate_stack writes before deleting a stack.

@@ -271,10 +271,32 @@ func getStack(ctx context.Context, d *Deps, tool string, id int) (*papi.Stack, *
 	if err != nil {
 		return nil, d.CallFailed(tool, err)
 	}
-	if resp.JSON200 == nil {
-		return nil, APIError(tool, resp.HTTPResponse, resp.Body)
+	return stackOf(tool, resp.JSON200, resp.HTTPResponse, resp.Body)
+}
+
+// stackOf is the stack of a 200 answer, or the tool error of any other.
+func stackOf(tool string, st *papi.Stack, r *http.Response, body []byte) (*papi.Stack, *mcp.CallToolResult) {
+	if st == nil {
+		return nil, APIError(tool, r, body)
 	}
-	return resp.JSON200, nil
+	return st, nil
+}
+
+// convert copies between generated types that share JSON field names.
+func convert(from, to any) error {
+	raw, err := json.Marshal(from)
+	if err != nil {
+		return err
+	}
+	return json.Unmarshal(raw, to)
+}
+
+// optionalID reads an optional id argument; -1 when absent.
+func (a Args) optionalID(name string) (int, error) {
+	if !a.Has(name) {
+		return -1, nil
+	}
+	return a.Int(name)
 }
 
 func deref[T any](p *T) T {

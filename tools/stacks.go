@@ -16,13 +16,9 @@ import (
 // own EndpointID filter leaves out swarm stacks of that environment.
 func ListStacks(ctx context.Context, d *Deps, a Args) (*mcp.CallToolResult, error) {
 	const tool = "list_stacks"
-	envID := -1
-	if a.Has("environment_id") {
-		n, err := a.Int("environment_id")
-		if err != nil {
-			return ArgError(tool, err), nil
-		}
-		envID = n
+	envID, err := a.optionalID("environment_id")
+	if err != nil {
+		return ArgError(tool, err), nil
 	}
 	typ, status, name := a.Str("type"), a.Str("status"), strings.ToLower(a.Str("name"))
 	if typ != "" && typ != "compose" && typ != "swarm" && typ != "kubernetes" {
@@ -65,13 +61,9 @@ func allStacks(ctx context.Context, d *Deps, tool string) ([]papi.Stack, *mcp.Ca
 // ListGitopsStacks implements list_gitops_stacks.
 func ListGitopsStacks(ctx context.Context, d *Deps, a Args) (*mcp.CallToolResult, error) {
 	const tool = "list_gitops_stacks"
-	envID := -1
-	if a.Has("environment_id") {
-		n, err := a.Int("environment_id")
-		if err != nil {
-			return ArgError(tool, err), nil
-		}
-		envID = n
+	envID, err := a.optionalID("environment_id")
+	if err != nil {
+		return ArgError(tool, err), nil
 	}
 	all, res := allStacks(ctx, d, tool)
 	if res != nil {

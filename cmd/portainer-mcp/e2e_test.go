@@ -24,6 +24,7 @@ import (
 
 	"github.com/portainer-mcp/portainer-mcp/gen/mcptools"
 	"github.com/portainer-mcp/portainer-mcp/internal/sim"
+	"github.com/portainer-mcp/portainer-mcp/tools"
 )
 
 var updateSnaps = flag.Bool("update", false, "rewrite testdata/toolsnaps")
@@ -171,15 +172,7 @@ func (s *session) checkOutput(name string, res *mcp.CallToolResult) {
 	}
 }
 
-func text(res *mcp.CallToolResult) string {
-	var parts []string
-	for _, c := range res.Content {
-		if t, ok := c.(mcp.TextContent); ok {
-			parts = append(parts, t.Text)
-		}
-	}
-	return strings.Join(parts, "\n")
-}
+func text(res *mcp.CallToolResult) string { return tools.ResultText(res) }
 
 func structured(t *testing.T, res *mcp.CallToolResult) map[string]any {
 	t.Helper()
