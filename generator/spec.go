@@ -311,6 +311,10 @@ func buildTool(r *refs, path, method string, item *openapi3.PathItem, op *openap
 		}
 		if ep, ok := extra["properties"].(map[string]any); ok {
 			for k, v := range ep {
+				if _, derived := props[k]; derived {
+					props[k] = v // the annotation describes the argument as the tool sees it
+					continue
+				}
 				if err := addProp(k, v.(map[string]any), false); err != nil {
 					return t, fmt.Errorf("input: %w", err)
 				}

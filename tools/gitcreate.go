@@ -15,6 +15,23 @@ import (
 // stackNameRe is Portainer's rule for stack names (compose project names).
 var stackNameRe = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]*$`)
 
+// DefaultRef is the reference used when none is given: Portainer's file preview reads
+// refs/heads/main then, so the stack is deployed from the same reference that was checked.
+const DefaultRef = "refs/heads/main"
+
+// fullRef turns a branch name into a full reference (main -> refs/heads/main): Portainer
+// clones full reference names only. Tags must be written refs/tags/NAME.
+func fullRef(ref string) string {
+	ref = strings.TrimSpace(ref)
+	switch {
+	case ref == "":
+		return DefaultRef
+	case strings.HasPrefix(ref, "refs/"):
+		return ref
+	}
+	return "refs/heads/" + ref
+}
+
 func checkStackName(name string) error {
 	if !stackNameRe.MatchString(name) {
 		return fmt.Errorf("stack name %q is not valid: use lower case letters, digits, '-' and '_', starting with a letter or digit", name)
@@ -111,7 +128,7 @@ func CreateStackFromGit(ctx context.Context, d *Deps, a Args) (*mcp.CallToolResu
 	}
 	g := gitDeploy{
 		EnvironmentID: in.EnvironmentId, Name: in.Name,
-		Source: gitSource{URL: strings.TrimSpace(in.RepositoryUrl), Ref: deref(in.Reference), Path: deref(in.ComposePath),
+		Source: gitSource{URL: strings.TrimSpace(in.RepositoryUrl), Ref: fullRef(deref(in.Reference)), Path: deref(in.ComposePath),
 			User: deref(in.Username), Password: deref(in.Password), TLSSkip: deref(in.TlsSkipVerify)},
 		AdditionalFiles: deref(in.AdditionalFiles), Env: deref(in.Env),
 	}

@@ -304,7 +304,7 @@ func changeGitops(ctx context.Context, d *Deps, a Args, tool string) (*mcp.CallT
 		p.AutoUpdate = au
 	}
 	if in.Reference != nil {
-		p.RepositoryReferenceName = in.Reference
+		p.RepositoryReferenceName = ptr(fullRef(*in.Reference))
 	}
 	if in.Prune != nil {
 		p.Prune = in.Prune
@@ -567,6 +567,7 @@ func ValidateGitRepository(ctx context.Context, d *Deps, a Args) (*mcp.CallToolR
 	if in.Path == "" {
 		in.Path = "docker-compose.yml"
 	}
+	in.Ref = fullRef(in.Ref)
 	content, problem, res := previewFile(ctx, d, tool, gitSource{URL: in.URL, Ref: in.Ref, Path: in.Path, User: in.User, Password: in.Password, TLSSkip: in.TLSSkip})
 	if res != nil {
 		return res, nil

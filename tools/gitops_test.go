@@ -303,3 +303,20 @@ func TestListGitopsStacks(t *testing.T) {
 	}
 	h.noLeak()
 }
+
+func TestBranchNamesBecomeFullReferences(t *testing.T) {
+	h := newHarness(t)
+	out := h.ok("create_stack_from_git", map[string]any{"environment_id": 1, "name": "rel", "repository_url": repoA, "reference": "release"})
+	id := int(out["stack_id"].(float64))
+	if got := deref(h.stack(id).Stack.GitConfig.ReferenceName); got != "refs/heads/release" {
+		t.Errorf("reference stored as %q", got)
+	}
+	h.ok("update_stack_gitops", map[string]any{"stack_id": id, "reference": "main"})
+	if got := deref(h.stack(id).Stack.GitConfig.ReferenceName); got != "refs/heads/main" {
+		t.Errorf("reference after update %q", got)
+	}
+	def := h.ok("create_stack_from_git", map[string]any{"environment_id": 1, "name": "def", "repository_url": repoA})
+	if got := deref(h.stack(int(def["stack_id"].(float64))).Stack.GitConfig.ReferenceName); got != "refs/heads/main" {
+		t.Errorf("default reference %q", got)
+	}
+}

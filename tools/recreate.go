@@ -342,9 +342,12 @@ func targetDef(d *Deps, old stackDef, st *papi.Stack, in views.RecreateInput) (s
 			src.User, src.Password = "", "" // other repository: credentials only when given
 		}
 	}
-	if in.Reference != nil && *in.Reference != src.Ref {
-		changes = append(changes, fmt.Sprintf("reference %q -> %q", src.Ref, *in.Reference))
-		src.Ref = *in.Reference
+	if in.Reference != nil && fullRef(*in.Reference) != src.Ref {
+		changes = append(changes, fmt.Sprintf("reference %q -> %q", src.Ref, fullRef(*in.Reference)))
+		src.Ref = fullRef(*in.Reference)
+	}
+	if old.Git == nil && src.Ref == "" {
+		src.Ref = DefaultRef
 	}
 	if in.ComposePath != nil && *in.ComposePath != src.Path {
 		changes = append(changes, fmt.Sprintf("compose path %s -> %s", orNone(src.Path), *in.ComposePath))

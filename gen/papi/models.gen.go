@@ -125,7 +125,7 @@ type AutoUpdateSettings struct {
 	// JobID runtime only; never meaningful to send
 	JobID *string `json:"JobID,omitempty"`
 
-	// Webhook webhook UUID, chosen by the client
+	// Webhook webhook id: a lower-case UUID chosen by the client
 	Webhook *string `json:"Webhook,omitempty"`
 }
 
@@ -326,9 +326,9 @@ type StackStatus int
 // StackType 1 swarm, 2 compose (standalone), 3 kubernetes.
 type StackType int
 
-// StackUpdatePayload Compose stacks take StackFileContent, Env and PullImage; swarm stacks also Prune.
+// StackUpdatePayload Compose stacks take StackFileContent, Env and PullImage; swarm stacks also Prune. Portainer refuses an empty StackFileContent (400) and REPLACES the env: an omitted Env wipes it.
 type StackUpdatePayload struct {
-	// Env env variables (current ones when omitted)
+	// Env env variables; replaces all of them
 	Env *[]Pair `json:"Env,omitempty"`
 
 	// Prune swarm only: remove services no longer in the file
@@ -337,7 +337,7 @@ type StackUpdatePayload struct {
 	// PullImage re-pull images even if the tag is unchanged
 	PullImage *bool `json:"PullImage,omitempty"`
 
-	// StackFileContent new compose file text (current file when omitted)
+	// StackFileContent the compose file text
 	StackFileContent *string `json:"StackFileContent,omitempty"`
 }
 

@@ -142,7 +142,7 @@ type CreateFromGitInput struct {
 	// Password password or token; never shown back
 	Password *string `json:"password,omitempty"`
 
-	// Reference branch, tag or refs/...; default: the default branch
+	// Reference branch name or full ref such as refs/tags/v1 (default refs/heads/main)
 	Reference     *string `json:"reference,omitempty"`
 	RepositoryUrl string  `json:"repository_url"`
 	TlsSkipVerify *bool   `json:"tls_skip_verify,omitempty"`
@@ -219,7 +219,7 @@ type GitopsChangeInput struct {
 	// Redeploy redeploy after the change
 	Redeploy *bool `json:"redeploy,omitempty"`
 
-	// Reference branch, tag or refs/... to follow
+	// Reference branch name or full ref to follow
 	Reference *string `json:"reference,omitempty"`
 
 	// RemoveCredentials forget stored Git credentials
@@ -292,7 +292,9 @@ type RecreateInput struct {
 	OldPassword *string `json:"old_password,omitempty"`
 
 	// Password Git password or token for the new source; required again when the stack has stored credentials; never shown back
-	Password  *string `json:"password,omitempty"`
+	Password *string `json:"password,omitempty"`
+
+	// Reference branch name or full ref
 	Reference *string `json:"reference,omitempty"`
 
 	// RepositoryUrl new repository (required to move a file-based stack onto Git)
