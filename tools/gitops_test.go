@@ -320,3 +320,19 @@ func TestBranchNamesBecomeFullReferences(t *testing.T) {
 		t.Errorf("default reference %q", got)
 	}
 }
+
+// TestTokenWithoutUsernameIsKept: credentials stored with an empty username (an access token)
+// survive a GitOps change.
+func TestTokenWithoutUsernameIsKept(t *testing.T) {
+	h := newHarness(t)
+	const tokenRepo = "https://git.example.com/team/token.git"
+	h.sim.AddRepo(tokenRepo, "x-token", sentinel)
+	h.sim.Commit(tokenRepo, "refs/heads/main", map[string]string{"docker-compose.yml": composeA})
+	out := h.ok("create_stack_from_git", map[string]any{"environment_id": 1, "name": "tok", "repository_url": tokenRepo, "username": "x-token", "password": sentinel})
+	id := int(out["stack_id"].(float64))
+	h.ok("enable_stack_gitops", map[string]any{"stack_id": id, "mechanism": "polling", "interval": "5m"})
+	if inv := invariantOf(t, h.stack(id)); inv.Password != sentinel {
+		t.Errorf("credentials lost: %+v", inv)
+	}
+	h.noLeak()
+}

@@ -4,6 +4,7 @@
 package tools
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -218,10 +219,13 @@ func ArgError(tool string, err error) *mcp.CallToolResult {
 // Result returns v as structured content, with its JSON as the text for clients that show
 // only text.
 func Result(v any) (*mcp.CallToolResult, error) {
-	raw, err := json.Marshal(v)
-	if err != nil {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false) // keep "->" and "<" readable
+	if err := enc.Encode(v); err != nil {
 		return nil, fmt.Errorf("encoding result: %w", err)
 	}
+	raw := bytes.TrimSpace(buf.Bytes())
 	var structured any
 	if err := json.Unmarshal(raw, &structured); err != nil {
 		return nil, fmt.Errorf("decoding result: %w", err)

@@ -91,11 +91,11 @@ func envNames(env *[]papi.Pair) *[]string {
 	return &out
 }
 
-// credentialsStored: Portainer blanks the password in answers, so a stored credential shows
-// as an Authentication object with a username (or, in the Business Edition, a credential id).
+// credentialsStored: Portainer blanks the password in answers, but keeps the Authentication
+// object exactly when credentials are stored (even a token with an empty username). Reading
+// it as "no credentials" would make the next POST /stacks/{id}/git delete them.
 func credentialsStored(g *papi.RepoConfig) bool {
-	return g != nil && g.Authentication != nil &&
-		(deref(g.Authentication.Username) != "" || deref(g.Authentication.GitCredentialID) != 0)
+	return g != nil && g.Authentication != nil
 }
 
 func gitView(s *papi.Stack) *views.GitView {
