@@ -321,9 +321,8 @@ func TestBranchNamesBecomeFullReferences(t *testing.T) {
 	}
 }
 
-// TestTokenWithoutUsernameIsKept: credentials stored with an empty username (an access token)
-// survive a GitOps change.
-func TestTokenWithoutUsernameIsKept(t *testing.T) {
+// TestTokenCredentialsKept: token credentials stored at creation survive turning GitOps on.
+func TestTokenCredentialsKept(t *testing.T) {
 	h := newHarness(t)
 	const tokenRepo = "https://git.example.com/team/token.git"
 	h.sim.AddRepo(tokenRepo, "x-token", sentinel)
