@@ -1,0 +1,76 @@
+package tools_test
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+
+	"github.com/mark3labs/mcp-go/mcp"
+
+	"github.com/portainer-mcp/portainer-mcp/gen/mcptools"
+	"github.com/portainer-mcp/portainer-mcp/tools"
+)
+
+// TestEveryToolMarshals: a tool that cannot be marshalled makes tools/list never answer.
+func TestEveryToolMarshals(t *testing.T) {
+	for _, d := range mcptools.Tools {
+		raw, err := json.Marshal(tools.MCPTool(d))
+		if err != nil {
+			t.Fatalf("%s: %v", d.Name, err)
+		}
+		var back struct {
+			InputSchema  map[string]any `json:"inputSchema"`
+			OutputSchema map[string]any `json:"outputSchema"`
+			Annotations  map[string]any `json:"annotations"`
+		}
+		if err := json.Unmarshal(raw, &back); err != nil {
+			t.Fatal(err)
+		}
+		if back.InputSchema["type"] != "object" || len(back.Annotations) != 5 {
+			t.Errorf("%s: %s", d.Name, raw)
+		}
+		if d.OutputSchema != "" && back.OutputSchema["type"] != "object" {
+			t.Errorf("%s: output schema lost: %s", d.Name, raw)
+		}
+	}
+	// The trap this guards against: mcp.NewTool presets a structured schema.
+	bad := mcp.NewTool("bad_tool")
+	bad.RawInputSchema = json.RawMessage(`{"type":"object"}`)
+	if _, err := json.Marshal(bad); err == nil {
+		t.Error("mcp-go no longer rejects a tool with both schemas: revisit tools.MCPTool")
+	}
+}
+
+func TestSelect(t *testing.T) {
+	all, err := tools.Select(mcptools.Tools, nil, false)
+	if err != nil || len(all) != len(mcptools.Tools) {
+		t.Fatalf("all: %d, %v", len(all), err)
+	}
+	ro, _ := tools.Select(mcptools.Tools, []string{"all"}, true)
+	for _, d := range ro {
+		if !d.ReadOnly {
+			t.Errorf("read-only selection has %s", d.Name)
+		}
+	}
+	if len(ro) == 0 || len(ro) == len(all) {
+		t.Errorf("read-only selection has %d of %d tools", len(ro), len(all))
+	}
+	st, _ := tools.Select(mcptools.Tools, []string{" Stacks ", "system"}, false)
+	for _, d := range st {
+		if d.Toolset != "stacks" && d.Toolset != "system" {
+			t.Errorf("toolset selection has %s (%s)", d.Name, d.Toolset)
+		}
+	}
+	if _, err := tools.Select(mcptools.Tools, []string{"stacks", "edge"}, false); err == nil || !strings.Contains(err.Error(), "edge") {
+		t.Errorf("unknown toolset: %v", err)
+	}
+}
+
+func TestScrub(t *testing.T) {
+	res := mcp.NewToolResultStructured(map[string]any{"url": "https://u:" + sentinel + "@git"}, "token "+sentinel)
+	out := tools.RedactResult(res, []string{sentinel})
+	raw, _ := json.Marshal(out)
+	if strings.Contains(string(raw), sentinel) || !strings.Contains(string(raw), "[REDACTED]") {
+		t.Errorf("not scrubbed: %s", raw)
+	}
+}
