@@ -25,4 +25,8 @@
 // Mind Portainer's behaviour: PUT /stacks/{id} (StackUpdate) detaches a Git stack from Git,
 // and POST /stacks/{id}/git (StackUpdateGit) replaces every Git setting, so read the stack
 // first and send its whole state back.
+//
+// To serve the StrictServerInterface, give HandlerWithOptions a BaseRouter: Portainer's own
+// paths make Go's http.ServeMux panic (POST /stacks/webhooks/{webhookID} and
+// POST /stacks/{id}/start match the same URLs). internal/sim has such a router.
 package papi
