@@ -208,13 +208,15 @@ func {{handler .}}(ctx context.Context, d *tools.Deps, a tools.Args) (*mcp.CallT
 	{{- end}}
 	{{- if .ResolveEndpoint}}
 	{{- $ep := endpointArg .QueryArgs}}
-	if !a.Has({{printf "%q" $ep.Name}}) {
-		endpointID, res := tools.StackEndpoint(ctx, d, {{printf "%q" .Name}}, {{camel (index .PathArgs 0).Name}})
-		if res != nil {
-			return res, nil
-		}
-		params.EndpointId = {{if $ep.Pointer}}&{{end}}endpointID
+	// The stack's own environment: Portainer would act on any environment it is given.
+	endpointID, res := tools.StackEndpoint(ctx, d, {{printf "%q" .Name}}, {{camel (index .PathArgs 0).Name}})
+	if res != nil {
+		return res, nil
 	}
+	if res := tools.CheckEndpointArg(a, {{printf "%q" .Name}}, {{printf "%q" $ep.Name}}, {{camel (index .PathArgs 0).Name}}, endpointID); res != nil {
+		return res, nil
+	}
+	params.EndpointId = {{if $ep.Pointer}}&{{end}}endpointID
 	{{- end}}
 	{{- if .Overlay}}
 	return tools.{{.Overlay}}(ctx, d, a{{if callargs .}}, {{callargs .}}{{end}})
@@ -224,7 +226,7 @@ func {{handler .}}(ctx context.Context, d *tools.Deps, a tools.Args) (*mcp.CallT
 		return d.CallFailed({{printf "%q" .Name}}, err), nil
 	}
 	{{- if .NoContent}}
-	if resp.StatusCode() != 204 {
+	if resp.StatusCode()/100 != 2 {
 		return tools.APIError({{printf "%q" .Name}}, resp.HTTPResponse, resp.Body), nil
 	}
 	return tools.Done({{printf "%q" .Done}}, nil)

@@ -149,6 +149,12 @@ func convertSchema(s *openapi3.Schema, depth int) map[string]any {
 		}
 		out["properties"] = props
 	}
+	if s.AdditionalProperties.Has != nil && !*s.AdditionalProperties.Has {
+		out["additionalProperties"] = false
+	}
+	if len(s.OneOf) > 0 || len(s.AnyOf) > 0 || s.Not != nil {
+		panic(fmt.Sprintf("oneOf, anyOf and not are not supported in tool schemas (%s)", s.Title))
+	}
 	if len(s.Required) > 0 {
 		req := append([]string{}, s.Required...)
 		sort.Strings(req)

@@ -270,6 +270,9 @@ func buildTool(r *refs, path, method string, item *openapi3.PathItem, op *openap
 			return t, fmt.Errorf("only application/json request bodies are supported")
 		}
 		body := mt.Schema.Value
+		if len(body.Properties) == 0 {
+			return t, fmt.Errorf("the request body must be an object schema with properties (allOf, oneOf and anyOf bodies are not flattened)")
+		}
 		req := map[string]bool{}
 		for _, n := range body.Required {
 			req[n] = true
@@ -320,9 +323,21 @@ func buildTool(r *refs, path, method string, item *openapi3.PathItem, op *openap
 				}
 			}
 		}
-		if er, ok := extra["required"].([]any); ok {
+		var names []string
+		switch er := extra["required"].(type) {
+		case []any:
 			for _, n := range er {
-				required = append(required, n.(string))
+				names = append(names, fmt.Sprint(n))
+			}
+		case []string:
+			names = er
+		}
+		for _, n := range names {
+			if _, ok := props[n]; !ok {
+				return t, fmt.Errorf("input: required names %s, which is not an argument", n)
+			}
+			if !contains(required, n) {
+				required = append(required, n)
 			}
 		}
 	}
@@ -335,7 +350,7 @@ func buildTool(r *refs, path, method string, item *openapi3.PathItem, op *openap
 
 	// success answer: an overlay returns what its output annotation says, or has no
 	// output schema; a generated handler returns the operation's answer.
-	for _, code := range []string{"200", "201"} {
+	for _, code := range []string{"200"} { // the generated handler reads JSON200
 		if t.Overlay != "" {
 			break
 		}

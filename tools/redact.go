@@ -1,6 +1,7 @@
 package tools
 
 import (
+	"bytes"
 	"encoding/json"
 	"strings"
 
@@ -47,9 +48,12 @@ func RedactResult(r *mcp.CallToolResult, secrets []string) *mcp.CallToolResult {
 		}
 	}
 	if r.StructuredContent != nil {
-		raw, err := json.Marshal(r.StructuredContent)
-		if err == nil {
-			clean := Scrub(string(raw), secrets)
+		var buf bytes.Buffer
+		enc := json.NewEncoder(&buf)
+		enc.SetEscapeHTML(false)
+		if err := enc.Encode(r.StructuredContent); err == nil {
+			raw := bytes.TrimSpace(buf.Bytes())
+			clean := Scrub(string(raw), jsonForms(secrets))
 			if clean != string(raw) {
 				var v any
 				if json.Unmarshal([]byte(clean), &v) == nil {
@@ -59,4 +63,22 @@ func RedactResult(r *mcp.CallToolResult, secrets []string) *mcp.CallToolResult {
 		}
 	}
 	return r
+}
+
+// jsonForms adds each secret as it appears inside a JSON string (quotes and backslashes
+// escaped), so that scrubbing encoded results finds it too.
+func jsonForms(secrets []string) []string {
+	out := append([]string{}, secrets...)
+	for _, s := range secrets {
+		var buf bytes.Buffer
+		enc := json.NewEncoder(&buf)
+		enc.SetEscapeHTML(false)
+		if err := enc.Encode(s); err == nil {
+			raw := bytes.TrimSpace(buf.Bytes())
+			if e := string(raw[1 : len(raw)-1]); e != s {
+				out = append(out, e)
+			}
+		}
+	}
+	return out
 }

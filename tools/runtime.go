@@ -270,6 +270,23 @@ func StackEndpoint(ctx context.Context, d *Deps, tool string, stackID int) (int,
 	return deref(st.EndpointId), nil
 }
 
+// CheckEndpointArg refuses an environment argument that is not the stack's own: given
+// another one, Portainer would move the stack there (update) or run compose down on the
+// wrong environment (delete).
+func CheckEndpointArg(a Args, tool, arg string, stackID, endpointID int) *mcp.CallToolResult {
+	if !a.Has(arg) {
+		return nil
+	}
+	given, err := a.Int(arg)
+	if err != nil {
+		return ArgError(tool, err)
+	}
+	if given != endpointID {
+		return ArgError(tool, fmt.Errorf("stack %d is on environment %d, not %d: leave %s out (it is read from the stack), or use the right stack id", stackID, endpointID, given, arg))
+	}
+	return nil
+}
+
 func getStack(ctx context.Context, d *Deps, tool string, id int) (*papi.Stack, *mcp.CallToolResult) {
 	resp, err := d.Client.StackInspectWithResponse(ctx, id)
 	if err != nil {

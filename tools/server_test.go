@@ -66,6 +66,16 @@ func TestSelect(t *testing.T) {
 	}
 }
 
+func TestScrubAwkwardSecret(t *testing.T) {
+	secret := `p<&>"\w0rd`
+	res := mcp.NewToolResultStructured(map[string]any{"echo": "x" + secret + "y"}, "x"+secret)
+	out := tools.RedactResult(res, []string{secret})
+	echo := out.StructuredContent.(map[string]any)["echo"].(string)
+	if strings.Contains(echo, secret) || strings.Contains(tools.ResultText(out), secret) {
+		t.Errorf("not scrubbed: %q / %q", echo, tools.ResultText(out))
+	}
+}
+
 func TestScrub(t *testing.T) {
 	res := mcp.NewToolResultStructured(map[string]any{"url": "https://u:" + sentinel + "@git"}, "token "+sentinel)
 	out := tools.RedactResult(res, []string{sentinel})

@@ -64,7 +64,8 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 	}
 	toolsets := getenv("PORTAINER_TOOLSETS")
 	fs.StringVar(&c.URL, "url", getenv("PORTAINER_URL"), "Portainer's address, e.g. https://portainer.example.com:9443 (env PORTAINER_URL)")
-	fs.StringVar(&c.APIKey, "api-key", getenv("PORTAINER_API_KEY"), "API key (env PORTAINER_API_KEY); prefer --api-key-file")
+	// The key's flag has no default: flag prints defaults in --help and on a flag error.
+	fs.StringVar(&c.APIKey, "api-key", "", "API key (env PORTAINER_API_KEY); prefer --api-key-file")
 	fs.StringVar(&c.APIKeyFile, "api-key-file", getenv("PORTAINER_API_KEY_FILE"), "file holding the API key (env PORTAINER_API_KEY_FILE)")
 	fs.BoolVar(&c.TLSSkipVerify, "tls-skip-verify", skip, "do not verify Portainer's TLS certificate (env PORTAINER_TLS_SKIP_VERIFY)")
 	fs.StringVar(&c.TLSCAFile, "tls-ca-file", getenv("PORTAINER_TLS_CA_FILE"), "PEM file of the CA that signed Portainer's certificate (env PORTAINER_TLS_CA_FILE)")
@@ -79,6 +80,9 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 			return c, err
 		}
 		return c, fmt.Errorf("%v (see --help)", err)
+	}
+	if c.APIKey == "" {
+		c.APIKey = getenv("PORTAINER_API_KEY")
 	}
 	if fs.NArg() > 0 {
 		return c, fmt.Errorf("unexpected argument %q (see --help)", fs.Arg(0))

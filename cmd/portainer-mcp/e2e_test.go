@@ -467,6 +467,7 @@ func TestConfigErrors(t *testing.T) {
 		{"bad bool", []string{"PORTAINER_URL=p.example", "PORTAINER_API_KEY=k", "PORTAINER_READ_ONLY=maybe"}, nil, "PORTAINER_READ_ONLY"},
 		{"bad timeout", []string{"PORTAINER_URL=p.example", "PORTAINER_API_KEY=k", "PORTAINER_TIMEOUT=soon"}, nil, "PORTAINER_TIMEOUT"},
 		{"bad toolset", []string{"PORTAINER_URL=p.example", "PORTAINER_API_KEY=k"}, []string{"--toolsets", "stacks,nope"}, "unknown toolset"},
+		{"flag typo does not print the key", []string{"PORTAINER_URL=p.example", "PORTAINER_API_KEY=key-SENTINEL-42"}, []string{"--read-onyl"}, "read-onyl"},
 		{"bad CA file", []string{"PORTAINER_URL=p.example", "PORTAINER_API_KEY=k", "PORTAINER_TLS_CA_FILE=" + keyFile}, nil, "no PEM certificate"},
 	}
 	for _, c := range cases {
@@ -480,9 +481,15 @@ func TestConfigErrors(t *testing.T) {
 			if err == nil {
 				t.Fatalf("exit 0, want an error; stderr: %s", stderr.String())
 			}
+			if strings.Contains(stderr.String(), "SENTINEL") {
+				t.Fatalf("the API key reached stderr: %s", stderr.String())
+			}
 			lines := strings.Split(strings.TrimSpace(stderr.String()), "\n")
-			if len(lines) != 1 || !strings.Contains(lines[0], c.want) {
-				t.Errorf("stderr = %q, want one line containing %q", stderr.String(), c.want)
+			if !strings.Contains(lines[len(lines)-1], c.want) && !strings.Contains(lines[0], c.want) {
+				t.Errorf("stderr = %q, want a line containing %q", stderr.String(), c.want)
+			}
+			if len(lines) != 1 && !strings.HasPrefix(c.name, "flag typo") {
+				t.Errorf("stderr has %d lines, want one: %q", len(lines), stderr.String())
 			}
 		})
 	}
@@ -538,4 +545,18 @@ func TestGitDetachGuard(t *testing.T) {
 	if after.Stack.GitConfig != nil || after.Stack.AutoUpdate != nil || after.File != compose {
 		t.Errorf("after detach: GitConfig %v, AutoUpdate %v, file %q", after.Stack.GitConfig, after.Stack.AutoUpdate, after.File)
 	}
+}
+
+func TestWrongEnvironmentRefused(t *testing.T) {
+	sm := sim.New(sim.Options{})
+	s := start(t, simEnv(t, sm)...)
+	web, _ := sm.StackByName(1, "web")
+	id := *web.Stack.Id
+	for _, tool := range []string{"delete_stack", "stop_stack", "update_stack"} {
+		wantError(t, s.call(tool, map[string]any{"stack_id": id, "environment_id": 2}), "is on environment 1, not 2")
+	}
+	if _, ok := sm.Stack(id); !ok {
+		t.Fatal("the stack is gone")
+	}
+	structured(t, s.call("stop_stack", map[string]any{"stack_id": id, "environment_id": 1}))
 }

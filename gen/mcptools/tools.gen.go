@@ -79,7 +79,7 @@ var Tools = []tools.Def{
 		Idempotent:   false,
 		OpenWorld:    true,
 		Overlay:      true,
-		InputSchema:  `{"additionalProperties":false,"properties":{"compose":{"description":"the compose file text (YAML)","type":"string"},"env":{"items":{"description":"One environment variable.","properties":{"name":{"type":"string"},"value":{"type":"string"}},"required":["name"],"type":"object"},"type":"array"},"environment_id":{"description":"environment to deploy on (list_environments)","type":"integer"},"name":{"description":"stack name: lower case letters, digits, - and _","type":"string"},"type":{"description":"default compose","enum":["compose","swarm"],"type":"string"}},"required":["compose","environment_id","name"],"type":"object"}`,
+		InputSchema:  `{"additionalProperties":false,"properties":{"compose":{"description":"the compose file text (YAML)","type":"string"},"env":{"items":{"additionalProperties":false,"description":"One environment variable.","properties":{"name":{"type":"string"},"value":{"type":"string"}},"required":["name"],"type":"object"},"type":"array"},"environment_id":{"description":"environment to deploy on (list_environments)","type":"integer"},"name":{"description":"stack name: lower case letters, digits, - and _","type":"string"},"type":{"description":"default compose","enum":["compose","swarm"],"type":"string"}},"required":["compose","environment_id","name"],"type":"object"}`,
 		OutputSchema: `{"properties":{"created":{"type":"string"},"created_by":{"type":"string"},"entry_point":{"type":"string"},"env":{"items":{"properties":{"name":{"type":"string"},"value":{"type":"string"}},"required":["name"],"type":"object"},"type":"array"},"environment_id":{"type":"integer"},"git":{"properties":{"additional_files":{"items":{"type":"string"},"type":"array"},"compose_path":{"type":"string"},"credentials_stored":{"type":"boolean"},"deployed_commit":{"type":"string"},"reference":{"type":"string"},"repository_url":{"type":"string"},"tls_skip_verify":{"type":"boolean"},"username":{"type":"string"}},"type":"object"},"gitops":{"properties":{"force_pull_image":{"type":"boolean"},"force_update":{"type":"boolean"},"interval":{"type":"string"},"mechanism":{"enum":["none","polling","webhook","polling+webhook"],"type":"string"},"webhook_id":{"type":"string"},"webhook_url":{"type":"string"}},"required":["mechanism"],"type":"object"},"id":{"type":"integer"},"name":{"type":"string"},"note":{"type":"string"},"prune":{"type":"boolean"},"status":{"type":"string"},"swarm_id":{"type":"string"},"type":{"type":"string"},"updated":{"type":"string"},"updated_by":{"type":"string"}},"required":["environment_id","id","name","status","type"],"type":"object"}`,
 		Handler:      tools.CreateStack,
 	},
@@ -184,7 +184,7 @@ var Tools = []tools.Def{
 		Idempotent:   false,
 		OpenWorld:    true,
 		Overlay:      true,
-		InputSchema:  `{"additionalProperties":false,"properties":{"compose":{"description":"new compose file text (omitted: the current file)","type":"string"},"detach_from_git":{"description":"on a Git stack: accept that Portainer detaches it from Git (GitOps off, stack becomes file-based)","type":"boolean"},"env":{"description":"replaces all env variables (omitted: the current ones are kept)","items":{"description":"One environment variable.","properties":{"name":{"type":"string"},"value":{"type":"string"}},"required":["name"],"type":"object"},"type":"array"},"environment_id":{"description":"The stack's environment (read from the stack when not given to the tool).","type":"integer"},"prune":{"description":"swarm only: remove services no longer in the file","type":"boolean"},"pull_image":{"description":"re-pull images even if the tag is unchanged","type":"boolean"},"stack_id":{"description":"Stack id.","type":"integer"}},"required":["stack_id"],"type":"object"}`,
+		InputSchema:  `{"additionalProperties":false,"properties":{"compose":{"description":"new compose file text (omitted: the current file)","type":"string"},"detach_from_git":{"description":"on a Git stack: accept that Portainer detaches it from Git (GitOps off, stack becomes file-based)","type":"boolean"},"env":{"description":"replaces all env variables (omitted: the current ones are kept)","items":{"additionalProperties":false,"description":"One environment variable.","properties":{"name":{"type":"string"},"value":{"type":"string"}},"required":["name"],"type":"object"},"type":"array"},"environment_id":{"description":"The stack's environment (read from the stack when not given to the tool).","type":"integer"},"prune":{"description":"swarm only: remove services no longer in the file","type":"boolean"},"pull_image":{"description":"re-pull images even if the tag is unchanged","type":"boolean"},"stack_id":{"description":"Stack id.","type":"integer"}},"required":["stack_id"],"type":"object"}`,
 		OutputSchema: `{"properties":{"created":{"type":"string"},"created_by":{"type":"string"},"entry_point":{"type":"string"},"env":{"items":{"properties":{"name":{"type":"string"},"value":{"type":"string"}},"required":["name"],"type":"object"},"type":"array"},"environment_id":{"type":"integer"},"git":{"properties":{"additional_files":{"items":{"type":"string"},"type":"array"},"compose_path":{"type":"string"},"credentials_stored":{"type":"boolean"},"deployed_commit":{"type":"string"},"reference":{"type":"string"},"repository_url":{"type":"string"},"tls_skip_verify":{"type":"boolean"},"username":{"type":"string"}},"type":"object"},"gitops":{"properties":{"force_pull_image":{"type":"boolean"},"force_update":{"type":"boolean"},"interval":{"type":"string"},"mechanism":{"enum":["none","polling","webhook","polling+webhook"],"type":"string"},"webhook_id":{"type":"string"},"webhook_url":{"type":"string"}},"required":["mechanism"],"type":"object"},"id":{"type":"integer"},"name":{"type":"string"},"note":{"type":"string"},"prune":{"type":"boolean"},"status":{"type":"string"},"swarm_id":{"type":"string"},"type":{"type":"string"},"updated":{"type":"string"},"updated_by":{"type":"string"}},"required":["environment_id","id","name","status","type"],"type":"object"}`,
 		Handler:      handleUpdateStack,
 	},
@@ -199,7 +199,7 @@ var Tools = []tools.Def{
 		Idempotent:   false,
 		OpenWorld:    true,
 		Overlay:      true,
-		InputSchema:  `{"additionalProperties":false,"properties":{"additional_files":{"items":{"type":"string"},"type":"array"},"compose_path":{"description":"default docker-compose.yml","type":"string"},"env":{"items":{"description":"One environment variable.","properties":{"name":{"type":"string"},"value":{"type":"string"}},"required":["name"],"type":"object"},"type":"array"},"environment_id":{"type":"integer"},"force_pull_image":{"type":"boolean"},"force_update":{"type":"boolean"},"gitops":{"description":"default none","enum":["none","polling","webhook","polling+webhook"],"type":"string"},"interval":{"description":"with polling: a Go duration such as 5m","type":"string"},"name":{"type":"string"},"password":{"description":"password or token; never shown back","type":"string"},"reference":{"description":"branch name or full ref such as refs/tags/v1 (default refs/heads/main)","type":"string"},"repository_url":{"type":"string"},"tls_skip_verify":{"type":"boolean"},"type":{"description":"default compose","enum":["compose","swarm"],"type":"string"},"username":{"type":"string"}},"type":"object"}`,
+		InputSchema:  `{"additionalProperties":false,"properties":{"additional_files":{"items":{"type":"string"},"type":"array"},"compose_path":{"description":"default docker-compose.yml","type":"string"},"env":{"items":{"additionalProperties":false,"description":"One environment variable.","properties":{"name":{"type":"string"},"value":{"type":"string"}},"required":["name"],"type":"object"},"type":"array"},"environment_id":{"type":"integer"},"force_pull_image":{"type":"boolean"},"force_update":{"type":"boolean"},"gitops":{"description":"default none","enum":["none","polling","webhook","polling+webhook"],"type":"string"},"interval":{"description":"with polling: a Go duration such as 5m","type":"string"},"name":{"type":"string"},"password":{"description":"password or token; never shown back","type":"string"},"reference":{"description":"branch name or full ref such as refs/tags/v1 (default refs/heads/main)","type":"string"},"repository_url":{"type":"string"},"tls_skip_verify":{"type":"boolean"},"type":{"description":"default compose","enum":["compose","swarm"],"type":"string"},"username":{"type":"string"}},"required":["environment_id","name","repository_url"],"type":"object"}`,
 		OutputSchema: `{"properties":{"env_names":{"items":{"type":"string"},"type":"array"},"environment_id":{"type":"integer"},"git":{"properties":{"additional_files":{"items":{"type":"string"},"type":"array"},"compose_path":{"type":"string"},"credentials_stored":{"type":"boolean"},"deployed_commit":{"type":"string"},"reference":{"type":"string"},"repository_url":{"type":"string"},"tls_skip_verify":{"type":"boolean"},"username":{"type":"string"}},"type":"object"},"gitops":{"properties":{"force_pull_image":{"type":"boolean"},"force_update":{"type":"boolean"},"interval":{"type":"string"},"mechanism":{"enum":["none","polling","webhook","polling+webhook"],"type":"string"},"webhook_id":{"type":"string"},"webhook_url":{"type":"string"}},"required":["mechanism"],"type":"object"},"name":{"type":"string"},"note":{"type":"string"},"prune":{"type":"boolean"},"redeployed":{"type":"boolean"},"stack_id":{"type":"integer"},"status":{"type":"string"},"type":{"type":"string"}},"required":["environment_id","name","stack_id"],"type":"object"}`,
 		Handler:      tools.CreateStackFromGit,
 	},
@@ -229,7 +229,7 @@ var Tools = []tools.Def{
 		Idempotent:   true,
 		OpenWorld:    true,
 		Overlay:      true,
-		InputSchema:  `{"additionalProperties":false,"properties":{"env":{"description":"replaces ALL env variables","items":{"description":"One environment variable.","properties":{"name":{"type":"string"},"value":{"type":"string"}},"required":["name"],"type":"object"},"type":"array"},"force_pull_image":{"description":"re-pull images on update","type":"boolean"},"force_update":{"description":"redeploy even without a new commit","type":"boolean"},"interval":{"description":"polling interval: 5m, 1h30m (min 1m)","type":"string"},"mechanism":{"description":"what triggers updates","enum":["polling","webhook","polling+webhook"],"type":"string"},"prune":{"type":"boolean"},"redeploy":{"description":"redeploy after the change","type":"boolean"},"reference":{"description":"branch name or full ref to follow","type":"string"},"remove_credentials":{"description":"forget stored Git credentials","type":"boolean"},"repository_password":{"description":"new Git password or token","type":"string"},"repository_username":{"description":"new Git username (with repository_password)","type":"string"},"set_env":{"description":"add or change these, keep the rest","items":{"description":"One environment variable.","properties":{"name":{"type":"string"},"value":{"type":"string"}},"required":["name"],"type":"object"},"type":"array"},"stack_id":{"description":"the stack","type":"integer"},"tls_skip_verify":{"type":"boolean"},"unset_env":{"description":"remove these names","items":{"type":"string"},"type":"array"}},"type":"object"}`,
+		InputSchema:  `{"additionalProperties":false,"properties":{"env":{"description":"replaces ALL env variables","items":{"additionalProperties":false,"description":"One environment variable.","properties":{"name":{"type":"string"},"value":{"type":"string"}},"required":["name"],"type":"object"},"type":"array"},"force_pull_image":{"description":"re-pull images on update","type":"boolean"},"force_update":{"description":"redeploy even without a new commit","type":"boolean"},"interval":{"description":"polling interval: 5m, 1h30m (min 1m)","type":"string"},"mechanism":{"description":"what triggers updates","enum":["polling","webhook","polling+webhook"],"type":"string"},"prune":{"type":"boolean"},"redeploy":{"description":"redeploy after the change","type":"boolean"},"reference":{"description":"branch name or full ref to follow","type":"string"},"remove_credentials":{"description":"forget stored Git credentials","type":"boolean"},"repository_password":{"description":"new Git password or token","type":"string"},"repository_username":{"description":"new Git username (with repository_password)","type":"string"},"set_env":{"description":"add or change these, keep the rest","items":{"additionalProperties":false,"description":"One environment variable.","properties":{"name":{"type":"string"},"value":{"type":"string"}},"required":["name"],"type":"object"},"type":"array"},"stack_id":{"description":"the stack","type":"integer"},"tls_skip_verify":{"type":"boolean"},"unset_env":{"description":"remove these names","items":{"type":"string"},"type":"array"}},"required":["stack_id"],"type":"object"}`,
 		OutputSchema: `{"properties":{"env_names":{"items":{"type":"string"},"type":"array"},"environment_id":{"type":"integer"},"git":{"properties":{"additional_files":{"items":{"type":"string"},"type":"array"},"compose_path":{"type":"string"},"credentials_stored":{"type":"boolean"},"deployed_commit":{"type":"string"},"reference":{"type":"string"},"repository_url":{"type":"string"},"tls_skip_verify":{"type":"boolean"},"username":{"type":"string"}},"type":"object"},"gitops":{"properties":{"force_pull_image":{"type":"boolean"},"force_update":{"type":"boolean"},"interval":{"type":"string"},"mechanism":{"enum":["none","polling","webhook","polling+webhook"],"type":"string"},"webhook_id":{"type":"string"},"webhook_url":{"type":"string"}},"required":["mechanism"],"type":"object"},"name":{"type":"string"},"note":{"type":"string"},"prune":{"type":"boolean"},"redeployed":{"type":"boolean"},"stack_id":{"type":"integer"},"status":{"type":"string"},"type":{"type":"string"}},"required":["environment_id","name","stack_id"],"type":"object"}`,
 		Handler:      tools.EnableStackGitops,
 	},
@@ -289,7 +289,7 @@ var Tools = []tools.Def{
 		Idempotent:  false,
 		OpenWorld:   true,
 		Overlay:     true,
-		InputSchema: `{"additionalProperties":false,"properties":{"additional_files":{"items":{"type":"string"},"type":"array"},"compose_path":{"type":"string"},"dry_run":{"description":"default true: only return the plan","type":"boolean"},"gitops":{"description":"default keep","enum":["keep","none","polling","webhook","polling+webhook"],"type":"string"},"interval":{"type":"string"},"name":{"description":"new name (named volumes stay with the old name)","type":"string"},"old_password":{"description":"the current stack's stored Git password, if it differs from password: needed to restore the stack should the re-create fail","type":"string"},"password":{"description":"Git password or token for the new source; required again when the stack has stored credentials; never shown back","type":"string"},"reference":{"description":"branch name or full ref","type":"string"},"repository_url":{"description":"new repository (required to move a file-based stack onto Git)","type":"string"},"stack_id":{"type":"integer"},"tls_skip_verify":{"type":"boolean"},"username":{"type":"string"}},"type":"object"}`,
+		InputSchema: `{"additionalProperties":false,"properties":{"additional_files":{"items":{"type":"string"},"type":"array"},"compose_path":{"type":"string"},"dry_run":{"description":"default true: only return the plan","type":"boolean"},"gitops":{"description":"default keep","enum":["keep","none","polling","webhook","polling+webhook"],"type":"string"},"interval":{"type":"string"},"name":{"description":"new name (named volumes stay with the old name)","type":"string"},"old_password":{"description":"the current stack's stored Git password, if it differs from password: needed to restore the stack should the re-create fail","type":"string"},"password":{"description":"Git password or token for the new source; required again when the stack has stored credentials; never shown back","type":"string"},"reference":{"description":"branch name or full ref","type":"string"},"repository_url":{"description":"new repository (required to move a file-based stack onto Git)","type":"string"},"stack_id":{"type":"integer"},"tls_skip_verify":{"type":"boolean"},"username":{"type":"string"}},"required":["stack_id"],"type":"object"}`,
 		Handler:     tools.RecreateStack,
 	},
 	{
@@ -348,7 +348,7 @@ var Tools = []tools.Def{
 		Idempotent:   true,
 		OpenWorld:    true,
 		Overlay:      true,
-		InputSchema:  `{"additionalProperties":false,"properties":{"env":{"description":"replaces ALL env variables","items":{"description":"One environment variable.","properties":{"name":{"type":"string"},"value":{"type":"string"}},"required":["name"],"type":"object"},"type":"array"},"force_pull_image":{"description":"re-pull images on update","type":"boolean"},"force_update":{"description":"redeploy even without a new commit","type":"boolean"},"interval":{"description":"polling interval: 5m, 1h30m (min 1m)","type":"string"},"mechanism":{"description":"what triggers updates","enum":["polling","webhook","polling+webhook"],"type":"string"},"prune":{"type":"boolean"},"redeploy":{"description":"redeploy after the change","type":"boolean"},"reference":{"description":"branch name or full ref to follow","type":"string"},"remove_credentials":{"description":"forget stored Git credentials","type":"boolean"},"repository_password":{"description":"new Git password or token","type":"string"},"repository_username":{"description":"new Git username (with repository_password)","type":"string"},"set_env":{"description":"add or change these, keep the rest","items":{"description":"One environment variable.","properties":{"name":{"type":"string"},"value":{"type":"string"}},"required":["name"],"type":"object"},"type":"array"},"stack_id":{"description":"the stack","type":"integer"},"tls_skip_verify":{"type":"boolean"},"unset_env":{"description":"remove these names","items":{"type":"string"},"type":"array"}},"type":"object"}`,
+		InputSchema:  `{"additionalProperties":false,"properties":{"env":{"description":"replaces ALL env variables","items":{"additionalProperties":false,"description":"One environment variable.","properties":{"name":{"type":"string"},"value":{"type":"string"}},"required":["name"],"type":"object"},"type":"array"},"force_pull_image":{"description":"re-pull images on update","type":"boolean"},"force_update":{"description":"redeploy even without a new commit","type":"boolean"},"interval":{"description":"polling interval: 5m, 1h30m (min 1m)","type":"string"},"mechanism":{"description":"what triggers updates","enum":["polling","webhook","polling+webhook"],"type":"string"},"prune":{"type":"boolean"},"redeploy":{"description":"redeploy after the change","type":"boolean"},"reference":{"description":"branch name or full ref to follow","type":"string"},"remove_credentials":{"description":"forget stored Git credentials","type":"boolean"},"repository_password":{"description":"new Git password or token","type":"string"},"repository_username":{"description":"new Git username (with repository_password)","type":"string"},"set_env":{"description":"add or change these, keep the rest","items":{"additionalProperties":false,"description":"One environment variable.","properties":{"name":{"type":"string"},"value":{"type":"string"}},"required":["name"],"type":"object"},"type":"array"},"stack_id":{"description":"the stack","type":"integer"},"tls_skip_verify":{"type":"boolean"},"unset_env":{"description":"remove these names","items":{"type":"string"},"type":"array"}},"required":["stack_id"],"type":"object"}`,
 		OutputSchema: `{"properties":{"env_names":{"items":{"type":"string"},"type":"array"},"environment_id":{"type":"integer"},"git":{"properties":{"additional_files":{"items":{"type":"string"},"type":"array"},"compose_path":{"type":"string"},"credentials_stored":{"type":"boolean"},"deployed_commit":{"type":"string"},"reference":{"type":"string"},"repository_url":{"type":"string"},"tls_skip_verify":{"type":"boolean"},"username":{"type":"string"}},"type":"object"},"gitops":{"properties":{"force_pull_image":{"type":"boolean"},"force_update":{"type":"boolean"},"interval":{"type":"string"},"mechanism":{"enum":["none","polling","webhook","polling+webhook"],"type":"string"},"webhook_id":{"type":"string"},"webhook_url":{"type":"string"}},"required":["mechanism"],"type":"object"},"name":{"type":"string"},"note":{"type":"string"},"prune":{"type":"boolean"},"redeployed":{"type":"boolean"},"stack_id":{"type":"integer"},"status":{"type":"string"},"type":{"type":"string"}},"required":["environment_id","name","stack_id"],"type":"object"}`,
 		Handler:      tools.UpdateStackGitops,
 	},
@@ -404,18 +404,20 @@ func handleDeleteStack(ctx context.Context, d *tools.Deps, a tools.Args) (*mcp.C
 	if err := a.Decode(&params, map[string]string{"environment_id": "endpointId"}, nil); err != nil {
 		return tools.ArgError("delete_stack", err), nil
 	}
-	if !a.Has("environment_id") {
-		endpointID, res := tools.StackEndpoint(ctx, d, "delete_stack", stackID)
-		if res != nil {
-			return res, nil
-		}
-		params.EndpointId = &endpointID
+	// The stack's own environment: Portainer would act on any environment it is given.
+	endpointID, res := tools.StackEndpoint(ctx, d, "delete_stack", stackID)
+	if res != nil {
+		return res, nil
 	}
+	if res := tools.CheckEndpointArg(a, "delete_stack", "environment_id", stackID, endpointID); res != nil {
+		return res, nil
+	}
+	params.EndpointId = &endpointID
 	resp, err := d.Client.StackDeleteWithResponse(ctx, stackID, &params)
 	if err != nil {
 		return d.CallFailed("delete_stack", err), nil
 	}
-	if resp.StatusCode() != 204 {
+	if resp.StatusCode()/100 != 2 {
 		return tools.APIError("delete_stack", resp.HTTPResponse, resp.Body), nil
 	}
 	return tools.Done("Stack deleted. Its named volumes were kept.", nil)
@@ -456,13 +458,15 @@ func handleStartStack(ctx context.Context, d *tools.Deps, a tools.Args) (*mcp.Ca
 	if err := a.Decode(&params, map[string]string{"environment_id": "endpointId"}, nil); err != nil {
 		return tools.ArgError("start_stack", err), nil
 	}
-	if !a.Has("environment_id") {
-		endpointID, res := tools.StackEndpoint(ctx, d, "start_stack", stackID)
-		if res != nil {
-			return res, nil
-		}
-		params.EndpointId = endpointID
+	// The stack's own environment: Portainer would act on any environment it is given.
+	endpointID, res := tools.StackEndpoint(ctx, d, "start_stack", stackID)
+	if res != nil {
+		return res, nil
 	}
+	if res := tools.CheckEndpointArg(a, "start_stack", "environment_id", stackID, endpointID); res != nil {
+		return res, nil
+	}
+	params.EndpointId = endpointID
 	resp, err := d.Client.StackStartWithResponse(ctx, stackID, &params)
 	if err != nil {
 		return d.CallFailed("start_stack", err), nil
@@ -483,13 +487,15 @@ func handleStopStack(ctx context.Context, d *tools.Deps, a tools.Args) (*mcp.Cal
 	if err := a.Decode(&params, map[string]string{"environment_id": "endpointId"}, nil); err != nil {
 		return tools.ArgError("stop_stack", err), nil
 	}
-	if !a.Has("environment_id") {
-		endpointID, res := tools.StackEndpoint(ctx, d, "stop_stack", stackID)
-		if res != nil {
-			return res, nil
-		}
-		params.EndpointId = endpointID
+	// The stack's own environment: Portainer would act on any environment it is given.
+	endpointID, res := tools.StackEndpoint(ctx, d, "stop_stack", stackID)
+	if res != nil {
+		return res, nil
 	}
+	if res := tools.CheckEndpointArg(a, "stop_stack", "environment_id", stackID, endpointID); res != nil {
+		return res, nil
+	}
+	params.EndpointId = endpointID
 	resp, err := d.Client.StackStopWithResponse(ctx, stackID, &params)
 	if err != nil {
 		return d.CallFailed("stop_stack", err), nil
@@ -514,13 +520,15 @@ func handleUpdateStack(ctx context.Context, d *tools.Deps, a tools.Args) (*mcp.C
 	if err := a.Decode(&body, map[string]string{"env": "Env", "prune": "Prune", "pull_image": "PullImage", "compose": "StackFileContent"}, nil); err != nil {
 		return tools.ArgError("update_stack", err), nil
 	}
-	if !a.Has("environment_id") {
-		endpointID, res := tools.StackEndpoint(ctx, d, "update_stack", stackID)
-		if res != nil {
-			return res, nil
-		}
-		params.EndpointId = endpointID
+	// The stack's own environment: Portainer would act on any environment it is given.
+	endpointID, res := tools.StackEndpoint(ctx, d, "update_stack", stackID)
+	if res != nil {
+		return res, nil
 	}
+	if res := tools.CheckEndpointArg(a, "update_stack", "environment_id", stackID, endpointID); res != nil {
+		return res, nil
+	}
+	params.EndpointId = endpointID
 	return tools.UpdateStack(ctx, d, a, stackID, &params, body)
 }
 
