@@ -1,8 +1,10 @@
 package tools
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -10,7 +12,12 @@ import (
 
 	"github.com/mark3labs/mcp-go/mcp"
 	"github.com/mark3labs/mcp-go/server"
+	"github.com/santhosh-tekuri/jsonschema/v6"
+	"golang.org/x/text/language"
+	"golang.org/x/text/message"
 )
+
+var printer = message.NewPrinter(language.English)
 
 // Toolsets lists the groups tools belong to, in order.
 var Toolsets = []string{"system", "environments", "stacks", "gitops"}
@@ -87,6 +94,7 @@ func wrap(def Def, d *Deps, secrets []string) server.ToolHandlerFunc {
 	}
 	_ = json.Unmarshal([]byte(def.InputSchema), &schema)
 	known := sortedKeys(schema.Properties)
+	validate := inputValidator(def)
 	return func(ctx context.Context, req mcp.CallToolRequest) (*mcp.CallToolResult, error) {
 		start := time.Now()
 		args := Args(req.GetArguments())
@@ -99,6 +107,9 @@ func wrap(def Def, d *Deps, secrets []string) server.ToolHandlerFunc {
 			}
 		}
 		callSecrets := append(append([]string{}, secrets...), argSecrets(args)...)
+		if err := validate(args); err != nil {
+			return ArgError(def.Name, errors.New(Scrub(err.Error(), callSecrets))), nil
+		}
 		res, err := def.Handler(ctx, d, args)
 		if err != nil {
 			d.logger().Error("tool failed", "tool", def.Name, "error", Scrub(err.Error(), callSecrets))
@@ -107,5 +118,55 @@ func wrap(def Def, d *Deps, secrets []string) server.ToolHandlerFunc {
 		res = RedactResult(res, callSecrets)
 		d.logger().Info("tool call", "tool", def.Name, "error", res != nil && res.IsError, "ms", time.Since(start).Milliseconds())
 		return res, nil
+	}
+}
+
+// inputValidator checks arguments against the tool's input schema, with messages a model
+// can act on ("argument type: got number, want string").
+func inputValidator(def Def) func(Args) error {
+	doc, err := jsonschema.UnmarshalJSON(strings.NewReader(def.InputSchema))
+	if err != nil {
+		panic(fmt.Sprintf("%s: input schema: %v", def.Name, err))
+	}
+	c := jsonschema.NewCompiler()
+	url := "mem://" + def.Name
+	if err := c.AddResource(url, doc); err != nil {
+		panic(err)
+	}
+	sch, err := c.Compile(url)
+	if err != nil {
+		panic(fmt.Sprintf("%s: input schema does not compile: %v", def.Name, err))
+	}
+	return func(a Args) error {
+		raw, err := json.Marshal(a)
+		if err != nil {
+			return err
+		}
+		inst, err := jsonschema.UnmarshalJSON(bytes.NewReader(raw))
+		if err != nil {
+			return err
+		}
+		err = sch.Validate(inst)
+		var ve *jsonschema.ValidationError
+		if !errors.As(err, &ve) {
+			return err
+		}
+		var msgs []string
+		collectLeaves(ve, &msgs)
+		return errors.New(strings.Join(msgs, "; "))
+	}
+}
+
+func collectLeaves(ve *jsonschema.ValidationError, out *[]string) {
+	if len(ve.Causes) == 0 {
+		where := "arguments"
+		if len(ve.InstanceLocation) > 0 {
+			where = "argument " + strings.Join(ve.InstanceLocation, ".")
+		}
+		*out = append(*out, where+": "+ve.ErrorKind.LocalizedString(printer))
+		return
+	}
+	for _, c := range ve.Causes {
+		collectLeaves(c, out)
 	}
 }

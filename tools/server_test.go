@@ -84,3 +84,26 @@ func TestScrub(t *testing.T) {
 		t.Errorf("not scrubbed: %s", raw)
 	}
 }
+
+func TestArgumentValidation(t *testing.T) {
+	h := newHarness(t)
+	cases := []struct {
+		tool string
+		args map[string]any
+		want string
+	}{
+		{"list_stacks", map[string]any{"type": 5}, "argument type: got number, want string"},
+		{"get_stack", map[string]any{"stack_id": "x"}, "argument stack_id: got string, want integer"},
+		{"update_stack_gitops", map[string]any{"stack_id": 1, "set_env": []map[string]any{{"name": "A", "val": "x"}}}, "'val' not allowed"},
+		{"create_stack", map[string]any{"name": "x"}, "missing properties 'compose', 'environment_id'"},
+		{"get_stack", map[string]any{"stack_id": 1, "bogus": true}, `unknown argument "bogus"`},
+		{"validate_git_repository", map[string]any{"repository_url": 7, "password": sentinel}, "argument repository_url"},
+	}
+	for _, c := range cases {
+		h.fails(c.tool, c.args, c.want, "Nothing was changed")
+	}
+	if n := len(h.sim.Requests()); n != 0 {
+		t.Errorf("invalid arguments reached Portainer: %v", h.sim.Requests())
+	}
+	h.noLeak()
+}

@@ -381,7 +381,7 @@ func TestErrorPaths(t *testing.T) {
 		{"missing argument", "create_stack", map[string]any{"environment_id": 1, "name": "x"}, []string{"compose"}},
 		{"wrong type", "get_stack", map[string]any{"stack_id": "seven"}, []string{"stack_id"}},
 		{"unknown argument", "get_stack", map[string]any{"stack_id": 1, "stackid": 2}, []string{`unknown argument "stackid"`, "stack_id"}},
-		{"bad list filter", "list_stacks", map[string]any{"status": "running"}, []string{"active or inactive"}},
+		{"bad list filter", "list_stacks", map[string]any{"status": "running"}, []string{"status", "'active', 'inactive'"}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
