@@ -67,6 +67,9 @@ func hint(tool string, status int) string {
 	return "See Portainer's message above."
 }
 
+// uncertainOutcome is said of a write whose answer never came: it may or may not have happened.
+const uncertainOutcome = "The change may or may not have been made"
+
 // CallFailed turns a failure to talk to Portainer at all into a tool error.
 func (d *Deps) CallFailed(tool string, err error) *mcp.CallToolResult {
 	return mcp.NewToolResultError(fmt.Sprintf("%s: %s", tool, d.describeCallError(err)))
@@ -90,13 +93,13 @@ func (d *Deps) describeCallError(err error) string {
 	case errors.As(err, &certErr), errors.As(err, &invalid), errors.As(err, &hostErr) || strings.Contains(err.Error(), "x509:"):
 		return fmt.Sprintf("the TLS certificate of %s is not trusted (%v). Give its CA with --tls-ca-file (PORTAINER_TLS_CA_FILE), or, for a self-signed test server only, --tls-skip-verify.", where, err)
 	case errors.Is(err, context.DeadlineExceeded) || isTimeout(err):
-		return fmt.Sprintf("%s did not answer within %s. Check that it is reachable, or raise --timeout (PORTAINER_TIMEOUT). The change may or may not have been made: check with the matching get_ or list_ tool before retrying.", where, d.Timeout)
+		return fmt.Sprintf("%s did not answer in time (%s). Check that it is reachable, or raise the timeout. %s: check with the matching get_ or list_ tool before retrying.", where, d.timeouts(), uncertainOutcome)
 	case errors.As(err, &dnsErr):
 		return fmt.Sprintf("cannot resolve the host of %s (%v). Check PORTAINER_URL.", where, dnsErr)
 	case errors.As(err, &opErr):
 		return fmt.Sprintf("cannot reach Portainer at %s (%v). Check PORTAINER_URL and that Portainer is running.", where, opErr.Err)
 	case strings.Contains(err.Error(), "EOF") || strings.Contains(err.Error(), "connection reset"):
-		return fmt.Sprintf("the connection to %s closed before an answer (%v). The change may or may not have been made: check with the matching get_ or list_ tool before retrying.", where, err)
+		return fmt.Sprintf("the connection to %s closed before an answer (%v). %s: check with the matching get_ or list_ tool before retrying.", where, err, uncertainOutcome)
 	}
 	return fmt.Sprintf("the request to %s failed: %v", where, err)
 }
@@ -104,4 +107,11 @@ func (d *Deps) describeCallError(err error) string {
 func isTimeout(err error) bool {
 	var ne net.Error
 	return errors.As(err, &ne) && ne.Timeout()
+}
+
+func (d *Deps) timeouts() string {
+	if d.DeployTimeout > 0 && d.DeployTimeout != d.Timeout {
+		return fmt.Sprintf("--timeout %s for reads, --deploy-timeout %s for changes", d.Timeout, d.DeployTimeout)
+	}
+	return fmt.Sprintf("--timeout %s", d.Timeout)
 }

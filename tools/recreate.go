@@ -236,10 +236,17 @@ func recreate(ctx context.Context, d *Deps, a Args) (*mcp.CallToolResult, bool, 
 	_ = file
 
 	if res := deleteStack(ctx, d, tool, st); res != nil {
-		gone, res2 := stackGone(ctx, d, tool, st)
+		uncertain := isUncertain(res)
+		gone, res2 := stackGone(ctx, d, tool, st, uncertain)
 		if res2 != nil || !gone {
-			res.Content = append(res.Content, mcp.NewTextContent(fmt.Sprintf("The delete did not go through: the original stack %d is unchanged. Nothing was created. Snapshot: %s", in.StackId, snapPath)))
-			return res, false, nil
+			msg := fmt.Sprintf("The delete did not go through: the original stack %d is unchanged. Nothing was created. Snapshot: %s", in.StackId, snapPath)
+			if uncertain {
+				msg = fmt.Sprintf("The delete's outcome is unknown; stack %d still exists after a minute and is unchanged, so nothing was created. "+
+					"If Portainer is still removing it, it may yet disappear: check with get_stack %d; if it is gone, restore it from the snapshot %s (%s)",
+					in.StackId, in.StackId, snapPath, restoreHint(old))
+			}
+			res.Content = append(res.Content, mcp.NewTextContent(msg))
+			return res, uncertain, nil
 		}
 		// The delete happened although its answer was lost: go on.
 	}
@@ -261,7 +268,7 @@ func recreate(ctx context.Context, d *Deps, a Args) (*mcp.CallToolResult, bool, 
 	restored, res2 := createAndFind(ctx, d, tool, old)
 	if res2 == nil {
 		msg := fmt.Sprintf("%s: FAILED, ORIGINAL RESTORED. Creating the new stack failed after the original was deleted: %s\n"+
-			"The original was re-created from the snapshot as stack %d (%s); its id changed from %d. Nothing else changed. Snapshot: %s. Fix the cause and run recreate_stack again.",
+			"The original was re-created from the snapshot as stack %d (%s); its id changed from %d. Snapshot: %s. Fix the cause and run recreate_stack again.",
 			tool, failure, deref(restored.Id), old.describe(), in.StackId, snapPath)
 		return mcp.NewToolResultError(msg), true, nil
 	}
@@ -437,45 +444,87 @@ func deleteStack(ctx context.Context, d *Deps, tool string, st *papi.Stack) *mcp
 	return nil
 }
 
-// stackGone tells whether a stack no longer exists (reading it answers 404).
-func stackGone(ctx context.Context, d *Deps, tool string, st *papi.Stack) (bool, *mcp.CallToolResult) {
+// stackGone tells whether a stack no longer exists (reading it answers 404). When the
+// delete's outcome is unknown (it timed out or the connection dropped), Portainer may still
+// be running compose down, so it keeps looking for a while.
+func stackGone(ctx context.Context, d *Deps, tool string, st *papi.Stack, uncertain bool) (bool, *mcp.CallToolResult) {
 	var last *mcp.CallToolResult
-	for attempt := 0; attempt < 3; attempt++ {
+	tries := 3
+	if uncertain {
+		tries = len(settleWaits)
+	}
+	for attempt := 0; attempt < tries; attempt++ {
 		resp, err := d.Client.StackInspectWithResponse(ctx, deref(st.Id))
 		if err == nil {
 			switch resp.StatusCode() {
 			case 404:
 				return true, nil
 			case 200:
-				return false, nil
+				if !uncertain || attempt == tries-1 {
+					return false, nil
+				}
+			default:
+				last = APIError(tool, resp.HTTPResponse, resp.Body)
 			}
-			last = APIError(tool, resp.HTTPResponse, resp.Body)
 		} else {
 			last = d.CallFailed(tool, err)
 		}
-		d.pause(attempt)
+		d.settle(attempt, uncertain)
+	}
+	if last == nil {
+		return false, nil
 	}
 	return false, last
 }
 
 // createAndFind creates a stack; when the create's answer is an error, it looks the stack up
-// by name, since Portainer may have created it before the answer was lost.
+// by name, since Portainer may have created it before the answer was lost. When the outcome
+// is unknown (timeout, dropped connection) it keeps looking for a while: a slow deploy may
+// still finish, and restoring the original beside it would leave two stacks.
 func createAndFind(ctx context.Context, d *Deps, tool string, def stackDef) (*papi.Stack, *mcp.CallToolResult) {
 	st, res := def.create(ctx, d, tool)
 	if res == nil {
 		return st, nil
 	}
-	for attempt := 0; attempt < 3; attempt++ {
+	uncertain := isUncertain(res)
+	tries := 3
+	if uncertain {
+		tries = len(settleWaits)
+	}
+	for attempt := 0; attempt < tries; attempt++ {
 		found, lookErr := findStack(ctx, d, tool, def.EnvironmentID, def.Name)
 		if lookErr == nil {
 			if found != nil && len(def.matches(found, nil)) == 0 {
 				return found, nil
 			}
-			return nil, res
+			if !uncertain {
+				return nil, res
+			}
 		}
-		d.pause(attempt)
+		d.settle(attempt, uncertain)
 	}
 	return nil, res
+}
+
+// settleWaits are the waits between looks at a stack whose create or delete has an unknown
+// outcome: about a minute in all.
+var settleWaits = []time.Duration{time.Second, 2 * time.Second, 4 * time.Second, 8 * time.Second, 15 * time.Second, 30 * time.Second}
+
+func (d *Deps) settle(attempt int, uncertain bool) {
+	if !uncertain {
+		d.pause(attempt)
+		return
+	}
+	if d.Sleep != nil {
+		d.Sleep(settleWaits[attempt])
+		return
+	}
+	time.Sleep(settleWaits[attempt])
+}
+
+// isUncertain tells whether a tool error says a write may or may not have happened.
+func isUncertain(r *mcp.CallToolResult) bool {
+	return r != nil && strings.Contains(ResultText(r), uncertainOutcome)
 }
 
 func (d *Deps) pause(attempt int) {

@@ -1,13 +1,16 @@
 package tools_test
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"os"
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/portainer-mcp/portainer-mcp/gen/papi"
 	"github.com/portainer-mcp/portainer-mcp/internal/sim"
 )
 
@@ -330,4 +333,45 @@ func TestRecreateRestoreFails(t *testing.T) {
 		t.Error("snapshot holds the password")
 	}
 	h.noLeak()
+}
+
+// TestRecreateSlowCreateIsNotRestoredBeside: the create's connection drops while Portainer
+// goes on deploying, and the stack appears only later. The flow must keep looking and
+// report the new stack, not restore the original beside it.
+func TestRecreateSlowCreateIsNotRestoredBeside(t *testing.T) {
+	h, id, orig, _ := flows[0].start(t)
+	h.sim.InjectFault(sim.Fault{Method: "POST", PathPrefix: "/api/stacks/create/", Nth: 1, Drop: true})
+	st := h.stack(id)
+	waits := 0
+	h.deps.Sleep = func(time.Duration) {
+		waits++
+		if waits != 2 {
+			return
+		}
+		// Portainer finishes the deploy late.
+		env := deref(st.Stack.Env)
+		au := *st.Stack.AutoUpdate
+		au.JobID = nil
+		resp, err := h.deps.Client.StackCreateDockerStandaloneRepositoryWithResponse(context.Background(),
+			&papi.StackCreateDockerStandaloneRepositoryParams{EndpointId: 1},
+			papi.ComposeStackFromGitPayload{Name: "app", RepositoryURL: repoB, RepositoryReferenceName: ptr("refs/heads/main"),
+				ComposeFile: ptr("stack/compose.yml"), Env: &env, AutoUpdate: &au})
+		if err != nil || resp.JSON200 == nil {
+			t.Errorf("late create: %v %s", err, resp.Body)
+		}
+	}
+	msg, isErr := flows[0].run(h, id)
+	if isErr {
+		t.Fatalf("reported a failure: %s", msg)
+	}
+	if n := countStacks(h, "app"); n != 1 {
+		t.Fatalf("%d stacks named app", n)
+	}
+	now, _ := h.byName("app")
+	if d := describeStack(now); d.URL != repoB || d.Hook != orig.Hook {
+		t.Errorf("stack now: %+v", d)
+	}
+	if waits < 2 {
+		t.Errorf("the flow did not keep looking (%d waits)", waits)
+	}
 }

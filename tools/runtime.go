@@ -49,8 +49,10 @@ type Deps struct {
 	PortainerURL string
 	// StateDir keeps recreate_stack's snapshots of deleted stacks.
 	StateDir string
-	// Timeout is the per-request timeout, quoted in error messages.
-	Timeout time.Duration
+	// Timeout and DeployTimeout are the per-request timeouts of reads and of changes
+	// (deploys pull images and clone repositories), quoted in error messages.
+	Timeout       time.Duration
+	DeployTimeout time.Duration
 	Log     *slog.Logger
 	// NewUUID makes webhook ids; tests replace it.
 	NewUUID func() string

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"crypto/tls"
 	"crypto/x509"
 	"errors"
@@ -24,6 +25,7 @@ type config struct {
 	TLSSkipVerify bool
 	TLSCAFile     string
 	Timeout       time.Duration
+	DeployTimeout time.Duration
 	ReadOnly      bool
 	Toolsets      []string
 	StateDir      string
@@ -62,6 +64,13 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 			return c, fmt.Errorf("PORTAINER_TIMEOUT=%q is not a duration: write it like 30s or 2m", v)
 		}
 	}
+	deployTimeout := 5 * time.Minute
+	if v := strings.TrimSpace(getenv("PORTAINER_DEPLOY_TIMEOUT")); v != "" {
+		deployTimeout, err = time.ParseDuration(v)
+		if err != nil {
+			return c, fmt.Errorf("PORTAINER_DEPLOY_TIMEOUT=%q is not a duration: write it like 5m", v)
+		}
+	}
 	toolsets := getenv("PORTAINER_TOOLSETS")
 	fs.StringVar(&c.URL, "url", getenv("PORTAINER_URL"), "Portainer's address, e.g. https://portainer.example.com:9443 (env PORTAINER_URL)")
 	// The key's flag has no default: flag prints defaults in --help and on a flag error.
@@ -69,7 +78,8 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 	fs.StringVar(&c.APIKeyFile, "api-key-file", getenv("PORTAINER_API_KEY_FILE"), "file holding the API key (env PORTAINER_API_KEY_FILE)")
 	fs.BoolVar(&c.TLSSkipVerify, "tls-skip-verify", skip, "do not verify Portainer's TLS certificate (env PORTAINER_TLS_SKIP_VERIFY)")
 	fs.StringVar(&c.TLSCAFile, "tls-ca-file", getenv("PORTAINER_TLS_CA_FILE"), "PEM file of the CA that signed Portainer's certificate (env PORTAINER_TLS_CA_FILE)")
-	fs.DurationVar(&c.Timeout, "timeout", timeout, "timeout of one request to Portainer (env PORTAINER_TIMEOUT)")
+	fs.DurationVar(&c.Timeout, "timeout", timeout, "timeout of one read from Portainer (env PORTAINER_TIMEOUT)")
+	fs.DurationVar(&c.DeployTimeout, "deploy-timeout", deployTimeout, "timeout of one change: create, update, redeploy, delete (env PORTAINER_DEPLOY_TIMEOUT)")
 	fs.BoolVar(&c.ReadOnly, "read-only", ro, "offer only read-only tools (env PORTAINER_READ_ONLY)")
 	fs.StringVar(&toolsets, "toolsets", toolsets, "comma-separated toolsets: all, system, environments, stacks, gitops (env PORTAINER_TOOLSETS)")
 	fs.StringVar(&c.StateDir, "state-dir", getenv("PORTAINER_MCP_STATE_DIR"), "where recreate_stack keeps snapshots (env PORTAINER_MCP_STATE_DIR; default ~/.local/state/portainer-mcp)")
@@ -92,8 +102,8 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 			c.Toolsets = append(c.Toolsets, t)
 		}
 	}
-	if c.Timeout <= 0 {
-		return c, fmt.Errorf("--timeout must be positive, got %s", c.Timeout)
+	if c.Timeout <= 0 || c.DeployTimeout <= 0 {
+		return c, fmt.Errorf("--timeout and --deploy-timeout must be positive, got %s and %s", c.Timeout, c.DeployTimeout)
 	}
 	if c.StateDir == "" {
 		c.StateDir = defaultStateDir(getenv)
@@ -183,7 +193,40 @@ func httpClient(c config) (*http.Client, error) {
 		}
 		tr.TLSClientConfig.RootCAs = pool
 	}
-	return &http.Client{Transport: tr, Timeout: c.Timeout}, nil
+	return &http.Client{Transport: timeoutTransport{base: tr, read: c.Timeout, write: c.DeployTimeout}}, nil
+}
+
+// timeoutTransport gives reads and changes their own timeouts: a deploy (clone, image pull)
+// takes far longer than a read, and a change cut short leaves its outcome unknown.
+type timeoutTransport struct {
+	base        http.RoundTripper
+	read, write time.Duration
+}
+
+func (t timeoutTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	limit := t.write
+	if r.Method == http.MethodGet || r.Method == http.MethodHead {
+		limit = t.read
+	}
+	ctx, cancel := context.WithTimeout(r.Context(), limit)
+	resp, err := t.base.RoundTrip(r.WithContext(ctx))
+	if err != nil {
+		cancel()
+		return nil, err
+	}
+	resp.Body = cancelOnClose{ReadCloser: resp.Body, cancel: cancel}
+	return resp, nil
+}
+
+type cancelOnClose struct {
+	io.ReadCloser
+	cancel context.CancelFunc
+}
+
+func (c cancelOnClose) Close() error {
+	err := c.ReadCloser.Close()
+	c.cancel()
+	return err
 }
 
 func defaultStateDir(getenv func(string) string) string {

@@ -435,7 +435,7 @@ func TestNoWaitOnPortainer(t *testing.T) {
 	if len(s.tools) == 0 {
 		t.Fatal("no tools listed")
 	}
-	wantError(t, s.call("list_stacks", nil), "did not answer within 2s")
+	wantError(t, s.call("list_stacks", nil), "did not answer in time", "--timeout 2s")
 }
 
 func TestVersionWarning(t *testing.T) {

@@ -87,7 +87,7 @@ func run(args []string, getenv func(string) string, stdin io.Reader, stdout, std
 		fmt.Fprintln(stderr, "portainer-mcp: no tool left: the chosen toolsets have no read-only tools; change --toolsets or drop --read-only")
 		return 2
 	}
-	deps := &tools.Deps{Client: client, PortainerURL: cfg.URL, StateDir: cfg.StateDir, Timeout: cfg.Timeout, Log: log}
+	deps := &tools.Deps{Client: client, PortainerURL: cfg.URL, StateDir: cfg.StateDir, Timeout: cfg.Timeout, DeployTimeout: cfg.DeployTimeout, Log: log}
 	srv := tools.NewServer(version, defs, deps, []string{apiKey})
 
 	// Check the Portainer version in the background: initialize and tools/list never wait.
