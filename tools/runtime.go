@@ -53,7 +53,7 @@ type Deps struct {
 	// (deploys pull images and clone repositories), quoted in error messages.
 	Timeout       time.Duration
 	DeployTimeout time.Duration
-	Log     *slog.Logger
+	Log           *slog.Logger
 	// NewUUID makes webhook ids; tests replace it.
 	NewUUID func() string
 	// Sleep waits between verification reads; tests replace it.
