@@ -3,6 +3,7 @@ package tools
 import (
 	"context"
 	"fmt"
+	"net/url"
 	"regexp"
 	"strings"
 
@@ -30,6 +31,35 @@ func fullRef(ref string) string {
 		return ref
 	}
 	return "refs/heads/" + ref
+}
+
+// checkCredentials applies Portainer's rule (authentication needs a username and a
+// password) before anything is sent, and keeps credentials out of repository URLs, where
+// they would be stored and shown in clear.
+func checkCredentials(s gitSource) error {
+	if u, err := url.Parse(s.URL); err != nil || u.Scheme == "" || u.Host == "" {
+		return fmt.Errorf("repository_url %q is not a URL like https://git.example.com/team/app.git", stripUserinfo(s.URL))
+	} else if u.User != nil {
+		return fmt.Errorf("repository_url carries credentials: give them as username and password, never in the URL")
+	}
+	switch {
+	case s.Password != "" && s.User == "":
+		return fmt.Errorf("a password needs a username (for a token, the user name your Git host expects)")
+	case s.User != "" && s.Password == "":
+		return fmt.Errorf("username %s was given without a password or token: Portainer needs both", s.User)
+	}
+	return nil
+}
+
+// stripUserinfo removes user:password@ from a URL-like string.
+func stripUserinfo(raw string) string {
+	if i := strings.Index(raw, "://"); i >= 0 {
+		rest := raw[i+3:]
+		if at := strings.LastIndex(rest, "@"); at >= 0 && (strings.Index(rest, "/") < 0 || at < strings.Index(rest, "/")) {
+			return raw[:i+3] + rest[at+1:]
+		}
+	}
+	return raw
 }
 
 func checkStackName(name string) error {
@@ -148,12 +178,12 @@ func CreateStackFromGit(ctx context.Context, d *Deps, a Args) (*mcp.CallToolResu
 	if err := checkEnv(g.Env); err != nil {
 		return ArgError(tool, err), nil
 	}
-	if g.Source.Password != "" && g.Source.User == "" {
-		return ArgError(tool, fmt.Errorf("a password needs a username (for a token, the username your Git host expects, e.g. oauth2 or your user name)")), nil
+	if err := checkCredentials(g.Source); err != nil {
+		return ArgError(tool, err), nil
 	}
 	mech := string(deref(in.Gitops))
-	if mech == "" && deref(in.Interval) != "" {
-		return ArgError(tool, fmt.Errorf("an interval was given without gitops: pass gitops=polling to poll every %s", deref(in.Interval))), nil
+	if (mech == "" || mech == "none") && deref(in.Interval) != "" {
+		return ArgError(tool, fmt.Errorf("an interval was given without polling: pass gitops=polling to poll every %s", deref(in.Interval))), nil
 	}
 	if mech != "" && mech != "none" {
 		au, err := gitopsChange{Mechanism: mech, Interval: deref(in.Interval), ForceUpdate: in.ForceUpdate, ForcePullImage: in.ForcePullImage}.apply(d, nil)

@@ -32,13 +32,17 @@ func gitStack(ctx context.Context, d *Deps, tool string, id int) (*papi.Stack, *
 	return st, nil
 }
 
-// gitStackArg reads the Git stack named by the stack_id argument.
+// gitStackArg reads the Git stack named by the stack_id argument, for a change.
 func gitStackArg(ctx context.Context, d *Deps, a Args, tool string) (*papi.Stack, *mcp.CallToolResult) {
 	id, err := a.Int("stack_id")
 	if err != nil {
 		return nil, ArgError(tool, err)
 	}
-	return gitStack(ctx, d, tool, id)
+	st, res := gitStack(ctx, d, tool, id)
+	if res == nil {
+		res = savedCredential(tool, st)
+	}
+	return st, res
 }
 
 // fullGitState is the POST /stacks/{id}/git payload that leaves a Git stack exactly as it
@@ -167,7 +171,9 @@ func updateGit(ctx context.Context, d *Deps, tool string, st *papi.Stack, p papi
 		return nil, d.CallFailed(tool, err)
 	}
 	if resp.JSON200 == nil {
-		return nil, APIError(tool, resp.HTTPResponse, resp.Body)
+		res := APIError(tool, resp.HTTPResponse, resp.Body)
+		res.Content = append(res.Content, mcp.NewTextContent(restartJob(ctx, d, st)))
+		return nil, res
 	}
 	after, res := getStack(ctx, d, tool, id)
 	if res != nil {
@@ -178,6 +184,30 @@ func updateGit(ctx context.Context, d *Deps, tool string, st *papi.Stack, p papi
 			tool, id, strings.Join(problems, "; ")))
 	}
 	return after, nil
+}
+
+// restartJob: Portainer stops a stack's polling job before it checks a Git settings change,
+// and does not restart it when the check fails. Sending the stack's own state back starts
+// the job again. It returns what happened, for the error message.
+func restartJob(ctx context.Context, d *Deps, st *papi.Stack) string {
+	if st.AutoUpdate == nil || deref(st.AutoUpdate.Interval) == "" {
+		return "The stack's settings were not changed."
+	}
+	resp, err := d.Client.StackUpdateGitWithResponse(ctx, deref(st.Id), &papi.StackUpdateGitParams{EndpointId: st.EndpointId}, fullGitState(st))
+	if err == nil && resp.JSON200 != nil {
+		return "The stack's settings were not changed; its polling, which Portainer stops on a failed change, was started again."
+	}
+	return "The stack's settings were not changed, but Portainer stops polling on a failed change and restarting it failed too: " +
+		"check with get_stack_gitops and run enable_stack_gitops with the same interval once the cause is fixed."
+}
+
+// savedCredential refuses stacks that use a Business Edition saved Git credential: the Git
+// endpoints would replace it with a plain username and an empty password.
+func savedCredential(tool string, st *papi.Stack) *mcp.CallToolResult {
+	if st.GitConfig != nil && st.GitConfig.Authentication != nil && deref(st.GitConfig.Authentication.GitCredentialID) != 0 {
+		return mcp.NewToolResultError(fmt.Sprintf("%s: stack %d uses a saved Git credential (Business Edition), which this server cannot keep through a change yet. Nothing was changed: change it in Portainer's UI.", tool, deref(st.Id)))
+	}
+	return nil
 }
 
 func verifyGit(st *papi.Stack, p papi.StackGitUpdatePayload) []string {
@@ -291,6 +321,9 @@ func changeGitops(ctx context.Context, d *Deps, a Args, tool string) (*mcp.CallT
 	}
 
 	st, res := gitStack(ctx, d, tool, in.StackId)
+	if res == nil {
+		res = savedCredential(tool, st)
+	}
 	if res != nil {
 		return res, nil
 	}
@@ -484,6 +517,9 @@ func RedeployStack(ctx context.Context, d *Deps, a Args) (*mcp.CallToolResult, e
 	if res != nil {
 		return res, nil
 	}
+	if res := savedCredential(tool, st); res != nil {
+		return res, nil
+	}
 	if !isGit(st) {
 		return mcp.NewToolResultError(fmt.Sprintf("%s: stack %d (%s) is file-based, so there is nothing to pull. Nothing was changed. Use update_stack to redeploy it with its compose file (pull_image=true re-pulls images).", tool, in.StackID, deref(st.Name))), nil
 	}
@@ -566,6 +602,9 @@ func ValidateGitRepository(ctx context.Context, d *Deps, a Args) (*mcp.CallToolR
 	}
 	if in.Path == "" {
 		in.Path = "docker-compose.yml"
+	}
+	if err := checkCredentials(gitSource{URL: in.URL, User: in.User, Password: in.Password}); err != nil {
+		return ArgError(tool, err), nil
 	}
 	in.Ref = fullRef(in.Ref)
 	content, problem, res := previewFile(ctx, d, tool, gitSource{URL: in.URL, Ref: in.Ref, Path: in.Path, User: in.User, Password: in.Password, TLSSkip: in.TLSSkip})

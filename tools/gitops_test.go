@@ -138,6 +138,11 @@ func TestBadGitopsInputChangesNothing(t *testing.T) {
 		{"wrong password", "create_stack_from_git", map[string]any{"environment_id": 1, "name": "w", "repository_url": private, "username": gitUser, "password": "wrong-" + sentinel}, []string{"cannot read"}},
 		{"bad name", "create_stack_from_git", map[string]any{"environment_id": 1, "name": "My App", "repository_url": repoA}, []string{"not valid"}},
 		{"recreate without stored password", "recreate_stack", map[string]any{"stack_id": id, "repository_url": repoB, "dry_run": false}, []string{"stored Git credentials", "password"}},
+		{"username without password", "create_stack_from_git", map[string]any{"environment_id": 1, "name": "w", "repository_url": private, "username": gitUser}, []string{"without a password"}},
+		{"credentials in the URL", "create_stack_from_git", map[string]any{"environment_id": 1, "name": "w", "repository_url": "https://deploy:" + sentinel + "@git.example.com/team/private.git"}, []string{"never in the URL"}},
+		{"validate with credentials in the URL", "validate_git_repository", map[string]any{"repository_url": "https://deploy:" + sentinel + "@git.example.com/x.git"}, []string{"never in the URL"}},
+		{"interval with gitops none", "create_stack_from_git", map[string]any{"environment_id": 1, "name": "w", "repository_url": repoA, "gitops": "none", "interval": "5m"}, []string{"without polling"}},
+		{"recreate: username without password", "recreate_stack", map[string]any{"stack_id": id, "repository_url": repoB, "username": "someone", "old_password": sentinel, "dry_run": false}, []string{"without a password", "Nothing was changed"}},
 		{"regenerate without webhook", "regenerate_stack_webhook", map[string]any{"stack_id": id}, []string{"no webhook"}},
 	}
 	for _, c := range cases {
@@ -332,6 +337,23 @@ func TestTokenCredentialsKept(t *testing.T) {
 	h.ok("enable_stack_gitops", map[string]any{"stack_id": id, "mechanism": "polling", "interval": "5m"})
 	if inv := invariantOf(t, h.stack(id)); inv.Password != sentinel {
 		t.Errorf("credentials lost: %+v", inv)
+	}
+	h.noLeak()
+}
+
+// TestFailedGitChangeRestartsPolling: Portainer stops polling before it checks a Git
+// settings change and leaves it stopped when the check fails; the tool starts it again.
+func TestFailedGitChangeRestartsPolling(t *testing.T) {
+	h := newHarness(t)
+	id := h.gitStack("app", map[string]any{"gitops": "polling", "interval": "5m"})
+	before := invariantOf(t, h.stack(id))
+	h.fails("update_stack_gitops", map[string]any{"stack_id": id, "repository_password": "wrong-" + sentinel}, "started again")
+	st := h.stack(id)
+	if !st.JobRunning || st.Stack.AutoUpdate == nil {
+		t.Errorf("polling not running after the failed change: job %v, AutoUpdate %v", st.JobRunning, st.Stack.AutoUpdate)
+	}
+	if after := invariantOf(t, st); !reflect.DeepEqual(after, before) {
+		t.Errorf("settings changed: %+v", after)
 	}
 	h.noLeak()
 }

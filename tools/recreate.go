@@ -155,6 +155,9 @@ func recreate(ctx context.Context, d *Deps, a Args) (*mcp.CallToolResult, bool, 
 	if res != nil {
 		return res, false, nil
 	}
+	if res := savedCredential(tool, st); res != nil {
+		return res, false, nil
+	}
 	if t := deref(st.Type); t != papi.StackTypeCompose && t != papi.StackTypeSwarm {
 		return mcp.NewToolResultError(fmt.Sprintf("%s: stack %d is a %s stack; only compose and swarm stacks can be re-created. Nothing was changed.", tool, in.StackId, stackTypeName(st.Type))), false, nil
 	}
@@ -204,6 +207,10 @@ func recreate(ctx context.Context, d *Deps, a Args) (*mcp.CallToolResult, bool, 
 		}
 		warnings = append(warnings, "If the re-create fails, the original is restored from its repository at the latest commit of its reference (Portainer cannot deploy an older commit).")
 	}
+	if st.Option != nil && deref(st.Option.Prune) {
+		warnings = append(warnings, "The stack's prune option is not carried over by Portainer's create: set it again with update_stack_gitops prune=true (Git stacks) after the re-create.")
+	}
+	warnings = append(warnings, "Portainer's access settings of the stack (ownership, teams) are not carried over: the new stack belongs to the API key's user.")
 	if deref(st.Status) == papi.StackStatusInactive {
 		warnings = append(warnings, "The stack is stopped now; the re-created stack is started by Portainer's create.")
 	}
@@ -345,9 +352,7 @@ func targetDef(d *Deps, old stackDef, st *papi.Stack, in views.RecreateInput) (s
 	if in.RepositoryUrl != nil && strings.TrimSpace(*in.RepositoryUrl) != src.URL {
 		changes = append(changes, fmt.Sprintf("repository %s -> %s", orNone(src.URL), *in.RepositoryUrl))
 		src.URL = strings.TrimSpace(*in.RepositoryUrl)
-		if old.Git != nil && in.Username == nil && in.Password == nil {
-			src.User, src.Password = "", "" // other repository: credentials only when given
-		}
+		src.User, src.Password = "", "" // another repository: its credentials only when given
 	}
 	if in.Reference != nil && fullRef(*in.Reference) != src.Ref {
 		changes = append(changes, fmt.Sprintf("reference %q -> %q", src.Ref, fullRef(*in.Reference)))
@@ -368,13 +373,16 @@ func targetDef(d *Deps, old stackDef, st *papi.Stack, in views.RecreateInput) (s
 		t.Additional = *in.AdditionalFiles
 	}
 	if in.Username != nil {
+		if in.Password == nil {
+			return t, nil, fmt.Errorf("username %s was given without a password or token: Portainer needs both", *in.Username)
+		}
 		src.User = *in.Username
 	}
 	if in.Password != nil {
 		src.Password = *in.Password
 	}
-	if src.Password != "" && src.User == "" {
-		return t, nil, fmt.Errorf("a password needs a username")
+	if err := checkCredentials(src); err != nil {
+		return t, nil, err
 	}
 	if in.TlsSkipVerify != nil {
 		src.TLSSkip = *in.TlsSkipVerify

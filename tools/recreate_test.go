@@ -48,7 +48,7 @@ func TestRecreateDryRunChangesNothing(t *testing.T) {
 	h := newHarness(t)
 	id := h.gitStack("app", map[string]any{"gitops": "webhook"})
 	before := h.state()
-	plan := h.ok("recreate_stack", map[string]any{"stack_id": id, "repository_url": repoB, "password": sentinel, "name": "app2"})
+	plan := h.ok("recreate_stack", map[string]any{"stack_id": id, "repository_url": repoB, "old_password": sentinel, "name": "app2"})
 	if plan["dry_run"] != true || h.state() != before {
 		t.Fatalf("dry run changed something or is not marked: %v", plan)
 	}
