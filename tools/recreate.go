@@ -234,13 +234,10 @@ func recreate(ctx context.Context, d *Deps, a Args) (*mcp.CallToolResult, bool, 
 	}
 
 	// Snapshot, then delete.
-	file := old.File
 	snapPath, err := writeSnapshot(d, st, old, target)
 	if err != nil {
 		return mcp.NewToolResultError(fmt.Sprintf("%s: could not write the snapshot of stack %d before deleting it (%v). Nothing was changed: set --state-dir (PORTAINER_MCP_STATE_DIR) to a writable directory.", tool, in.StackId, err)), false, nil
 	}
-	plan["snapshot"] = snapPath
-	_ = file
 
 	if res := deleteStack(ctx, d, tool, st); res != nil {
 		uncertain := isUncertain(res)

@@ -108,39 +108,13 @@ func CreateStack(ctx context.Context, d *Deps, a Args) (*mcp.CallToolResult, err
 	if strings.TrimSpace(in.Compose) == "" {
 		return ArgError(tool, fmt.Errorf("compose is empty: give the compose file text")), nil
 	}
-	var env *[]papi.Pair
-	if len(in.Env) > 0 {
-		env = &in.Env
-	}
-	params := struct{ EndpointId int }{in.EnvironmentID}
-	var st *papi.Stack
-	switch in.Type {
-	case "", "compose":
-		resp, err := d.Client.StackCreateDockerStandaloneStringWithResponse(ctx, &papi.StackCreateDockerStandaloneStringParams{EndpointId: params.EndpointId},
-			papi.ComposeStackFromStringPayload{Name: in.Name, StackFileContent: in.Compose, Env: env})
-		if err != nil {
-			return d.CallFailed(tool, err), nil
-		}
-		if resp.JSON200 == nil {
-			return APIError(tool, resp.HTTPResponse, resp.Body), nil
-		}
-		st = resp.JSON200
-	case "swarm":
-		swarmID, res := d.swarmID(ctx, tool, in.EnvironmentID)
-		if res != nil {
-			return res, nil
-		}
-		resp, err := d.Client.StackCreateDockerSwarmStringWithResponse(ctx, &papi.StackCreateDockerSwarmStringParams{EndpointId: params.EndpointId},
-			papi.SwarmStackFromStringPayload{Name: in.Name, SwarmID: swarmID, StackFileContent: in.Compose, Env: env})
-		if err != nil {
-			return d.CallFailed(tool, err), nil
-		}
-		if resp.JSON200 == nil {
-			return APIError(tool, resp.HTTPResponse, resp.Body), nil
-		}
-		st = resp.JSON200
-	default:
+	if in.Type != "" && in.Type != "compose" && in.Type != "swarm" {
 		return ArgError(tool, fmt.Errorf("type must be compose or swarm, got %q", in.Type)), nil
+	}
+	def := stackDef{EnvironmentID: in.EnvironmentID, Name: in.Name, Swarm: in.Type == "swarm", Env: in.Env, File: in.Compose}
+	st, res := def.create(ctx, d, tool)
+	if res != nil {
+		return res, nil
 	}
 	return Result(stackView(d, st, false))
 }
