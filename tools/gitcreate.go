@@ -148,12 +148,7 @@ func createGitStack(ctx context.Context, d *Deps, tool string, g gitDeploy) (*pa
 func CreateStackFromGit(ctx context.Context, d *Deps, a Args) (*mcp.CallToolResult, error) {
 	const tool = "create_stack_from_git"
 	var in views.CreateFromGitInput
-	names := map[string]string{}
-	for _, k := range []string{"environment_id", "name", "type", "repository_url", "reference", "compose_path", "additional_files", "username", "password",
-		"tls_skip_verify", "env", "gitops", "interval", "force_update", "force_pull_image"} {
-		names[k] = k
-	}
-	if err := a.Decode(&in, names, []string{"environment_id", "name", "repository_url"}); err != nil {
+	if err := a.Bind(&in); err != nil {
 		return ArgError(tool, err), nil
 	}
 	g := gitDeploy{
@@ -165,13 +160,7 @@ func CreateStackFromGit(ctx context.Context, d *Deps, a Args) (*mcp.CallToolResu
 	if g.Source.Path == "" {
 		g.Source.Path = "docker-compose.yml"
 	}
-	switch deref(in.Type) {
-	case "", views.Compose:
-	case views.Swarm:
-		g.Swarm = true
-	default:
-		return ArgError(tool, fmt.Errorf("type must be compose or swarm, got %q", deref(in.Type))), nil
-	}
+	g.Swarm = deref(in.Type) == views.Swarm
 	if err := checkStackName(g.Name); err != nil {
 		return ArgError(tool, err), nil
 	}

@@ -275,12 +275,7 @@ func redeploy(ctx context.Context, d *Deps, tool string, st *papi.Stack, pullIma
 // changeRequest reads the arguments of enable/update_stack_gitops.
 func changeRequest(a Args) (views.GitopsChangeInput, error) {
 	var in views.GitopsChangeInput
-	names := map[string]string{}
-	for _, k := range []string{"stack_id", "mechanism", "interval", "force_update", "force_pull_image", "reference", "env", "set_env", "unset_env",
-		"prune", "tls_skip_verify", "repository_username", "repository_password", "remove_credentials", "redeploy"} {
-		names[k] = k
-	}
-	err := a.Decode(&in, names, []string{"stack_id"})
+	err := a.Bind(&in)
 	return in, err
 }
 
@@ -510,7 +505,7 @@ func RedeployStack(ctx context.Context, d *Deps, a Args) (*mcp.CallToolResult, e
 		Prune    *bool  `json:"prune"`
 		Password string `json:"repository_password"`
 	}
-	if err := a.Decode(&in, map[string]string{"stack_id": "stack_id", "pull_image": "pull_image", "prune": "prune", "repository_password": "repository_password"}, []string{"stack_id"}); err != nil {
+	if err := a.Bind(&in); err != nil {
 		return ArgError(tool, err), nil
 	}
 	st, res := getStack(ctx, d, tool, in.StackID)
@@ -596,8 +591,7 @@ func ValidateGitRepository(ctx context.Context, d *Deps, a Args) (*mcp.CallToolR
 		Password string `json:"password"`
 		TLSSkip  bool   `json:"tls_skip_verify"`
 	}
-	if err := a.Decode(&in, map[string]string{"repository_url": "repository_url", "reference": "reference", "compose_path": "compose_path",
-		"username": "username", "password": "password", "tls_skip_verify": "tls_skip_verify"}, []string{"repository_url"}); err != nil {
+	if err := a.Bind(&in); err != nil {
 		return ArgError(tool, err), nil
 	}
 	if in.Path == "" {

@@ -141,12 +141,7 @@ func RecreateStack(ctx context.Context, d *Deps, a Args) (*mcp.CallToolResult, e
 func recreate(ctx context.Context, d *Deps, a Args) (*mcp.CallToolResult, bool, error) {
 	const tool = "recreate_stack"
 	var in views.RecreateInput
-	names := map[string]string{}
-	for _, k := range []string{"stack_id", "dry_run", "name", "repository_url", "reference", "compose_path", "additional_files", "username", "password",
-		"old_password", "tls_skip_verify", "gitops", "interval"} {
-		names[k] = k
-	}
-	if err := a.Decode(&in, names, []string{"stack_id"}); err != nil {
+	if err := a.Bind(&in); err != nil {
 		return ArgError(tool, err), false, nil
 	}
 	dryRun := in.DryRun == nil || *in.DryRun

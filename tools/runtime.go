@@ -11,7 +11,6 @@ import (
 	"log/slog"
 	"net/http"
 	"sort"
-	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -83,45 +82,36 @@ func (a Args) Has(name string) bool {
 	return ok && v != nil
 }
 
-// Int reads an integer argument.
+// Int reads an integer argument. Arguments reach handlers already checked against the
+// tool's input schema (see wrap), so this only converts.
 func (a Args) Int(name string) (int, error) {
-	v, ok := a[name]
-	if !ok || v == nil {
-		return 0, fmt.Errorf("missing required argument %s", name)
-	}
-	switch n := v.(type) {
+	switch n := a[name].(type) {
 	case float64:
-		if n != float64(int(n)) {
-			return 0, fmt.Errorf("argument %s must be a whole number, got %v", name, n)
+		if n == float64(int(n)) {
+			return int(n), nil
 		}
-		return int(n), nil
 	case int:
 		return n, nil
 	case json.Number:
-		i, err := n.Int64()
-		if err != nil {
-			return 0, fmt.Errorf("argument %s must be a whole number, got %s", name, n)
+		if i, err := n.Int64(); err == nil {
+			return int(i), nil
 		}
-		return int(i), nil
-	default:
-		return 0, fmt.Errorf("argument %s must be a whole number, got %s", name, describe(v))
+	case nil:
+		return 0, fmt.Errorf("missing required argument %s", name)
 	}
+	return 0, fmt.Errorf("argument %s must be a whole number", name)
 }
 
 // String reads a string argument.
 func (a Args) String(name string) (string, error) {
-	v, ok := a[name]
-	if !ok || v == nil {
-		return "", fmt.Errorf("missing required argument %s", name)
-	}
-	s, ok := v.(string)
+	s, ok := a[name].(string)
 	if !ok {
-		return "", fmt.Errorf("argument %s must be a string, got %s", name, describe(v))
+		return "", fmt.Errorf("argument %s must be a string", name)
 	}
 	return s, nil
 }
 
-// Str reads an optional string argument ("" when absent or not a string).
+// Str reads an optional string argument ("" when absent).
 func (a Args) Str(name string) string {
 	s, _ := a[name].(string)
 	return s
@@ -135,82 +125,29 @@ func (a Args) Bool(name string, def bool) bool {
 	return def
 }
 
-// Decode fills target, a generated request type, from the arguments: names maps an argument
-// name to the wire name in target's JSON; required lists arguments that must be present.
-func (a Args) Decode(target any, names map[string]string, required []string) error {
-	for _, r := range required {
-		if !a.Has(r) {
-			return fmt.Errorf("missing required argument %s", r)
-		}
-	}
+// Decode fills target, a generated request type, from the arguments: names maps a tool
+// argument to the wire name in target's JSON. Required arguments and types were checked
+// against the input schema before the handler ran.
+func (a Args) Decode(target any, names map[string]string) error {
 	wire := make(map[string]any, len(names))
-	back := make(map[string]string, len(names))
 	for arg, w := range names {
 		if a.Has(arg) {
 			wire[w] = a[arg]
-			back[w] = arg
 		}
 	}
-	raw, err := json.Marshal(wire)
-	if err != nil {
-		return fmt.Errorf("arguments cannot be encoded: %v", err)
-	}
-	if err := json.Unmarshal(raw, target); err != nil {
-		var te *json.UnmarshalTypeError
-		if ok := asTypeError(err, &te); ok {
-			field := te.Field
-			if i := strings.IndexByte(field, '.'); i > 0 {
-				field = field[:i]
-			}
-			name := back[field]
-			if name == "" {
-				name = field
-			}
-			return fmt.Errorf("argument %s has the wrong type: expected %s, got %s", name, jsonKind(te.Type.Kind().String()), te.Value)
-		}
+	return decodeInto(wire, target)
+}
+
+// Bind fills target, whose JSON names are the tool's argument names.
+func (a Args) Bind(target any) error {
+	return decodeInto(map[string]any(a), target)
+}
+
+func decodeInto(v, target any) error {
+	if err := convert(v, target); err != nil {
 		return fmt.Errorf("arguments cannot be decoded: %v", err)
 	}
 	return nil
-}
-
-func asTypeError(err error, te **json.UnmarshalTypeError) bool {
-	t, ok := err.(*json.UnmarshalTypeError)
-	if ok {
-		*te = t
-	}
-	return ok
-}
-
-func jsonKind(k string) string {
-	switch {
-	case strings.HasPrefix(k, "int"), strings.HasPrefix(k, "uint"):
-		return "a whole number"
-	case k == "string":
-		return "a string"
-	case k == "bool":
-		return "true or false"
-	case k == "slice":
-		return "an array"
-	case k == "struct", k == "map", k == "ptr":
-		return "an object"
-	}
-	return k
-}
-
-func describe(v any) string {
-	switch v.(type) {
-	case string:
-		return "a string"
-	case bool:
-		return "a boolean"
-	case float64:
-		return "a number"
-	case []any:
-		return "an array"
-	case map[string]any:
-		return "an object"
-	}
-	return fmt.Sprintf("%T", v)
 }
 
 // ArgError is the tool error for arguments the caller must fix.

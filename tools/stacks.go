@@ -21,12 +21,6 @@ func ListStacks(ctx context.Context, d *Deps, a Args) (*mcp.CallToolResult, erro
 		return ArgError(tool, err), nil
 	}
 	typ, status, name := a.Str("type"), a.Str("status"), strings.ToLower(a.Str("name"))
-	if typ != "" && typ != "compose" && typ != "swarm" && typ != "kubernetes" {
-		return ArgError(tool, fmt.Errorf("type must be compose, swarm or kubernetes, got %q", typ)), nil
-	}
-	if status != "" && status != "active" && status != "inactive" {
-		return ArgError(tool, fmt.Errorf("status must be active or inactive, got %q", status)), nil
-	}
 	all, res := allStacks(ctx, d, tool)
 	if res != nil {
 		return res, nil
@@ -40,7 +34,6 @@ func ListStacks(ctx context.Context, d *Deps, a Args) (*mcp.CallToolResult, erro
 		}
 		rows = append(rows, r)
 	}
-	sort.Slice(rows, func(i, j int) bool { return rows[i].Id < rows[j].Id })
 	return Result(map[string]any{"count": len(rows), "stacks": rows})
 }
 
@@ -98,8 +91,7 @@ func CreateStack(ctx context.Context, d *Deps, a Args) (*mcp.CallToolResult, err
 		Type          string      `json:"type"`
 		Env           []papi.Pair `json:"env"`
 	}
-	if err := a.Decode(&in, map[string]string{"environment_id": "environment_id", "name": "name", "compose": "compose", "type": "type", "env": "env"},
-		[]string{"environment_id", "name", "compose"}); err != nil {
+	if err := a.Bind(&in); err != nil {
 		return ArgError(tool, err), nil
 	}
 	if err := checkEnv(in.Env); err != nil {
@@ -107,9 +99,6 @@ func CreateStack(ctx context.Context, d *Deps, a Args) (*mcp.CallToolResult, err
 	}
 	if strings.TrimSpace(in.Compose) == "" {
 		return ArgError(tool, fmt.Errorf("compose is empty: give the compose file text")), nil
-	}
-	if in.Type != "" && in.Type != "compose" && in.Type != "swarm" {
-		return ArgError(tool, fmt.Errorf("type must be compose or swarm, got %q", in.Type)), nil
 	}
 	def := stackDef{EnvironmentID: in.EnvironmentID, Name: in.Name, Swarm: in.Type == "swarm", Env: in.Env, File: in.Compose}
 	st, res := def.create(ctx, d, tool)

@@ -388,7 +388,7 @@ func handleGetEnvironment(ctx context.Context, d *tools.Deps, a tools.Args) (*mc
 // handleListEnvironments implements list_environments (GET /endpoints).
 func handleListEnvironments(ctx context.Context, d *tools.Deps, a tools.Args) (*mcp.CallToolResult, error) {
 	var params papi.EndpointListParams
-	if err := a.Decode(&params, map[string]string{"start": "start", "limit": "limit", "search": "search", "types": "types"}, nil); err != nil {
+	if err := a.Decode(&params, map[string]string{"start": "start", "limit": "limit", "search": "search", "types": "types"}); err != nil {
 		return tools.ArgError("list_environments", err), nil
 	}
 	return tools.ListEnvironments(ctx, d, a, &params)
@@ -401,7 +401,7 @@ func handleDeleteStack(ctx context.Context, d *tools.Deps, a tools.Args) (*mcp.C
 		return tools.ArgError("delete_stack", err), nil
 	}
 	var params papi.StackDeleteParams
-	if err := a.Decode(&params, map[string]string{"environment_id": "endpointId"}, nil); err != nil {
+	if err := a.Decode(&params, map[string]string{"environment_id": "endpointId"}); err != nil {
 		return tools.ArgError("delete_stack", err), nil
 	}
 	// The stack's own environment: Portainer would act on any environment it is given.
@@ -455,7 +455,7 @@ func handleStartStack(ctx context.Context, d *tools.Deps, a tools.Args) (*mcp.Ca
 		return tools.ArgError("start_stack", err), nil
 	}
 	var params papi.StackStartParams
-	if err := a.Decode(&params, map[string]string{"environment_id": "endpointId"}, nil); err != nil {
+	if err := a.Decode(&params, map[string]string{"environment_id": "endpointId"}); err != nil {
 		return tools.ArgError("start_stack", err), nil
 	}
 	// The stack's own environment: Portainer would act on any environment it is given.
@@ -484,7 +484,7 @@ func handleStopStack(ctx context.Context, d *tools.Deps, a tools.Args) (*mcp.Cal
 		return tools.ArgError("stop_stack", err), nil
 	}
 	var params papi.StackStopParams
-	if err := a.Decode(&params, map[string]string{"environment_id": "endpointId"}, nil); err != nil {
+	if err := a.Decode(&params, map[string]string{"environment_id": "endpointId"}); err != nil {
 		return tools.ArgError("stop_stack", err), nil
 	}
 	// The stack's own environment: Portainer would act on any environment it is given.
@@ -513,11 +513,11 @@ func handleUpdateStack(ctx context.Context, d *tools.Deps, a tools.Args) (*mcp.C
 		return tools.ArgError("update_stack", err), nil
 	}
 	var params papi.StackUpdateParams
-	if err := a.Decode(&params, map[string]string{"environment_id": "endpointId"}, nil); err != nil {
+	if err := a.Decode(&params, map[string]string{"environment_id": "endpointId"}); err != nil {
 		return tools.ArgError("update_stack", err), nil
 	}
 	var body papi.StackUpdateJSONRequestBody
-	if err := a.Decode(&body, map[string]string{"env": "Env", "prune": "Prune", "pull_image": "PullImage", "compose": "StackFileContent"}, nil); err != nil {
+	if err := a.Decode(&body, map[string]string{"env": "Env", "prune": "Prune", "pull_image": "PullImage", "compose": "StackFileContent"}); err != nil {
 		return tools.ArgError("update_stack", err), nil
 	}
 	// The stack's own environment: Portainer would act on any environment it is given.
