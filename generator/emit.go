@@ -98,7 +98,6 @@ func nameMap(args []Arg) string {
 	return "map[string]string{" + strings.Join(parts, ", ") + "}"
 }
 
-
 func endpointArg(args []Arg) Arg {
 	for _, a := range args {
 		if a.Wire == "endpointId" {
