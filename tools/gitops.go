@@ -224,13 +224,23 @@ func verifyGit(st *papi.Stack, p papi.StackGitUpdatePayload) []string {
 	if !samePairs(deref(st.Env), deref(p.Env)) {
 		out = append(out, "env differs from what was sent")
 	}
-	want, got := p.AutoUpdate, st.AutoUpdate
-	if mechanism(want) != mechanism(got) {
-		out = append(out, fmt.Sprintf("GitOps is %s, not %s", mechanism(got), mechanism(want)))
-	} else if want != nil && got != nil && (deref(want.Interval) != deref(got.Interval) || deref(want.Webhook) != deref(got.Webhook)) {
-		out = append(out, fmt.Sprintf("GitOps interval/webhook is %q/%q, not %q/%q", deref(got.Interval), deref(got.Webhook), deref(want.Interval), deref(want.Webhook)))
+	if d := gitopsDiff(p.AutoUpdate, st.AutoUpdate); d != "" {
+		out = append(out, d)
 	}
 	return out
+}
+
+// gitopsDiff says how the GitOps settings got differ from want ("" when they agree on
+// mechanism, interval and webhook).
+func gitopsDiff(want, got *papi.AutoUpdateSettings) string {
+	if mechanism(want) != mechanism(got) {
+		return fmt.Sprintf("GitOps is %s, not %s", mechanism(got), mechanism(want))
+	}
+	w, g := deref(want), deref(got)
+	if deref(w.Interval) != deref(g.Interval) || deref(w.Webhook) != deref(g.Webhook) {
+		return fmt.Sprintf("GitOps interval/webhook is %q/%q, not %q/%q", deref(g.Interval), deref(g.Webhook), deref(w.Interval), deref(w.Webhook))
+	}
+	return ""
 }
 
 func samePairs(a, b []papi.Pair) bool {

@@ -15,115 +15,6 @@ import (
 	"github.com/portainer-mcp/portainer-mcp/gen/views"
 )
 
-// stackDef is a stack as recreate_stack can create it again: a Git stack (Git set) or a
-// file-based one (File set). Passwords are kept in memory only, never in snapshots.
-type stackDef struct {
-	EnvironmentID int                      `json:"environment_id"`
-	Name          string                   `json:"name"`
-	Swarm         bool                     `json:"swarm"`
-	Env           []papi.Pair              `json:"env"`
-	File          string                   `json:"compose_file,omitempty"`
-	Git           *gitSource               `json:"git,omitempty"`
-	Additional    []string                 `json:"additional_files,omitempty"`
-	AutoUpdate    *papi.AutoUpdateSettings `json:"gitops,omitempty"`
-}
-
-// MarshalJSON leaves the Git password out.
-func (s gitSource) MarshalJSON() ([]byte, error) {
-	return json.Marshal(map[string]any{"repository_url": s.URL, "reference": s.Ref, "compose_path": s.Path,
-		"username": s.User, "credentials": s.User != "" || s.Password != "", "tls_skip_verify": s.TLSSkip})
-}
-
-func (s stackDef) deploy() gitDeploy {
-	return gitDeploy{EnvironmentID: s.EnvironmentID, Name: s.Name, Swarm: s.Swarm, Source: *s.Git, AdditionalFiles: s.Additional, Env: s.Env, AutoUpdate: s.AutoUpdate}
-}
-
-// create makes the stack in Portainer.
-func (s stackDef) create(ctx context.Context, d *Deps, tool string) (*papi.Stack, *mcp.CallToolResult) {
-	if s.Git != nil {
-		return createGitStack(ctx, d, tool, s.deploy())
-	}
-	var env *[]papi.Pair
-	if len(s.Env) > 0 {
-		env = ptr(append([]papi.Pair{}, s.Env...))
-	}
-	if s.Swarm {
-		swarmID, res := d.swarmID(ctx, tool, s.EnvironmentID)
-		if res != nil {
-			return nil, res
-		}
-		resp, err := d.Client.StackCreateDockerSwarmStringWithResponse(ctx, &papi.StackCreateDockerSwarmStringParams{EndpointId: s.EnvironmentID},
-			papi.SwarmStackFromStringPayload{Name: s.Name, SwarmID: swarmID, StackFileContent: s.File, Env: env})
-		if err != nil {
-			return nil, d.CallFailed(tool, err)
-		}
-		return stackOf(tool, resp.JSON200, resp.HTTPResponse, resp.Body)
-	}
-	resp, err := d.Client.StackCreateDockerStandaloneStringWithResponse(ctx, &papi.StackCreateDockerStandaloneStringParams{EndpointId: s.EnvironmentID},
-		papi.ComposeStackFromStringPayload{Name: s.Name, StackFileContent: s.File, Env: env})
-	if err != nil {
-		return nil, d.CallFailed(tool, err)
-	}
-	return stackOf(tool, resp.JSON200, resp.HTTPResponse, resp.Body)
-}
-
-// matches lists how a stack in Portainer differs from the definition (nil when it matches).
-func (s stackDef) matches(st *papi.Stack, file func() (string, error)) []string {
-	var out []string
-	if !strings.EqualFold(deref(st.Name), s.Name) || deref(st.EndpointId) != s.EnvironmentID {
-		out = append(out, fmt.Sprintf("it is %s on environment %d", deref(st.Name), deref(st.EndpointId)))
-	}
-	if !samePairs(deref(st.Env), s.Env) {
-		out = append(out, "env differs")
-	}
-	if s.Git == nil {
-		if isGit(st) {
-			out = append(out, "it is a Git stack")
-		} else if file != nil {
-			if f, err := file(); err == nil && f != s.File {
-				out = append(out, "compose file differs")
-			}
-		}
-		return out
-	}
-	if !isGit(st) {
-		return append(out, "it is not a Git stack")
-	}
-	g := st.GitConfig
-	if deref(g.URL) != s.Git.URL || deref(g.ConfigFilePath) != s.Git.Path || deref(g.ReferenceName) != s.Git.Ref {
-		out = append(out, fmt.Sprintf("Git source is %s %s at %q", deref(g.URL), deref(g.ConfigFilePath), deref(g.ReferenceName)))
-	}
-	if mechanism(st.AutoUpdate) != mechanism(s.AutoUpdate) || deref(deref(st.AutoUpdate).Webhook) != deref(deref(s.AutoUpdate).Webhook) ||
-		deref(deref(st.AutoUpdate).Interval) != deref(deref(s.AutoUpdate).Interval) {
-		out = append(out, "GitOps settings differ")
-	}
-	return out
-}
-
-// describe is a short human description of a definition.
-func (s stackDef) describe() string {
-	kind := "compose"
-	if s.Swarm {
-		kind = "swarm"
-	}
-	src := "from its compose file (file-based)"
-	if s.Git != nil {
-		ref := s.Git.Ref
-		if ref == "" {
-			ref = "default branch"
-		}
-		src = fmt.Sprintf("from Git %s, %s, at %s", s.Git.URL, s.Git.Path, ref)
-		if len(s.Additional) > 0 {
-			src += " with " + strings.Join(s.Additional, ", ")
-		}
-		src += fmt.Sprintf(", GitOps %s", mechanism(s.AutoUpdate))
-		if iv := deref(deref(s.AutoUpdate).Interval); iv != "" {
-			src += " every " + iv
-		}
-	}
-	return fmt.Sprintf("%s stack %q on environment %d %s, env %d variable(s)", kind, s.Name, s.EnvironmentID, src, len(s.Env))
-}
-
 // RecreateStack implements recreate_stack: plan, check, snapshot, delete, create, verify,
 // and restore the original from the snapshot when anything after the delete fails.
 func RecreateStack(ctx context.Context, d *Deps, a Args) (*mcp.CallToolResult, error) {
@@ -190,13 +81,13 @@ func recreate(ctx context.Context, d *Deps, a Args) (*mcp.CallToolResult, bool, 
 		kept = append(kept, "named volumes (same name, same environment)")
 	}
 	if target.Git != nil {
-		if res := checkSource(ctx, d, tool, target.deploy()); res != nil {
+		if res := checkSource(ctx, d, tool, target); res != nil {
 			return res, false, nil
 		}
 	}
 	if old.Git != nil {
 		// The original must be re-creatable if the re-create fails.
-		if res := checkSource(ctx, d, tool, old.deploy()); res != nil {
+		if res := checkSource(ctx, d, tool, old); res != nil {
 			res.Content = append(res.Content, mcp.NewTextContent("That is the stack's CURRENT source: if the re-create failed it could not be restored from there, so the flow stops here."))
 			return res, false, nil
 		}
@@ -253,7 +144,7 @@ func recreate(ctx context.Context, d *Deps, a Args) (*mcp.CallToolResult, bool, 
 	created, res := createAndFind(ctx, d, tool, target)
 	if res == nil {
 		out := map[string]any{"result": "re-created", "old_stack_id": in.StackId, "stack": gitopsView(d, created), "snapshot": snapPath, "changes": changes, "kept": kept}
-		if problems := target.matches(created, nil); len(problems) > 0 {
+		if problems := target.matches(created); len(problems) > 0 {
 			out["warnings"] = append(warnings, "The new stack differs from what was asked: "+strings.Join(problems, "; "))
 		} else if len(warnings) > 0 {
 			out["warnings"] = warnings
@@ -494,7 +385,7 @@ func createAndFind(ctx context.Context, d *Deps, tool string, def stackDef) (*pa
 	for attempt := 0; attempt < tries; attempt++ {
 		found, lookErr := findStack(ctx, d, tool, def.EnvironmentID, def.Name)
 		if lookErr == nil {
-			if found != nil && len(def.matches(found, nil)) == 0 {
+			if found != nil && len(def.matches(found)) == 0 {
 				return found, nil
 			}
 			if !uncertain {

@@ -2,6 +2,7 @@ package tools
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"net/url"
 	"regexp"
@@ -69,22 +70,111 @@ func checkStackName(name string) error {
 	return nil
 }
 
-// gitDeploy is everything needed to create a Git stack.
-type gitDeploy struct {
-	EnvironmentID   int
-	Name            string
-	Swarm           bool
-	Source          gitSource
-	AdditionalFiles []string
-	Env             []papi.Pair
-	AutoUpdate      *papi.AutoUpdateSettings
+// stackDef is a stack as the tools create it: a Git stack (Git set) or a file-based one
+// (File set). Passwords are kept in memory only, never in snapshots.
+type stackDef struct {
+	EnvironmentID int                      `json:"environment_id"`
+	Name          string                   `json:"name"`
+	Swarm         bool                     `json:"swarm"`
+	Env           []papi.Pair              `json:"env"`
+	File          string                   `json:"compose_file,omitempty"`
+	Git           *gitSource               `json:"git,omitempty"`
+	Additional    []string                 `json:"additional_files,omitempty"`
+	AutoUpdate    *papi.AutoUpdateSettings `json:"gitops,omitempty"`
+}
+
+// MarshalJSON leaves the Git password out.
+func (s gitSource) MarshalJSON() ([]byte, error) {
+	return json.Marshal(map[string]any{"repository_url": s.URL, "reference": s.Ref, "compose_path": s.Path,
+		"username": s.User, "credentials": s.User != "" || s.Password != "", "tls_skip_verify": s.TLSSkip})
+}
+
+// create makes the stack in Portainer.
+func (s stackDef) create(ctx context.Context, d *Deps, tool string) (*papi.Stack, *mcp.CallToolResult) {
+	if s.Git != nil {
+		return createGitStack(ctx, d, tool, s)
+	}
+	var env *[]papi.Pair
+	if len(s.Env) > 0 {
+		env = ptr(append([]papi.Pair{}, s.Env...))
+	}
+	if s.Swarm {
+		swarmID, res := d.swarmID(ctx, tool, s.EnvironmentID)
+		if res != nil {
+			return nil, res
+		}
+		resp, err := d.Client.StackCreateDockerSwarmStringWithResponse(ctx, &papi.StackCreateDockerSwarmStringParams{EndpointId: s.EnvironmentID},
+			papi.SwarmStackFromStringPayload{Name: s.Name, SwarmID: swarmID, StackFileContent: s.File, Env: env})
+		if err != nil {
+			return nil, d.CallFailed(tool, err)
+		}
+		return stackOf(tool, resp.JSON200, resp.HTTPResponse, resp.Body)
+	}
+	resp, err := d.Client.StackCreateDockerStandaloneStringWithResponse(ctx, &papi.StackCreateDockerStandaloneStringParams{EndpointId: s.EnvironmentID},
+		papi.ComposeStackFromStringPayload{Name: s.Name, StackFileContent: s.File, Env: env})
+	if err != nil {
+		return nil, d.CallFailed(tool, err)
+	}
+	return stackOf(tool, resp.JSON200, resp.HTTPResponse, resp.Body)
+}
+
+// matches lists how a stack in Portainer differs from the definition (nil when it matches).
+func (s stackDef) matches(st *papi.Stack) []string {
+	var out []string
+	if !strings.EqualFold(deref(st.Name), s.Name) || deref(st.EndpointId) != s.EnvironmentID {
+		out = append(out, fmt.Sprintf("it is %s on environment %d", deref(st.Name), deref(st.EndpointId)))
+	}
+	if !samePairs(deref(st.Env), s.Env) {
+		out = append(out, "env differs")
+	}
+	if s.Git == nil {
+		if isGit(st) {
+			out = append(out, "it is a Git stack")
+		}
+		return out
+	}
+	if !isGit(st) {
+		return append(out, "it is not a Git stack")
+	}
+	g := st.GitConfig
+	if deref(g.URL) != s.Git.URL || deref(g.ConfigFilePath) != s.Git.Path || deref(g.ReferenceName) != s.Git.Ref {
+		out = append(out, fmt.Sprintf("Git source is %s %s at %q", deref(g.URL), deref(g.ConfigFilePath), deref(g.ReferenceName)))
+	}
+	if d := gitopsDiff(s.AutoUpdate, st.AutoUpdate); d != "" {
+		out = append(out, d)
+	}
+	return out
+}
+
+// describe is a short human description of a definition.
+func (s stackDef) describe() string {
+	kind := "compose"
+	if s.Swarm {
+		kind = "swarm"
+	}
+	src := "from its compose file (file-based)"
+	if s.Git != nil {
+		ref := s.Git.Ref
+		if ref == "" {
+			ref = "default branch"
+		}
+		src = fmt.Sprintf("from Git %s, %s, at %s", s.Git.URL, s.Git.Path, ref)
+		if len(s.Additional) > 0 {
+			src += " with " + strings.Join(s.Additional, ", ")
+		}
+		src += fmt.Sprintf(", GitOps %s", mechanism(s.AutoUpdate))
+		if iv := deref(deref(s.AutoUpdate).Interval); iv != "" {
+			src += " every " + iv
+		}
+	}
+	return fmt.Sprintf("%s stack %q on environment %d %s, env %d variable(s)", kind, s.Name, s.EnvironmentID, src, len(s.Env))
 }
 
 // checkSource checks, through Portainer, that the compose file and every additional file can
 // be read at the reference; it returns a tool error when not.
-func checkSource(ctx context.Context, d *Deps, tool string, g gitDeploy) *mcp.CallToolResult {
-	for _, path := range append([]string{g.Source.Path}, g.AdditionalFiles...) {
-		s := g.Source
+func checkSource(ctx context.Context, d *Deps, tool string, g stackDef) *mcp.CallToolResult {
+	for _, path := range append([]string{g.Git.Path}, g.Additional...) {
+		s := *g.Git
 		s.Path = path
 		_, problem, res := previewFile(ctx, d, tool, s)
 		if res != nil {
@@ -103,23 +193,24 @@ func checkSource(ctx context.Context, d *Deps, tool string, g gitDeploy) *mcp.Ca
 }
 
 // createGitStack creates a Git stack (it does no checks of its own beyond Portainer's).
-func createGitStack(ctx context.Context, d *Deps, tool string, g gitDeploy) (*papi.Stack, *mcp.CallToolResult) {
-	auth := g.Source.User != "" || g.Source.Password != ""
+func createGitStack(ctx context.Context, d *Deps, tool string, g stackDef) (*papi.Stack, *mcp.CallToolResult) {
+	src := *g.Git
+	auth := src.User != "" || src.Password != ""
 	var env *[]papi.Pair
 	if len(g.Env) > 0 {
 		env = ptr(append([]papi.Pair{}, g.Env...))
 	}
 	var files *[]string
-	if len(g.AdditionalFiles) > 0 {
-		files = ptr(append([]string{}, g.AdditionalFiles...))
+	if len(g.Additional) > 0 {
+		files = ptr(append([]string{}, g.Additional...))
 	}
 	var user, pass *string
 	if auth {
-		user, pass = ptr(g.Source.User), ptr(g.Source.Password)
+		user, pass = ptr(src.User), ptr(src.Password)
 	}
-	payload := papi.ComposeStackFromGitPayload{Name: g.Name, RepositoryURL: g.Source.URL, RepositoryReferenceName: opt(g.Source.Ref),
-		RepositoryAuthentication: ptr(auth), RepositoryUsername: user, RepositoryPassword: pass, ComposeFile: ptr(g.Source.Path),
-		AdditionalFiles: files, AutoUpdate: g.AutoUpdate, Env: env, TLSSkipVerify: ptr(g.Source.TLSSkip)}
+	payload := papi.ComposeStackFromGitPayload{Name: g.Name, RepositoryURL: src.URL, RepositoryReferenceName: opt(src.Ref),
+		RepositoryAuthentication: ptr(auth), RepositoryUsername: user, RepositoryPassword: pass, ComposeFile: ptr(src.Path),
+		AdditionalFiles: files, AutoUpdate: g.AutoUpdate, Env: env, TLSSkipVerify: ptr(src.TLSSkip)}
 	if g.Swarm {
 		swarmID, res := d.swarmID(ctx, tool, g.EnvironmentID)
 		if res != nil {
@@ -151,15 +242,12 @@ func CreateStackFromGit(ctx context.Context, d *Deps, a Args) (*mcp.CallToolResu
 	if err := a.Bind(&in); err != nil {
 		return ArgError(tool, err), nil
 	}
-	g := gitDeploy{
-		EnvironmentID: in.EnvironmentId, Name: in.Name,
-		Source: gitSource{URL: strings.TrimSpace(in.RepositoryUrl), Ref: fullRef(deref(in.Reference)), Path: deref(in.ComposePath),
-			User: deref(in.Username), Password: deref(in.Password), TLSSkip: deref(in.TlsSkipVerify)},
-		AdditionalFiles: deref(in.AdditionalFiles), Env: deref(in.Env),
+	src := gitSource{URL: strings.TrimSpace(in.RepositoryUrl), Ref: fullRef(deref(in.Reference)), Path: deref(in.ComposePath),
+		User: deref(in.Username), Password: deref(in.Password), TLSSkip: deref(in.TlsSkipVerify)}
+	if src.Path == "" {
+		src.Path = "docker-compose.yml"
 	}
-	if g.Source.Path == "" {
-		g.Source.Path = "docker-compose.yml"
-	}
+	g := stackDef{EnvironmentID: in.EnvironmentId, Name: in.Name, Git: &src, Additional: deref(in.AdditionalFiles), Env: deref(in.Env)}
 	g.Swarm = deref(in.Type) == views.Swarm
 	if err := checkStackName(g.Name); err != nil {
 		return ArgError(tool, err), nil
@@ -167,7 +255,7 @@ func CreateStackFromGit(ctx context.Context, d *Deps, a Args) (*mcp.CallToolResu
 	if err := checkEnv(g.Env); err != nil {
 		return ArgError(tool, err), nil
 	}
-	if err := checkCredentials(g.Source); err != nil {
+	if err := checkCredentials(src); err != nil {
 		return ArgError(tool, err), nil
 	}
 	mech := string(deref(in.Gitops))
