@@ -18,6 +18,16 @@ import (
 // Portainer's own message and details, and what to do next.
 func APIError(tool string, r *http.Response, body []byte) *mcp.CallToolResult {
 	status := statusOf(r)
+	msg := fmt.Sprintf("%s: Portainer answered %d %s", tool, status, http.StatusText(status))
+	if said := portainerSaid(body); said != "" {
+		msg += ": " + said
+	}
+	return mcp.NewToolResultError(msg + ". " + hint(tool, status))
+}
+
+// portainerSaid is the message and details of Portainer's error body (or the start of the
+// body when it is not Portainer's JSON).
+func portainerSaid(body []byte) string {
 	var e struct {
 		Message string `json:"message"`
 		Details string `json:"details"`
@@ -36,11 +46,7 @@ func APIError(tool string, r *http.Response, body []byte) *mcp.CallToolResult {
 			said = said[:300] + "..."
 		}
 	}
-	msg := fmt.Sprintf("%s: Portainer answered %d %s", tool, status, http.StatusText(status))
-	if said != "" {
-		msg += ": " + said
-	}
-	return mcp.NewToolResultError(msg + ". " + hint(tool, status))
+	return said
 }
 
 func hint(tool string, status int) string {

@@ -653,9 +653,7 @@ func previewFile(ctx context.Context, d *Deps, tool string, s gitSource) (conten
 	case st == 401 || st == 403:
 		return "", "", APIError(tool, resp.HTTPResponse, resp.Body)
 	case st >= 400:
-		e := APIError(tool, resp.HTTPResponse, resp.Body)
-		text := e.Content[0].(mcp.TextContent).Text
-		return "", strings.TrimPrefix(text, tool+": "), nil
+		return "", fmt.Sprintf("Portainer answered %d: %s.", st, portainerSaid(resp.Body)), nil
 	}
 	return "", "", APIError(tool, resp.HTTPResponse, resp.Body)
 }
