@@ -162,7 +162,6 @@ var Tools = []tools.Def{
 		Destructive:  {{.Destructive}},
 		Idempotent:   {{.Idempotent}},
 		OpenWorld:    {{.OpenWorld}},
-		Overlay:      {{if .Overlay}}true{{else}}false{{end}},
 		InputSchema:  {{str (json .Input)}},
 		{{- if .Output}}
 		OutputSchema: {{str (json .Output)}},

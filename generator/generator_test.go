@@ -108,6 +108,7 @@ func TestBadAnnotations(t *testing.T) {
 		{"duplicate", "name: delete_thing", "name: update_thing", "used twice"},
 		{"replaceInput without overlay", "done: Thing deleted.", "done: Thing deleted.\n        replaceInput: true", "replaceInput needs an overlay"},
 		{"bad overlay name", "overlay: UpdateThing", "overlay: updateThing", "exported Go function"},
+		{"oneOf in a body", "                Content: { type: string }", "                Content: { oneOf: [{ type: string }, { type: integer }] }", "oneOf, anyOf and not"},
 		{"missing view", "views.yaml#/components/schemas/Summary", "views.yaml#/components/schemas/Nope", "no such schema"},
 	}
 	for _, c := range cases {

@@ -14,6 +14,7 @@ type refs struct {
 	dir, main string
 	docs      map[string]*openapi3.T
 	loader    *openapi3.Loader
+	problems  []string
 }
 
 func (r *refs) doc(file string) (*openapi3.T, error) {
@@ -91,25 +92,30 @@ func (r *refs) resolveInline(m map[string]any) (map[string]any, error) {
 }
 
 // convert turns an OpenAPI 3.0 schema into a self-contained JSON Schema: $refs inlined,
-// single-element allOf merged, nullable expressed as a type list, extensions dropped.
+// single-element allOf merged, nullable expressed as a type list, extensions dropped. What
+// it cannot express is recorded in r.problems, which Load reports.
 func (r *refs) convert(sr *openapi3.SchemaRef) map[string]any {
-	return convertSchema(sr.Value, 0)
+	return r.convertSchema(sr.Value, 0)
 }
 
-func convertSchema(s *openapi3.Schema, depth int) map[string]any {
+func (r *refs) convertSchema(s *openapi3.Schema, depth int) map[string]any {
 	out := map[string]any{}
-	if s == nil || depth > 20 {
+	if s == nil {
+		return out
+	}
+	if depth > 20 {
+		r.problems = append(r.problems, "a schema nests deeper than 20 levels (a recursive $ref?) and cannot be inlined")
 		return out
 	}
 	if len(s.AllOf) == 1 && s.Type == nil && len(s.Properties) == 0 {
-		inner := convertSchema(s.AllOf[0].Value, depth+1)
+		inner := r.convertSchema(s.AllOf[0].Value, depth+1)
 		for k, v := range inner {
 			out[k] = v
 		}
 	} else if len(s.AllOf) > 0 {
 		var all []any
 		for _, a := range s.AllOf {
-			all = append(all, convertSchema(a.Value, depth+1))
+			all = append(all, r.convertSchema(a.Value, depth+1))
 		}
 		out["allOf"] = all
 	}
@@ -140,12 +146,12 @@ func convertSchema(s *openapi3.Schema, depth int) map[string]any {
 		out["maximum"] = *s.Max
 	}
 	if s.Items != nil {
-		out["items"] = convertSchema(s.Items.Value, depth+1)
+		out["items"] = r.convertSchema(s.Items.Value, depth+1)
 	}
 	if len(s.Properties) > 0 {
 		props := map[string]any{}
 		for _, k := range sortedSchemaKeys(s.Properties) {
-			props[k] = convertSchema(s.Properties[k].Value, depth+1)
+			props[k] = r.convertSchema(s.Properties[k].Value, depth+1)
 		}
 		out["properties"] = props
 	}
@@ -153,7 +159,7 @@ func convertSchema(s *openapi3.Schema, depth int) map[string]any {
 		out["additionalProperties"] = false
 	}
 	if len(s.OneOf) > 0 || len(s.AnyOf) > 0 || s.Not != nil {
-		panic(fmt.Sprintf("oneOf, anyOf and not are not supported in tool schemas (%s)", s.Title))
+		r.problems = append(r.problems, "oneOf, anyOf and not are not supported in tool schemas")
 	}
 	if len(s.Required) > 0 {
 		req := append([]string{}, s.Required...)

@@ -102,6 +102,9 @@ func Load(specPath string) ([]Tool, error) {
 			}
 			for _, ann := range anns {
 				t, err := buildTool(r, path, method, item, op, ann)
+				if err == nil && len(r.problems) > 0 {
+					err = fmt.Errorf("%s", strings.Join(r.problems, "; "))
+				}
 				if err != nil {
 					return nil, fmt.Errorf("%s %s: tool %q: %w", method, path, ann.Name, err)
 				}

@@ -34,7 +34,6 @@ type Def struct {
 	Destructive bool
 	Idempotent  bool
 	OpenWorld   bool
-	Overlay     bool
 	// InputSchema and OutputSchema are JSON Schema documents.
 	InputSchema  string
 	OutputSchema string

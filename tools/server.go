@@ -116,7 +116,7 @@ func wrap(def Def, d *Deps, secrets []string) server.ToolHandlerFunc {
 			return mcp.NewToolResultError(def.Name + ": internal error: " + Scrub(err.Error(), callSecrets)), nil
 		}
 		res = RedactResult(res, callSecrets)
-		d.logger().Info("tool call", "tool", def.Name, "error", res != nil && res.IsError, "ms", time.Since(start).Milliseconds())
+		d.logger().Info("tool call", "tool", def.Name, "operation", def.Operation, "error", res != nil && res.IsError, "ms", time.Since(start).Milliseconds())
 		return res, nil
 	}
 }
