@@ -102,10 +102,18 @@ func TestGitopsEnvAndReferenceChanges(t *testing.T) {
 	if inv.Password != sentinel || h.stack(id).Stack.AutoUpdate == nil {
 		t.Error("an env change dropped credentials or GitOps")
 	}
-	h.sim.AddRepo(repoA, "", "") // no-op when present
-	h.ok("update_stack_gitops", map[string]any{"stack_id": id, "reference": "refs/heads/main", "redeploy": true})
-	if got := h.stack(id).Deploys; got < 2 {
-		t.Errorf("redeploy=true did not redeploy (deploys %d)", got)
+	release := h.sim.Commit(private, "refs/heads/release", map[string]string{"docker-compose.yml": composeA})
+	deploys := h.stack(id).Deploys
+	h.ok("update_stack_gitops", map[string]any{"stack_id": id, "reference": "release", "redeploy": true})
+	st := h.stack(id)
+	if ref := deref(st.Stack.GitConfig.ReferenceName); ref != "refs/heads/release" {
+		t.Errorf("reference = %q", ref)
+	}
+	if st.Deploys != deploys+1 || deref(st.Stack.GitConfig.ConfigHash) != release {
+		t.Errorf("redeploy=true: deploys %d (was %d), commit %s, want %s", st.Deploys, deploys, deref(st.Stack.GitConfig.ConfigHash), release)
+	}
+	if inv := invariantOf(t, st); inv.Password != sentinel || inv.Env["MODE"] != "staging" {
+		t.Errorf("the reference change lost credentials or env: %+v", inv)
 	}
 	h.noLeak()
 }

@@ -101,14 +101,14 @@ func recreate(ctx context.Context, d *Deps, a Args) (*mcp.CallToolResult, bool, 
 		warnings = append(warnings, "The stack is stopped now; the re-created stack is started by Portainer's create.")
 	}
 	plan := map[string]any{
-		"stack_id":    in.StackId,
-		"will_delete": fmt.Sprintf("stack %d: %s", in.StackId, old.describe()),
-		"will_create": target.describe(),
-		"changes":     changes,
-		"kept":        kept,
-		"checks":      "passed: new source readable, name free, credentials at hand",
+		"stack_id":     in.StackId,
+		"will_delete":  fmt.Sprintf("stack %d: %s", in.StackId, old.describe()),
+		"will_create":  target.describe(),
+		"changes":      changes,
+		"kept":         kept,
+		"checks":       "passed: new source readable, name free, credentials at hand",
+		"new_stack_id": "assigned by Portainer (the stack id changes)",
 	}
-	plan["new_stack_id"] = "assigned by Portainer (the stack id changes)"
 	if len(warnings) > 0 {
 		plan["warnings"] = warnings
 	}
