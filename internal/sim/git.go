@@ -15,7 +15,6 @@ const defaultRef = "refs/heads/main"
 
 // repo is an in-memory Git repository: references point to commits, a commit is a whole tree.
 type repo struct {
-	url      string
 	username string // empty: public repository
 	password string
 	refs     map[string]string            // reference -> commit hash
@@ -49,7 +48,7 @@ func (s *Sim) addRepo(url, username, password string) *repo {
 	key := repoKey(url)
 	rp, ok := s.repos[key]
 	if !ok {
-		rp = &repo{url: url, refs: map[string]string{}, commits: map[string]map[string]string{}}
+		rp = &repo{refs: map[string]string{}, commits: map[string]map[string]string{}}
 		s.repos[key] = rp
 	}
 	rp.username, rp.password = username, password

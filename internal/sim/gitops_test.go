@@ -138,6 +138,7 @@ func TestFilePreview(t *testing.T) {
 
 func TestConcurrentUse(t *testing.T) {
 	h := newHarness(t, sim.Options{})
+	hooked := h.createPrivate(t, "hooked", hook1) // its webhook redeploys in the background
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	h.sim.StartPolling(ctx, 10000)
@@ -149,7 +150,10 @@ func TestConcurrentUse(t *testing.T) {
 			_, _ = h.c.StackCreateDockerStandaloneStringWithResponse(h.ctx, &papi.StackCreateDockerStandaloneStringParams{EndpointId: 1},
 				papi.ComposeStackFromStringPayload{Name: name, StackFileContent: composeOK})
 			_, _ = h.c.StackListWithResponse(h.ctx, nil)
-			_, _ = h.c.WebhookInvokeWithResponse(h.ctx, hook1)
+			h.sim.Commit(sim.PrivateRepoURL, "refs/heads/main", map[string]string{"docker-compose.yml": composeOK, "n": name})
+			if r, err := h.c.WebhookInvokeWithResponse(h.ctx, hook1); err != nil || r.StatusCode() != http.StatusNoContent {
+				t.Errorf("webhook: %v %v", err, r)
+			}
 			h.sim.Commit(sim.DemoRepoURL, "refs/heads/main", map[string]string{"docker-compose.yml": composeOK, "n": name})
 			h.sim.PollNow()
 		}()
@@ -158,7 +162,10 @@ func TestConcurrentUse(t *testing.T) {
 		<-done
 	}
 	h.sim.Wait()
-	if got := len(h.sim.Stacks()); got != 12 {
-		t.Errorf("%d stacks after 8 concurrent creates on 4 seeds", got)
+	if got := len(h.sim.Stacks()); got != 13 {
+		t.Errorf("%d stacks after 8 concurrent creates on 4 seeds and one Git stack", got)
+	}
+	if st := h.state(t, hooked); st.Deploys < 2 {
+		t.Errorf("the webhook stack was never redeployed in the background (%d deploys)", st.Deploys)
 	}
 }

@@ -114,11 +114,6 @@ func (s *Sim) createStack(c createReq) (papi.Stack, error) {
 		msg := fmt.Sprintf("A stack with the normalized name '%s' already exists", name)
 		return papi.Stack{}, selfErr(http.StatusConflict, msg)
 	}
-	if c.typ == papi.StackTypeSwarm && env.swarmID != "" && c.swarmID != env.swarmID {
-		// Portainer itself does not compare them; the simulator refuses a swarm id that would
-		// make the stack invisible under its swarm.
-		return papi.Stack{}, badPayload(fmt.Sprintf("SwarmID %q is not the swarm of environment %d", c.swarmID, env.id()))
-	}
 	id := s.nextStackID
 	now := s.now()
 	rec := &stackRec{
@@ -174,7 +169,7 @@ func (s *Sim) cloneForCreate(rec *stackRec, g *gitInput) *apiError {
 	rec.AutoUpdate = autoUpdateFrom(g.autoUpdate)
 	file, ferr := gitFiles(tree, rec.ID, cfg.ConfigFilePath, rec.AdditionalFiles)
 	if ferr != nil {
-		return internal("failed to deploy a stack: " + ferr.Error())
+		return internal(deployMessage(rec.Type, ferr))
 	}
 	rec.file = file
 	return nil

@@ -43,6 +43,9 @@ func (s *Sim) StackUpdate(_ context.Context, req papi.StackUpdateRequestObject) 
 			return badPayload(msgInvalidFileContent)
 		}
 		c.Env = clonePairs(deref(req.Body.Env))
+		if c.Type == papi.StackTypeSwarm && req.Body.Prune != nil {
+			c.Prune = ptr(*req.Body.Prune)
+		}
 		c.Git = nil
 		if err := s.checkDeploy(c.Type, env, c.Name, content); err != nil {
 			return internal(err.Error())
@@ -169,7 +172,7 @@ func deployMessage(typ papi.StackType, err error) string {
 // autoRedeploy is what a polling job or a webhook does: pull the stored reference with the
 // stored credentials and redeploy when the commit changed (always with ForceUpdate).
 func (s *Sim) autoRedeploy(r *stackRec) error {
-	if r.Git == nil || r.FromAppTemplate {
+	if r.Git == nil {
 		return nil
 	}
 	user, password := "", ""

@@ -96,8 +96,7 @@ func (s *Sim) StackDelete(_ context.Context, req papi.StackDeleteRequestObject) 
 				return notFound(msgStackEnvNotFound)
 			}
 		}
-		r.jobRunning = false
-		delete(s.stacks, r.ID)
+		delete(s.stacks, r.ID) // its job and webhook go with it
 		return nil
 	})
 	return papi.StackDelete204Response{}, err

@@ -194,7 +194,6 @@ func TestCreateSwarmFromString(t *testing.T) {
 	}{
 		{"on the swarm", 2, sim.SeedSwarmID, 200, ""},
 		{"missing swarm id", 2, "", 400, "Invalid request payload"},
-		{"swarm id of another swarm", 2, "other-swarm", 400, "Invalid request payload"},
 		{"not a swarm manager", 1, "whatever", 500, "This node is not a swarm manager"},
 	}
 	for i, tt := range tests {
@@ -278,21 +277,30 @@ func TestSwarmRestartDelay(t *testing.T) {
 
 func TestDeleteKeepsVolumes(t *testing.T) {
 	h := newHarness(t, sim.Options{})
-	del, err := h.c.StackDeleteWithResponse(h.ctx, 1, &papi.StackDeleteParams{})
+	if slices.Contains(h.sim.Volumes(1), "fresh") {
+		t.Fatal("volumes before the stack exists")
+	}
+	withVolume := "services:\n  web:\n    image: nginx\n    volumes: ['data:/d']\nvolumes:\n  data:\n"
+	fresh := h.createCompose(t, 1, "fresh", withVolume)
+	del, err := h.c.StackDeleteWithResponse(h.ctx, fresh, &papi.StackDeleteParams{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	wantStatus(t, del.StatusCode(), del.Body, http.StatusNoContent)
-	get, err := h.c.StackInspectWithResponse(h.ctx, 1)
+	get, err := h.c.StackInspectWithResponse(h.ctx, fresh)
 	if err != nil {
 		t.Fatal(err)
 	}
 	wantError(t, get.StatusCode(), get.Body, 404, "Unable to find a stack")
-	if !slices.Contains(h.sim.Volumes(1), "web") {
-		t.Errorf("volumes of environment 1 = %v, want web kept", h.sim.Volumes(1))
+	if !slices.Contains(h.sim.Volumes(1), "fresh") {
+		t.Errorf("volumes of environment 1 = %v, want fresh kept after compose down", h.sim.Volumes(1))
 	}
+	del, err = h.c.StackDeleteWithResponse(h.ctx, 1, &papi.StackDeleteParams{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantStatus(t, del.StatusCode(), del.Body, http.StatusNoContent)
 
-	withVolume := "services:\n  web:\n    image: nginx\n    volumes: ['data:/d']\nvolumes:\n  data:\n"
 	same := h.createCompose(t, 1, "web", withVolume)
 	renamed := h.createCompose(t, 1, "web2", withVolume)
 	elsewhere := h.createCompose(t, 3, "web", withVolume)
@@ -309,17 +317,16 @@ func TestDeleteKeepsVolumes(t *testing.T) {
 		t.Fatal(err)
 	}
 	wantStatus(t, del.StatusCode(), del.Body, http.StatusNoContent)
-	// Deleting a Git stack stops its job.
-	del, err = h.c.StackDeleteWithResponse(h.ctx, 2, &papi.StackDeleteParams{})
+	// Deleting a Git stack frees its webhook: the URL answers 404 and the id can be reused.
+	hooked := h.createPrivate(t, "hooked", hook1)
+	del, err = h.c.StackDeleteWithResponse(h.ctx, hooked, &papi.StackDeleteParams{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	wantStatus(t, del.StatusCode(), del.Body, http.StatusNoContent)
-	h.sim.Commit(sim.DemoRepoURL, "refs/heads/main", map[string]string{"docker-compose.yml": composeOK})
-	h.sim.PollNow()
-	if _, ok := h.sim.Stack(2); ok {
-		t.Error("the deleted stack came back")
-	}
+	status, body := h.do(t, "POST", "/api/stacks/webhooks/"+hook1, "", nil)
+	wantError(t, status, body, 404, "Unable to find the stack by webhook ID")
+	h.createPrivate(t, "hooked-again", hook1)
 }
 
 func TestMigrate(t *testing.T) {
@@ -331,13 +338,14 @@ func TestMigrate(t *testing.T) {
 		}
 		return r
 	}
-	ok := migrate(4, papi.StackMigratePayload{EndpointID: 3, Name: ptr("legacy-moved")})
+	mover := h.createCompose(t, 1, "mover", "services:\n  db:\n    image: postgres\n    volumes: ['pg:/var/lib/postgresql/data']\nvolumes:\n  pg:\n")
+	ok := migrate(mover, papi.StackMigratePayload{EndpointID: 3, Name: ptr("mover-moved")})
 	wantStatus(t, ok.StatusCode(), ok.Body, 200)
-	if st := h.state(t, 4); deref(st.Stack.EndpointId) != 3 || deref(st.Stack.Name) != "legacy-moved" {
+	if st := h.state(t, mover); deref(st.Stack.EndpointId) != 3 || deref(st.Stack.Name) != "mover-moved" {
 		t.Errorf("migrated stack = %+v", st.Stack)
 	}
-	if !slices.Contains(h.sim.Volumes(1), "legacy") {
-		t.Errorf("the old project's volumes should stay on environment 1: %v", h.sim.Volumes(1))
+	if !slices.Contains(h.sim.Volumes(1), "mover") || !slices.Contains(h.sim.Volumes(3), "mover-moved") {
+		t.Errorf("volumes: environment 1 %v (want mover kept), environment 3 %v (want mover-moved)", h.sim.Volumes(1), h.sim.Volumes(3))
 	}
 
 	h.createCompose(t, 3, "web", composeOK)
@@ -365,6 +373,21 @@ func TestUpdateFileStack(t *testing.T) {
 	st := h.state(t, 1)
 	if st.File != newFile || len(deref(st.Stack.Env)) != 1 || st.Deploys != 2 {
 		t.Errorf("after update: file %q env %v deploys %d", st.File, deref(st.Stack.Env), st.Deploys)
+	}
+
+	// A swarm stack takes Prune; a compose stack ignores it.
+	swarm, err := h.c.StackUpdateWithResponse(h.ctx, 3, &papi.StackUpdateParams{EndpointId: 2}, papi.StackUpdatePayload{StackFileContent: ptr(newFile), Prune: ptr(true)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantStatus(t, swarm.StatusCode(), swarm.Body, 200)
+	if opt := h.state(t, 3).Stack.Option; opt == nil || !deref(opt.Prune) {
+		t.Errorf("swarm stack after an update with Prune: Option = %+v", opt)
+	}
+	r = update(papi.StackUpdatePayload{StackFileContent: ptr(newFile), Prune: ptr(true)})
+	wantStatus(t, r.StatusCode(), r.Body, 200)
+	if opt := h.state(t, 1).Stack.Option; opt != nil {
+		t.Errorf("compose stack got Option %+v", opt)
 	}
 
 	// Env omitted: Portainer assigns the payload's (empty) env.
