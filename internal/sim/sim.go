@@ -32,7 +32,8 @@ type Options struct {
 	Now      func() time.Time
 	// SwarmRestartDelay reproduces Docker removing a swarm stack's network asynchronously: a
 	// swarm stack started again within this (real) time after a stop fails with 500
-	// "network <name>_default not found". Zero turns it off.
+	// "network <name>_default not found". Zero means the default of 3 seconds, as Portainer
+	// behaves; a negative value turns it off.
 	SwarmRestartDelay time.Duration
 }
 
@@ -72,6 +73,9 @@ func New(o Options) *Sim {
 	}
 	if o.Edition == "" {
 		o.Edition = "CE"
+	}
+	if o.SwarmRestartDelay == 0 {
+		o.SwarmRestartDelay = 3 * time.Second
 	}
 	if o.Username == "" {
 		o.Username = "admin"
