@@ -318,7 +318,7 @@ func findStack(ctx context.Context, d *Deps, tool string, envID int, name string
 	for i := range all {
 		s := &all[i]
 		if deref(s.EndpointId) == envID && strings.EqualFold(deref(s.Name), name) {
-			return s, nil
+			return getStack(ctx, d, tool, deref(s.Id))
 		}
 	}
 	return nil, nil

@@ -2,11 +2,21 @@ package tools
 
 import (
 	"bytes"
+	"encoding/base64"
 	"encoding/json"
+	"net/url"
+	"regexp"
 	"strings"
 
 	"github.com/mark3labs/mcp-go/mcp"
 )
+
+// Redacted replaces a secret in every answer, error and log line.
+const Redacted = "[REDACTED]"
+
+// minSecret is the shortest value treated as a secret: shorter ones would blank ordinary
+// words and numbers out of answers.
+const minSecret = 3
 
 // secretArg tells whether an argument holds a secret.
 func secretArg(name string) bool {
@@ -25,60 +35,126 @@ func argSecrets(a Args) []string {
 	return out
 }
 
-// Scrub replaces every secret in text.
-func Scrub(text string, secrets []string) string {
-	for _, s := range secrets {
-		if len(s) >= 3 {
-			text = strings.ReplaceAll(text, s, "[REDACTED]")
+// secretForms is every way a secret can appear in what Go, JSON and HTTP produce: as is,
+// inside a JSON string (with and without HTML escaping: Portainer echoes request bodies
+// with \u0026 for &), URL-encoded as a query value, a path segment or userinfo, and in
+// base64 (basic authentication, headers echoed back).
+func secretForms(secrets []string) []string {
+	seen := map[string]bool{}
+	var out []string
+	add := func(s string) {
+		if len(s) >= minSecret && !seen[s] {
+			seen[s] = true
+			out = append(out, s)
 		}
 	}
+	for _, s := range secrets {
+		if len(s) < minSecret {
+			continue
+		}
+		add(s)
+		if raw, err := json.Marshal(s); err == nil { // HTML-escaped, as encoding/json does by default
+			add(string(raw[1 : len(raw)-1]))
+		}
+		var buf bytes.Buffer
+		enc := json.NewEncoder(&buf)
+		enc.SetEscapeHTML(false)
+		if enc.Encode(s) == nil {
+			raw := bytes.TrimSpace(buf.Bytes())
+			add(string(raw[1 : len(raw)-1]))
+		}
+		add(url.QueryEscape(s))
+		add(url.PathEscape(s))
+		add(url.UserPassword("u", s).String()[2:])
+		add(strings.ReplaceAll(url.QueryEscape(s), "+", "%20"))
+		add(base64.StdEncoding.EncodeToString([]byte(s)))
+		add(base64.RawStdEncoding.EncodeToString([]byte(s)))
+		add(base64.URLEncoding.EncodeToString([]byte(s)))
+		add(base64.RawURLEncoding.EncodeToString([]byte(s)))
+	}
+	// Longest first, so a form that contains another is replaced whole.
+	for i := 1; i < len(out); i++ {
+		for j := i; j > 0 && len(out[j]) > len(out[j-1]); j-- {
+			out[j], out[j-1] = out[j-1], out[j]
+		}
+	}
+	return out
+}
+
+// Scrubber removes secrets, in every form, and the userinfo of URLs from text.
+type Scrubber struct {
+	r *strings.Replacer
+}
+
+// NewScrubber prepares the replacements for a set of secrets (nil ones are skipped).
+func NewScrubber(secrets []string) *Scrubber {
+	forms := secretForms(secrets)
+	if len(forms) == 0 {
+		return &Scrubber{}
+	}
+	pairs := make([]string, 0, 2*len(forms))
+	for _, f := range forms {
+		pairs = append(pairs, f, Redacted)
+	}
+	return &Scrubber{r: strings.NewReplacer(pairs...)}
+}
+
+// userinfoRe finds user:password@ (or user@) after a URL scheme.
+var userinfoRe = regexp.MustCompile(`([A-Za-z][A-Za-z0-9+.-]*://)[^/?#@\s"'<>]+@`)
+
+// String scrubs text.
+func (s *Scrubber) String(text string) string {
+	if s.r != nil {
+		text = s.r.Replace(text)
+	}
+	if strings.Contains(text, "@") && strings.Contains(text, "://") {
+		text = userinfoRe.ReplaceAllString(text, "${1}"+Redacted+"@")
+	}
 	return text
+}
+
+// Scrub replaces every secret in text (a convenience for one-off texts).
+func Scrub(text string, secrets []string) string {
+	return NewScrubber(secrets).String(text)
+}
+
+// Result scrubs a tool result in place: every text part, and the structured content's bytes
+// once (a result built as a Go value is encoded first).
+func (s *Scrubber) Result(r *mcp.CallToolResult) *mcp.CallToolResult {
+	if r == nil {
+		return r
+	}
+	for i, c := range r.Content {
+		if t, ok := c.(mcp.TextContent); ok {
+			t.Text = s.String(t.Text)
+			r.Content[i] = t
+		}
+	}
+	if len(r.RawStructuredContent) == 0 && r.StructuredContent != nil {
+		if raw, err := encodeJSON(r.StructuredContent); err == nil {
+			r.RawStructuredContent = raw
+		}
+	}
+	if len(r.RawStructuredContent) > 0 {
+		clean := s.String(string(r.RawStructuredContent))
+		if clean != string(r.RawStructuredContent) {
+			if !json.Valid([]byte(clean)) { // never send the unscrubbed form instead
+				clean = `{"withheld":"the result contained a secret and could not be cleaned; see the text"}`
+			}
+			r.RawStructuredContent = json.RawMessage(clean)
+		}
+		r.StructuredContent = nil
+	}
+	return r
 }
 
 // RedactResult is the last line of defence: whatever a handler returns, no secret the
 // server holds or the call carried leaves in it.
 func RedactResult(r *mcp.CallToolResult, secrets []string) *mcp.CallToolResult {
-	if r == nil || len(secrets) == 0 {
-		return r
-	}
-	for i, c := range r.Content {
-		if t, ok := c.(mcp.TextContent); ok {
-			t.Text = Scrub(t.Text, secrets)
-			r.Content[i] = t
-		}
-	}
-	if r.StructuredContent != nil {
-		var buf bytes.Buffer
-		enc := json.NewEncoder(&buf)
-		enc.SetEscapeHTML(false)
-		if err := enc.Encode(r.StructuredContent); err == nil {
-			raw := bytes.TrimSpace(buf.Bytes())
-			clean := Scrub(string(raw), jsonForms(secrets))
-			if clean != string(raw) {
-				var v any
-				if json.Unmarshal([]byte(clean), &v) == nil {
-					r.StructuredContent = v
-				}
-			}
-		}
-	}
-	return r
+	return NewScrubber(secrets).Result(r)
 }
 
-// jsonForms adds each secret as it appears inside a JSON string (quotes and backslashes
-// escaped), so that scrubbing encoded results finds it too.
-func jsonForms(secrets []string) []string {
-	out := append([]string{}, secrets...)
-	for _, s := range secrets {
-		var buf bytes.Buffer
-		enc := json.NewEncoder(&buf)
-		enc.SetEscapeHTML(false)
-		if err := enc.Encode(s); err == nil {
-			raw := bytes.TrimSpace(buf.Bytes())
-			if e := string(raw[1 : len(raw)-1]); e != s {
-				out = append(out, e)
-			}
-		}
-	}
-	return out
+// StripUserinfo removes user:password@ from a URL-like string, for messages that quote a URL.
+func StripUserinfo(raw string) string {
+	return userinfoRe.ReplaceAllString(raw, "${1}")
 }

@@ -4,13 +4,13 @@
 package tools
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
 	"log/slog"
 	"net/http"
 	"sort"
+	"sync"
 	"time"
 
 	"github.com/google/uuid"
@@ -56,6 +56,12 @@ type Deps struct {
 	NewUUID func() string
 	// Sleep waits between verification reads; tests replace it.
 	Sleep func(time.Duration)
+	// Secrets are the values no answer, error or log line may show (the server's API key);
+	// each call adds its own (the request's key, passwords among its arguments).
+	Secrets []string
+
+	capsOnce sync.Once
+	caps     *capsState
 }
 
 func (d *Deps) uuid() string {
@@ -154,38 +160,15 @@ func ArgError(tool string, err error) *mcp.CallToolResult {
 	return mcp.NewToolResultError(fmt.Sprintf("%s: %v. Nothing was changed.", tool, err))
 }
 
-// Result returns v as structured content, with its JSON as the text for clients that show
-// only text.
-func Result(v any) (*mcp.CallToolResult, error) {
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false) // keep "->" and "<" readable
-	if err := enc.Encode(v); err != nil {
-		return nil, fmt.Errorf("encoding result: %w", err)
+// ListResult is the answer of a generated list tool: every item, paged by the tool's limit
+// and offset arguments, as lines of JSON.
+func ListResult[T any](a Args, items []T) (*mcp.CallToolResult, error) {
+	p, err := PagingArgs(a)
+	if err != nil {
+		return ArgError("list", err), nil
 	}
-	raw := bytes.TrimSpace(buf.Bytes())
-	var structured any
-	if err := json.Unmarshal(raw, &structured); err != nil {
-		return nil, fmt.Errorf("decoding result: %w", err)
-	}
-	return mcp.NewToolResultStructured(structured, string(raw)), nil
-}
-
-// Done is the result of an operation that answers no body.
-func Done(message string, fields map[string]any) (*mcp.CallToolResult, error) {
-	out := map[string]any{"ok": true, "message": message}
-	for k, v := range fields {
-		out[k] = v
-	}
-	return Result(out)
-}
-
-// ListResult wraps a list into the object MCP results must be.
-func ListResult[T any](items []T) (*mcp.CallToolResult, error) {
-	if items == nil {
-		items = []T{}
-	}
-	return Result(map[string]any{"count": len(items), "items": items})
+	from, to := p.Window(len(items))
+	return List[T]("items", nil, items[from:to], len(items), p, "filter the request")
 }
 
 // Shaped turns a Portainer object into what a tool returns: stacks lose env values, blank

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/mark3labs/mcp-go/mcp"
@@ -75,50 +76,104 @@ Git stacks: never use update_stack on them (it detaches them from Git); change G
 pull new commits with redeploy_stack, and use recreate_stack (dry_run first) for a new repository, compose path or name.`
 
 // NewServer builds the MCP server with the given tools. Every handler runs with panics
-// recovered, its result scrubbed of secrets, and one log line (no arguments).
-func NewServer(version string, defs []Def, d *Deps, secrets []string) *server.MCPServer {
-	s := server.NewMCPServer("portainer-mcp", version,
+// recovered, its arguments checked against its input schema, its result scrubbed of
+// secrets, and one log line (no arguments, no values).
+func NewServer(version string, defs []Def, d *Deps, secrets []string, opts ...server.ServerOption) *server.MCPServer {
+	base := []server.ServerOption{
 		server.WithInstructions(Instructions),
-		server.WithToolCapabilities(false),
+		server.WithToolCapabilities(true),
+		server.WithLogging(),
 		server.WithRecovery(),
-	)
-	for _, def := range defs {
-		s.AddTool(MCPTool(def), wrap(def, d, secrets))
 	}
+	s := server.NewMCPServer("portainer-mcp", version, append(base, opts...)...)
+	d.Secrets = append(d.Secrets, secrets...)
+	tools := make([]server.ServerTool, 0, len(defs))
+	for _, def := range defs {
+		tools = append(tools, server.ServerTool{Tool: MCPTool(def), Handler: wrap(def, d)})
+	}
+	s.AddTools(tools...)
 	return s
 }
 
-func wrap(def Def, d *Deps, secrets []string) server.ToolHandlerFunc {
-	var schema struct {
-		Properties map[string]json.RawMessage `json:"properties"`
+// wrap is what runs around every tool handler.
+func wrap(def Def, d *Deps) server.ToolHandlerFunc {
+	var (
+		once     sync.Once
+		known    []string
+		validate func(Args) error
+	)
+	// Compiled on first use: nothing at start that the first call can do.
+	prepare := func() {
+		var schema struct {
+			Properties map[string]json.RawMessage `json:"properties"`
+		}
+		_ = json.Unmarshal([]byte(def.InputSchema), &schema)
+		known = sortedKeys(schema.Properties)
+		validate = inputValidator(def)
 	}
-	_ = json.Unmarshal([]byte(def.InputSchema), &schema)
-	known := sortedKeys(schema.Properties)
-	validate := inputValidator(def)
 	return func(ctx context.Context, req mcp.CallToolRequest) (*mcp.CallToolResult, error) {
 		start := time.Now()
+		once.Do(prepare)
 		args := Args(req.GetArguments())
 		if args == nil {
 			args = Args{}
 		}
 		for _, k := range sortedKeys(args) {
 			if !slices.Contains(known, k) {
-				return ArgError(def.Name, fmt.Errorf("unknown argument %q; this tool takes: %s", k, strings.Join(known, ", "))), nil
+				takes := "no arguments"
+				if len(known) > 0 {
+					takes = strings.Join(known, ", ")
+				}
+				return ArgError(def.Name, fmt.Errorf("unknown argument %q; this tool takes %s", k, takes)), nil
 			}
 		}
-		callSecrets := append(append([]string{}, secrets...), argSecrets(args)...)
+		secrets := append(append([]string{APIKeyFrom(ctx)}, d.Secrets...), argSecrets(args)...)
+		scrub := NewScrubber(secrets)
 		if err := validate(args); err != nil {
-			return ArgError(def.Name, errors.New(Scrub(err.Error(), callSecrets))), nil
+			return ArgError(def.Name, errors.New(scrub.String(err.Error()))), nil
 		}
+		c := &call{tool: def.Name, scrub: scrub}
+		if req.Params.Meta != nil {
+			c.progress = req.Params.Meta.ProgressToken
+		}
+		ctx = context.WithValue(ctx, keyCall, c)
 		res, err := def.Handler(ctx, d, args)
 		if err != nil {
-			d.logger().Error("tool failed", "tool", def.Name, "error", Scrub(err.Error(), callSecrets))
-			return mcp.NewToolResultError(def.Name + ": internal error: " + Scrub(err.Error(), callSecrets)), nil
+			d.logger().Error("tool failed", "tool", def.Name, "error", scrub.String(err.Error()))
+			res = mcp.NewToolResultError(def.Name + ": internal error: " + err.Error())
 		}
-		res = RedactResult(res, callSecrets)
-		d.logger().Info("tool call", "tool", def.Name, "operation", def.Operation, "error", res != nil && res.IsError, "ms", time.Since(start).Milliseconds())
+		res = capText(scrub.Result(res))
+		if ctx.Err() != nil && !def.ReadOnly {
+			// The client will not see this answer (a cancelled request is not answered):
+			// the write's fate goes to the log, with how to check it.
+			d.logger().Warn("tool call cancelled by the client; its answer is not sent", "tool", def.Name,
+				"outcome", firstLine(ResultText(res)), "check", "read the stack again (get_stack, list_stacks) before retrying")
+		}
+		d.logger().Info("tool call", "tool", def.Name, "operation", def.Operation, "error", res.IsError, "ms", time.Since(start).Milliseconds())
 		return res, nil
 	}
+}
+
+// capText cuts the text parts of an answer (errors included) to MaxText.
+func capText(r *mcp.CallToolResult) *mcp.CallToolResult {
+	for i, c := range r.Content {
+		if t, ok := c.(mcp.TextContent); ok && len(t.Text) > MaxText {
+			cut, _ := CutText(t.Text, MaxText-200, false)
+			t.Text = cut + "\n[cut: the answer passed " + fmt.Sprint(MaxText) + " characters; ask for less (a filter, a smaller limit)]"
+			r.Content[i] = t
+		}
+	}
+	return r
+}
+
+func firstLine(s string) string {
+	if i := strings.IndexByte(s, '\n'); i >= 0 {
+		s = s[:i]
+	}
+	if len(s) > 300 {
+		s = s[:300] + "..."
+	}
+	return s
 }
 
 // inputValidator checks arguments against the tool's input schema, with messages a model

@@ -2,8 +2,12 @@ package tools
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
+	"io"
+	"net/http"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/mark3labs/mcp-go/mcp"
@@ -20,33 +24,54 @@ func ListStacks(ctx context.Context, d *Deps, a Args) (*mcp.CallToolResult, erro
 	if err != nil {
 		return ArgError(tool, err), nil
 	}
+	page, err := PagingArgs(a)
+	if err != nil {
+		return ArgError(tool, err), nil
+	}
 	typ, status, name := a.Str("type"), a.Str("status"), strings.ToLower(a.Str("name"))
 	all, res := allStacks(ctx, d, tool)
 	if res != nil {
 		return res, nil
 	}
-	rows := []views.StackRow{}
+	rows := make([]views.StackRow, 0, min(len(all), page.Limit))
+	total := 0
 	for i := range all {
-		r := stackRow(&all[i])
-		if (envID >= 0 && r.EnvironmentId != envID) || (typ != "" && r.Type != typ) ||
-			(status != "" && r.Status != status) || (name != "" && !strings.Contains(strings.ToLower(r.Name), name)) {
+		s := &all[i]
+		if (envID >= 0 && deref(s.EndpointId) != envID) || (typ != "" && stackTypeName(s.Type) != typ) ||
+			(status != "" && stackStatusName(s.Status) != status) || (name != "" && !strings.Contains(strings.ToLower(deref(s.Name)), name)) {
 			continue
 		}
-		rows = append(rows, r)
+		if total >= page.Offset && len(rows) < page.Limit {
+			rows = append(rows, stackRow(s))
+		}
+		total++
 	}
-	return Result(map[string]any{"count": len(rows), "stacks": rows})
+	return List("stacks", stackRowTable, rows, total, page, "filter by environment_id, type, status or name")
 }
 
-// allStacks lists every stack the caller may see, by id.
-func allStacks(ctx context.Context, d *Deps, tool string) ([]papi.Stack, *mcp.CallToolResult) {
-	resp, err := d.Client.StackListWithResponse(ctx, nil)
+var stackRowTable = &Table[views.StackRow]{
+	Header: []string{"id", "name", "type", "status", "env", "git", "gitops"},
+	Cells: func(r *views.StackRow) []string {
+		return []string{strconv.Itoa(r.Id), r.Name, r.Type, r.Status, strconv.Itoa(r.EnvironmentId), yesNo(deref(r.Git)), deref(r.Gitops)}
+	},
+}
+
+// allStacks lists every stack the caller may see, by id, decoded into the fields list tools
+// read (a 1,000-stack answer is large; the rest of each record is skipped).
+func allStacks(ctx context.Context, d *Deps, tool string) ([]papi.StackSummary, *mcp.CallToolResult) {
+	resp, err := d.Client.StackList(ctx, nil)
 	if err != nil {
 		return nil, d.CallFailed(tool, err)
 	}
-	if resp.JSON200 == nil {
-		return nil, APIError(tool, resp.HTTPResponse, resp.Body)
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		body, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
+		return nil, APIError(tool, resp, body)
 	}
-	out := *resp.JSON200
+	var out []papi.StackSummary
+	if err := json.NewDecoder(resp.Body).Decode(&out); err != nil {
+		return nil, d.CallFailed(tool, fmt.Errorf("reading Portainer's stack list: %w", err))
+	}
 	sort.Slice(out, func(i, j int) bool { return deref(out[i].Id) < deref(out[j].Id) })
 	return out, nil
 }
@@ -58,18 +83,35 @@ func ListGitopsStacks(ctx context.Context, d *Deps, a Args) (*mcp.CallToolResult
 	if err != nil {
 		return ArgError(tool, err), nil
 	}
+	page, err := PagingArgs(a)
+	if err != nil {
+		return ArgError(tool, err), nil
+	}
 	all, res := allStacks(ctx, d, tool)
 	if res != nil {
 		return res, nil
 	}
-	out := []views.GitopsView{}
+	rows := []views.GitopsRow{}
+	total := 0
 	for i := range all {
 		st := &all[i]
-		if isGit(st) && (envID < 0 || deref(st.EndpointId) == envID) {
-			out = append(out, gitopsView(d, st))
+		if !summaryIsGit(st) || (envID >= 0 && deref(st.EndpointId) != envID) {
+			continue
 		}
+		if total >= page.Offset && len(rows) < page.Limit {
+			rows = append(rows, gitopsRow(d, st))
+		}
+		total++
 	}
-	return Result(map[string]any{"count": len(out), "stacks": out})
+	return List("stacks", gitopsRowTable, rows, total, page, "filter by environment_id")
+}
+
+var gitopsRowTable = &Table[views.GitopsRow]{
+	Header: []string{"id", "name", "env", "repository", "reference", "compose_path", "commit", "credentials", "gitops", "interval", "webhook"},
+	Cells: func(r *views.GitopsRow) []string {
+		return []string{strconv.Itoa(r.StackId), r.Name, strconv.Itoa(r.EnvironmentId), r.RepositoryUrl, deref(r.Reference), deref(r.ComposePath),
+			short(deref(r.DeployedCommit)), yesNo(deref(r.CredentialsStored)), string(r.Gitops), deref(r.Interval), deref(r.WebhookUrl)}
+	},
 }
 
 // GetStack implements get_stack.
@@ -176,6 +218,9 @@ func UpdateStack(ctx context.Context, d *Deps, a Args, stackID int, params *papi
 	if body.Env == nil {
 		body.Env = st.Env
 	}
+	if deref(body.PullImage) { // 2.36 and later read RepullImageAndRedeploy; older ones ignore it
+		body.RepullImageAndRedeploy = ptr(true)
+	}
 	if deref(st.Type) == papi.StackTypeSwarm {
 		if body.Prune == nil && st.Option != nil {
 			body.Prune = st.Option.Prune
@@ -203,4 +248,39 @@ func UpdateStack(ctx context.Context, d *Deps, a Args, stackID int, params *papi
 			deref(st.GitConfig.URL), deref(st.GitConfig.ReferenceName), mechanism(st.AutoUpdate)))
 	}
 	return Result(v)
+}
+
+// GetStackFile implements get_stack_file. A file longer than an answer may be is cut at a
+// line boundary, with a note.
+func GetStackFile(ctx context.Context, d *Deps, a Args, stackID int) (*mcp.CallToolResult, error) {
+	const tool = "get_stack_file"
+	st, res := getStack(ctx, d, tool, stackID)
+	if res != nil {
+		return res, nil
+	}
+	f, err := d.Client.StackFileInspectWithResponse(ctx, stackID)
+	if err != nil {
+		return d.CallFailed(tool, err), nil
+	}
+	if f.JSON200 == nil {
+		return APIError(tool, f.HTTPResponse, f.Body), nil
+	}
+	content := deref(f.JSON200.StackFileContent)
+	v := views.StackFileView{StackId: stackID, Name: deref(st.Name), Lines: ptr(strings.Count(content, "\n") + 1)}
+	// Leave room for the JSON escaping of quotes and newlines.
+	if cut, ok := CutText(content, MaxText*3/4, false); ok {
+		content = cut
+		v.Note = ptr(fmt.Sprintf("The file has %d lines and was cut to its first %d to fit an answer; read the rest in the repository or Portainer's editor.", *v.Lines, strings.Count(cut, "\n")))
+	}
+	v.Compose = content
+	raw, err := encodeJSON(v)
+	if err != nil {
+		return nil, err
+	}
+	// The text is the file itself, as a person reads it.
+	text := content
+	if v.Note != nil {
+		text += "\n[" + *v.Note + "]"
+	}
+	return rawResult(raw, text), nil
 }

@@ -2,7 +2,6 @@ package tools
 
 import (
 	"context"
-	"fmt"
 	"strconv"
 	"strings"
 
@@ -66,9 +65,25 @@ func PortainerInfo(ctx context.Context, d *Deps, a Args) (*mcp.CallToolResult, e
 	return Result(out)
 }
 
-// ListEnvironments implements list_environments.
-func ListEnvironments(ctx context.Context, d *Deps, a Args, params *papi.EndpointListParams) (*mcp.CallToolResult, error) {
+// ListEnvironments implements list_environments. Portainer pages environments itself; its
+// start counts from 1 (0 and 1 both mean the first one), the tool's offset from 0.
+func ListEnvironments(ctx context.Context, d *Deps, a Args) (*mcp.CallToolResult, error) {
 	const tool = "list_environments"
+	page, err := PagingArgs(a)
+	if err != nil {
+		return ArgError(tool, err), nil
+	}
+	params := &papi.EndpointListParams{Start: ptr(page.Offset + 1), Limit: ptr(page.Limit)}
+	if q := strings.TrimSpace(a.Str("search")); q != "" {
+		params.Search = &q
+	}
+	if a.Has("types") {
+		var types []papi.EndpointType
+		if err := convert(a["types"], &types); err != nil {
+			return ArgError(tool, err), nil
+		}
+		params.Types = &types
+	}
 	resp, err := d.Client.EndpointListWithResponse(ctx, params)
 	if err != nil {
 		return d.CallFailed(tool, err), nil
@@ -80,16 +95,42 @@ func ListEnvironments(ctx context.Context, d *Deps, a Args, params *papi.Endpoin
 	for i := range *resp.JSON200 {
 		rows = append(rows, environmentRow(&(*resp.JSON200)[i]))
 	}
-	total := len(rows)
+	if len(rows) > page.Limit { // a Portainer that ignores limit
+		rows = rows[:page.Limit]
+	}
+	total := page.Offset + len(rows)
 	if h := resp.HTTPResponse.Header.Get("X-Total-Count"); h != "" {
 		if n, err := strconv.Atoi(h); err == nil {
 			total = n
 		}
 	}
-	out := map[string]any{"total": total, "environments": rows}
-	if total > len(rows) {
-		start := deref(params.Start)
-		out["note"] = fmt.Sprintf("showing %d to %d of %d; pass start=%d for more", start+1, start+len(rows), total, start+len(rows))
+	return List("environments", environmentRowTable, rows, total, page, "search by name or filter by types")
+}
+
+var environmentRowTable = &Table[views.EnvironmentRow]{
+	Header: []string{"id", "name", "type", "status", "url", "docker", "swarm", "running", "stacks"},
+	Cells: func(r *views.EnvironmentRow) []string {
+		return []string{strconv.Itoa(r.Id), r.Name, r.Type, r.Status, deref(r.Url), deref(r.DockerVersion), yesNo(deref(r.Swarm)),
+			itoaPtr(r.RunningContainers), itoaPtr(r.Stacks)}
+	},
+}
+
+func itoaPtr(p *int) string {
+	if p == nil {
+		return ""
 	}
-	return Result(out)
+	return strconv.Itoa(*p)
+}
+
+// GetEnvironment implements get_environment.
+func GetEnvironment(ctx context.Context, d *Deps, a Args, id int) (*mcp.CallToolResult, error) {
+	const tool = "get_environment"
+	resp, err := d.Client.EndpointInspectWithResponse(ctx, id)
+	if err != nil {
+		return d.CallFailed(tool, err), nil
+	}
+	if resp.JSON200 == nil {
+		return APIError(tool, resp.HTTPResponse, resp.Body), nil
+	}
+	return Result(environmentView(resp.JSON200))
 }

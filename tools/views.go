@@ -49,6 +49,10 @@ func stackStatusName(s *papi.StackStatus) string {
 		return "active"
 	case papi.StackStatusInactive:
 		return "inactive"
+	case papi.StackStatusDeploying:
+		return "deploying"
+	case papi.StackStatusError:
+		return "error"
 	}
 	return fmt.Sprintf("status-%d", deref(s))
 }
@@ -184,7 +188,7 @@ func stackView(d *Deps, s *papi.Stack, showEnv bool) views.StackView {
 	return v
 }
 
-func stackRow(s *papi.Stack) views.StackRow {
+func stackRow(s *papi.StackSummary) views.StackRow {
 	r := views.StackRow{
 		Id:            deref(s.Id),
 		Name:          deref(s.Name),
@@ -192,9 +196,46 @@ func stackRow(s *papi.Stack) views.StackRow {
 		Status:        stackStatusName(s.Status),
 		EnvironmentId: deref(s.EndpointId),
 	}
-	if isGit(s) {
+	if summaryIsGit(s) {
 		r.Git = ptr(true)
-		r.Gitops = ptr(string(mechanism(s.AutoUpdate)))
+		r.Gitops = ptr(string(summaryMechanism(s)))
+	}
+	return r
+}
+
+func summaryIsGit(s *papi.StackSummary) bool {
+	return s.GitConfig != nil && deref(s.GitConfig.URL) != ""
+}
+
+func summaryMechanism(s *papi.StackSummary) views.GitopsSettingsMechanism {
+	if s.AutoUpdate == nil {
+		return mechanism(nil)
+	}
+	return mechanism(&papi.AutoUpdateSettings{Interval: s.AutoUpdate.Interval, Webhook: s.AutoUpdate.Webhook})
+}
+
+// gitopsRow is a Git stack as list_gitops_stacks shows it.
+func gitopsRow(d *Deps, s *papi.StackSummary) views.GitopsRow {
+	g := s.GitConfig
+	r := views.GitopsRow{
+		StackId:           deref(s.Id),
+		Name:              deref(s.Name),
+		EnvironmentId:     deref(s.EndpointId),
+		RepositoryUrl:     deref(g.URL),
+		Reference:         opt(deref(g.ReferenceName)),
+		ComposePath:       opt(deref(g.ConfigFilePath)),
+		DeployedCommit:    opt(deref(g.ConfigHash)),
+		CredentialsStored: optb(g.Authentication != nil),
+		Gitops:            views.GitopsRowGitops(summaryMechanism(s)),
+	}
+	if au := s.AutoUpdate; au != nil {
+		r.Interval = opt(deref(au.Interval))
+		if id := deref(au.Webhook); id != "" {
+			r.WebhookUrl = ptr(d.WebhookURL(id))
+		}
+	}
+	if cdi := s.CurrentDeploymentInfo; cdi != nil {
+		r.SourceId = opti(deref(cdi.SourceID))
 	}
 	return r
 }
@@ -249,4 +290,29 @@ func environmentRow(e *papi.Endpoint) views.EnvironmentRow {
 		r.Stacks = snap.StackCount
 	}
 	return r
+}
+
+// environmentView is one environment as get_environment shows it: the row plus the rest of
+// its last snapshot.
+func environmentView(e *papi.Endpoint) views.EnvironmentView {
+	r := environmentRow(e)
+	v := views.EnvironmentView{
+		Id: r.Id, Name: r.Name, Type: r.Type, Status: r.Status, Url: r.Url, GroupId: r.GroupId,
+		DockerVersion: r.DockerVersion, Swarm: r.Swarm, RunningContainers: r.RunningContainers, Stacks: r.Stacks,
+		PublicUrl: opt(deref(e.PublicURL)),
+	}
+	if e.TagIds != nil && len(*e.TagIds) > 0 {
+		v.TagIds = e.TagIds
+	}
+	if e.Snapshots != nil && len(*e.Snapshots) > 0 {
+		snap := (*e.Snapshots)[len(*e.Snapshots)-1]
+		v.StoppedContainers = snap.StoppedContainerCount
+		v.Services = snap.ServiceCount
+		v.Volumes = snap.VolumeCount
+		v.Images = snap.ImageCount
+		v.Cpus = snap.TotalCPU
+		v.MemoryBytes = snap.TotalMemory
+		v.SnapshotTime = unixTime(snap.Time)
+	}
+	return v
 }

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"crypto/tls"
 	"crypto/x509"
 	"errors"
@@ -15,6 +14,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/portainer-mcp/portainer-mcp/tools"
 )
 
 // config is the server's configuration: flags win over environment variables.
@@ -30,14 +31,25 @@ type config struct {
 	Toolsets      []string
 	StateDir      string
 	Demo          bool
+	DemoVersion   string
+	Workers       int
 	ShowVersion   bool
 }
+
+// usageHead is the first thing --help says.
+const usageHead = `portainer-mcp: an MCP server that lets an AI assistant manage Docker stacks and GitOps through Portainer.
+
+Usage: portainer-mcp [flags]        (settings also come from the environment variables named below)
+
+`
 
 // parseConfig reads flags and the environment; the error is one line for the user.
 func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (config, error) {
 	var c config
 	fs := flag.NewFlagSet("portainer-mcp", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	// Errors are reported in one line by the caller; only --help prints the flags.
+	fs.SetOutput(io.Discard)
+	fs.Usage = func() {}
 	envBool := func(name string) (bool, error) {
 		v := strings.TrimSpace(getenv(name))
 		if v == "" {
@@ -84,12 +96,28 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 	fs.StringVar(&toolsets, "toolsets", toolsets, "comma-separated toolsets: all, system, environments, stacks, gitops (env PORTAINER_TOOLSETS)")
 	fs.StringVar(&c.StateDir, "state-dir", getenv("PORTAINER_MCP_STATE_DIR"), "where recreate_stack keeps snapshots (env PORTAINER_MCP_STATE_DIR; default ~/.local/state/portainer-mcp)")
 	fs.BoolVar(&c.Demo, "demo", false, "run against a built-in Portainer simulator with demo data (no Portainer needed)")
+	fs.StringVar(&c.DemoVersion, "demo-version", "2.45.0", "the Portainer version the demo simulator behaves as: 2.23.0, 2.39.0 or 2.45.0")
+	workers := 16
+	if v := strings.TrimSpace(getenv("PORTAINER_MCP_WORKERS")); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil {
+			return c, fmt.Errorf("PORTAINER_MCP_WORKERS=%q is not a number", v)
+		}
+		workers = n
+	}
+	fs.IntVar(&c.Workers, "workers", workers, "tool calls served at once; more wait in a queue (env PORTAINER_MCP_WORKERS)")
 	fs.BoolVar(&c.ShowVersion, "version", false, "print the version and exit")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
+			fmt.Fprint(stderr, usageHead)
+			fs.SetOutput(stderr)
+			fs.PrintDefaults()
 			return c, err
 		}
-		return c, fmt.Errorf("%v (see --help)", err)
+		return c, fmt.Errorf("%v (see portainer-mcp --help)", err)
+	}
+	if c.Workers < 1 || c.Workers > 256 {
+		return c, fmt.Errorf("--workers must be between 1 and 256, got %d", c.Workers)
 	}
 	if c.APIKey == "" {
 		c.APIKey = getenv("PORTAINER_API_KEY")
@@ -153,10 +181,15 @@ func normalizeURL(raw string) (string, error) {
 	}
 	u, err := url.Parse(s)
 	if err != nil || u.Host == "" {
-		return "", fmt.Errorf("PORTAINER_URL %q is not a valid address: write it like https://portainer.example.com:9443", raw)
+		return "", fmt.Errorf("PORTAINER_URL %q is not a valid address: write it like https://portainer.example.com:9443", tools.StripUserinfo(raw))
+	}
+	if p := u.Port(); p != "" {
+		if n, err := strconv.Atoi(p); err != nil || n < 1 || n > 65535 {
+			return "", fmt.Errorf("PORTAINER_URL %q has port %s, which is not between 1 and 65535", tools.StripUserinfo(raw), p)
+		}
 	}
 	if u.Scheme != "http" && u.Scheme != "https" {
-		return "", fmt.Errorf("PORTAINER_URL %q must use http or https, not %s", raw, u.Scheme)
+		return "", fmt.Errorf("PORTAINER_URL %q must use http or https, not %s", tools.StripUserinfo(raw), u.Scheme)
 	}
 	if u.User != nil {
 		return "", fmt.Errorf("PORTAINER_URL must not carry a user or password; use PORTAINER_API_KEY")
@@ -181,11 +214,13 @@ func loadCA(path string) (*x509.CertPool, error) {
 	return pool, nil
 }
 
-// httpClient talks to Portainer: TLS verified unless told otherwise, no cookie jar
-// (Portainer's auth cookie would turn on its CSRF checks), a timeout per request.
-func httpClient(c config) (*http.Client, error) {
+// baseTransport is the TLS-aware transport under tools.Transport: certificates verified
+// unless told otherwise, and no cookie jar (Portainer's auth cookie would turn on its CSRF
+// checks: http.Client has none unless given one).
+func baseTransport(c config) (http.RoundTripper, error) {
 	tr := http.DefaultTransport.(*http.Transport).Clone()
 	tr.TLSClientConfig = &tls.Config{MinVersion: tls.VersionTLS12, InsecureSkipVerify: c.TLSSkipVerify} //nolint:gosec // opt-in by the user
+	tr.MaxIdleConnsPerHost = 32
 	if c.TLSCAFile != "" {
 		pool, err := loadCA(c.TLSCAFile)
 		if err != nil {
@@ -193,40 +228,7 @@ func httpClient(c config) (*http.Client, error) {
 		}
 		tr.TLSClientConfig.RootCAs = pool
 	}
-	return &http.Client{Transport: timeoutTransport{base: tr, read: c.Timeout, write: c.DeployTimeout}}, nil
-}
-
-// timeoutTransport gives reads and changes their own timeouts: a deploy (clone, image pull)
-// takes far longer than a read, and a change cut short leaves its outcome unknown.
-type timeoutTransport struct {
-	base        http.RoundTripper
-	read, write time.Duration
-}
-
-func (t timeoutTransport) RoundTrip(r *http.Request) (*http.Response, error) {
-	limit := t.write
-	if r.Method == http.MethodGet || r.Method == http.MethodHead {
-		limit = t.read
-	}
-	ctx, cancel := context.WithTimeout(r.Context(), limit)
-	resp, err := t.base.RoundTrip(r.WithContext(ctx))
-	if err != nil {
-		cancel()
-		return nil, err
-	}
-	resp.Body = cancelOnClose{ReadCloser: resp.Body, cancel: cancel}
-	return resp, nil
-}
-
-type cancelOnClose struct {
-	io.ReadCloser
-	cancel context.CancelFunc
-}
-
-func (c cancelOnClose) Close() error {
-	err := c.ReadCloser.Close()
-	c.cancel()
-	return err
+	return tr, nil
 }
 
 func defaultStateDir(getenv func(string) string) string {

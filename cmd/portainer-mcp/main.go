@@ -40,7 +40,7 @@ func run(args []string, getenv func(string) string, stdin io.Reader, stdout, std
 		return 0
 	}
 	if err != nil {
-		fmt.Fprintln(stderr, "portainer-mcp:", err)
+		fmt.Fprintln(stderr, "portainer-mcp:", tools.Scrub(err.Error(), []string{cfg.APIKey}))
 		return 2
 	}
 	if cfg.ShowVersion {
@@ -52,28 +52,24 @@ func run(args []string, getenv func(string) string, stdin io.Reader, stdout, std
 	defer stop()
 
 	if cfg.Demo {
-		url, key, shutdown, err := startDemo(ctx)
+		url, key, shutdown, err := startDemo(ctx, cfg.DemoVersion)
 		if err != nil {
 			fmt.Fprintln(stderr, "portainer-mcp: cannot start the demo simulator:", err)
 			return 1
 		}
 		defer shutdown()
 		cfg.URL, cfg.APIKey = url, key
-		log.Info("demo mode: using the built-in Portainer simulator", "url", url)
+		log.Info("demo mode: using the built-in Portainer simulator", "url", url, "portainer_version", cfg.DemoVersion)
 	}
 
-	hc, err := httpClient(cfg)
+	base, err := baseTransport(cfg)
 	if err != nil {
 		fmt.Fprintln(stderr, "portainer-mcp:", err)
 		return 2
 	}
-	apiKey := cfg.APIKey
-	client, err := papi.NewClientWithResponses(cfg.URL+"/api", papi.WithHTTPClient(hc),
-		papi.WithRequestEditorFn(func(_ context.Context, req *http.Request) error {
-			req.Header.Set("X-API-Key", apiKey)
-			req.Header.Set("User-Agent", "portainer-mcp/"+version)
-			return nil
-		}))
+	hc := &http.Client{Transport: &tools.Transport{Base: base, Read: cfg.Timeout, Write: cfg.DeployTimeout,
+		APIKey: cfg.APIKey, UserAgent: "portainer-mcp/" + version}}
+	client, err := papi.NewClientWithResponses(cfg.URL+"/api", papi.WithHTTPClient(hc))
 	if err != nil {
 		fmt.Fprintln(stderr, "portainer-mcp:", err)
 		return 2
@@ -88,48 +84,61 @@ func run(args []string, getenv func(string) string, stdin io.Reader, stdout, std
 		return 2
 	}
 	deps := &tools.Deps{Client: client, PortainerURL: cfg.URL, StateDir: cfg.StateDir, Timeout: cfg.Timeout, DeployTimeout: cfg.DeployTimeout, Log: log}
-	srv := tools.NewServer(version, defs, deps, []string{apiKey})
+	srv := tools.NewServer(version, defs, deps, []string{cfg.APIKey})
 
-	// Check the Portainer version in the background: initialize and tools/list never wait.
-	go checkVersion(ctx, client, cfg.URL, log)
+	// Learn Portainer's version and edition in the background: initialize and tools/list
+	// never wait for it.
+	go detectPortainer(ctx, deps, cfg.URL, log)
 
-	log.Info("portainer-mcp serving on stdio", "portainer", cfg.URL, "tools", len(defs), "read_only", cfg.ReadOnly)
+	log.Info("portainer-mcp serving on stdio", "portainer", cfg.URL, "tools", len(defs), "read_only", cfg.ReadOnly, "workers", cfg.Workers)
+	if isTerminal(stdin) {
+		fmt.Fprint(stderr, terminalHint)
+	}
+	gate := tools.NewCancelGate()
 	stdio := server.NewStdioServer(srv)
 	stdio.SetErrorLogger(slog.NewLogLogger(log.Handler(), slog.LevelError))
-	if err := stdio.Listen(ctx, stdin, stdout); err != nil && !errors.Is(err, context.Canceled) {
-		fmt.Fprintln(stderr, "portainer-mcp:", tools.Scrub(err.Error(), []string{apiKey}))
+	server.WithWorkerPoolSize(cfg.Workers)(stdio)
+	server.WithQueueSize(4 * cfg.Workers)(stdio)
+	if err := stdio.Listen(ctx, gate.Reader(stdin), gate.Writer(stdout)); err != nil && !errors.Is(err, context.Canceled) {
+		fmt.Fprintln(stderr, "portainer-mcp:", tools.Scrub(err.Error(), []string{cfg.APIKey}))
 		return 1
 	}
 	return 0
 }
 
-func checkVersion(ctx context.Context, c *papi.ClientWithResponses, url string, log *slog.Logger) {
-	ctx, cancel := context.WithTimeout(ctx, 15*time.Second)
-	defer cancel()
-	resp, err := c.SystemStatusWithResponse(ctx)
+// terminalHint is shown when a person, not an MCP client, runs the server in a terminal.
+const terminalHint = `portainer-mcp speaks MCP (JSON-RPC) on stdin and stdout and is waiting for an MCP client.
+Connect one instead of typing here, e.g.: npx @modelcontextprotocol/inspector bin/portainer-mcp --demo
+or: claude mcp add portainer -- $PWD/bin/portainer-mcp --demo      (Ctrl-C to quit)
+`
+
+func isTerminal(r io.Reader) bool {
+	f, ok := r.(*os.File)
+	if !ok {
+		return false
+	}
+	fi, err := f.Stat()
+	return err == nil && fi.Mode()&os.ModeCharDevice != 0
+}
+
+// detectPortainer learns the version and edition, and says on stderr what it found.
+func detectPortainer(ctx context.Context, d *tools.Deps, url string, log *slog.Logger) {
+	caps, err := d.DetectCaps(ctx)
 	if err != nil {
 		log.Warn("cannot reach Portainer yet; tools will say so until it answers", "url", url, "error", err.Error())
 		return
 	}
-	if resp.JSON200 == nil {
-		log.Warn("Portainer's status endpoint did not answer as expected", "url", url, "status", resp.StatusCode())
+	if caps.Warning != "" {
+		log.Warn("Portainer version outside the known range; tools may misbehave", "version", caps.Version, "warning", caps.Warning)
 		return
 	}
-	v := ""
-	if resp.JSON200.Version != nil {
-		v = *resp.JSON200.Version
-	}
-	if !tools.VersionSupported(v) {
-		log.Warn("Portainer version outside the tested range; tools may misbehave", "version", v, "tested", tools.TestedRange)
-		return
-	}
-	log.Info("connected to Portainer", "version", v)
+	log.Info("connected to Portainer", "version", caps.Version, "edition", caps.Edition, "support", caps.Support)
 }
 
 // startDemo serves a seeded simulator on a loopback port.
-func startDemo(ctx context.Context) (url, key string, shutdown func(), err error) {
+func startDemo(ctx context.Context, portainerVersion string) (url, key string, shutdown func(), err error) {
 	key = "demo-api-key"
-	s := sim.New(sim.Options{APIKey: key})
+	s := sim.New(sim.Options{APIKey: key, Version: portainerVersion})
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return "", "", nil, err

@@ -48,7 +48,7 @@ var Tools = []tools.Def{
 		Idempotent:   true,
 		OpenWorld:    true,
 		InputSchema:  `{"additionalProperties":false,"properties":{"environment_id":{"description":"Environment id.","type":"integer"}},"required":["environment_id"],"type":"object"}`,
-		OutputSchema: `{"properties":{"GroupId":{"type":"integer"},"Id":{"type":"integer"},"Name":{"type":"string"},"PublicURL":{"type":"string"},"Snapshots":{"items":{"properties":{"DockerVersion":{"type":"string"},"ImageCount":{"type":"integer"},"RunningContainerCount":{"type":"integer"},"ServiceCount":{"type":"integer"},"StackCount":{"type":"integer"},"StoppedContainerCount":{"type":"integer"},"Swarm":{"type":"boolean"},"Time":{"type":"integer"},"TotalCPU":{"type":"integer"},"TotalMemory":{"type":"integer"},"VolumeCount":{"type":"integer"}},"type":"object"},"type":"array"},"Status":{"enum":[1,2],"type":"integer"},"TagIds":{"items":{"type":"integer"},"type":"array"},"Type":{"enum":[1,2,3,4,5,6,7],"type":"integer"},"URL":{"type":"string"}},"type":"object"}`,
+		OutputSchema: `{"properties":{"cpus":{"type":"integer"},"docker_version":{"type":"string"},"group_id":{"type":"integer"},"id":{"type":"integer"},"images":{"type":"integer"},"memory_bytes":{"type":"integer"},"name":{"type":"string"},"public_url":{"type":"string"},"running_containers":{"type":"integer"},"services":{"type":"integer"},"snapshot_time":{"type":"string"},"stacks":{"type":"integer"},"status":{"type":"string"},"stopped_containers":{"type":"integer"},"swarm":{"type":"boolean"},"tag_ids":{"items":{"type":"integer"},"type":"array"},"type":{"type":"string"},"url":{"type":"string"},"volumes":{"type":"integer"}},"required":["id","name","status","type"],"type":"object"}`,
 		Handler:      handleGetEnvironment,
 	},
 	{
@@ -61,9 +61,9 @@ var Tools = []tools.Def{
 		Destructive:  false,
 		Idempotent:   true,
 		OpenWorld:    true,
-		InputSchema:  `{"additionalProperties":false,"properties":{"limit":{"description":"Largest number of environments to return; 0 or absent returns all.","minimum":0,"type":"integer"},"search":{"description":"Only environments whose name, URL, group or tags contain this text.","type":"string"},"start":{"description":"Index of the first environment to return (0 based).","minimum":0,"type":"integer"},"types":{"description":"Only environments of these types (1 Docker, 2 Agent-Docker, 3 Azure, 4 Edge-Docker, 5 Kubernetes-local, 6 Agent-Kubernetes, 7 Edge-Kubernetes).","items":{"description":"1 Docker, 2 Agent-Docker, 3 Azure, 4 Edge-Docker, 5 Kubernetes-local, 6 Agent-Kubernetes, 7 Edge-Kubernetes.","enum":[1,2,3,4,5,6,7],"type":"integer"},"type":"array"}},"type":"object"}`,
-		OutputSchema: `{"properties":{"environments":{"items":{"properties":{"docker_version":{"type":"string"},"group_id":{"type":"integer"},"id":{"type":"integer"},"name":{"type":"string"},"running_containers":{"type":"integer"},"stacks":{"type":"integer"},"status":{"type":"string"},"swarm":{"type":"boolean"},"type":{"type":"string"},"url":{"type":"string"}},"required":["id","name","status","type"],"type":"object"},"type":"array"},"note":{"type":"string"},"total":{"type":"integer"}},"type":"object"}`,
-		Handler:      handleListEnvironments,
+		InputSchema:  `{"additionalProperties":false,"properties":{"limit":{"maximum":500,"minimum":1,"type":"integer"},"offset":{"minimum":0,"type":"integer"},"search":{"description":"part of the name or URL","type":"string"},"types":{"description":"1 docker, 2 agent, 3 azure, 4 edge, 5 kubernetes, 6 agent-kubernetes, 7 edge-kubernetes","items":{"enum":[1,2,3,4,5,6,7],"type":"integer"},"type":"array"}},"type":"object"}`,
+		OutputSchema: `{"properties":{"count":{"type":"integer"},"environments":{"items":{"properties":{"docker_version":{"type":"string"},"group_id":{"type":"integer"},"id":{"type":"integer"},"name":{"type":"string"},"running_containers":{"type":"integer"},"stacks":{"type":"integer"},"status":{"type":"string"},"swarm":{"type":"boolean"},"type":{"type":"string"},"url":{"type":"string"}},"required":["id","name","status","type"],"type":"object"},"type":"array"},"next_offset":{"type":"integer"},"note":{"type":"string"},"offset":{"type":"integer"},"total":{"type":"integer"}},"required":["total","offset","count","environments"],"type":"object"}`,
+		Handler:      tools.ListEnvironments,
 	},
 	{
 		Name:         "create_stack",
@@ -118,7 +118,7 @@ var Tools = []tools.Def{
 		Idempotent:   true,
 		OpenWorld:    true,
 		InputSchema:  `{"additionalProperties":false,"properties":{"stack_id":{"description":"Stack id.","type":"integer"}},"required":["stack_id"],"type":"object"}`,
-		OutputSchema: `{"properties":{"StackFileContent":{"type":"string"}},"type":"object"}`,
+		OutputSchema: `{"properties":{"compose":{"type":"string"},"lines":{"type":"integer"},"name":{"type":"string"},"note":{"type":"string"},"stack_id":{"type":"integer"}},"required":["compose","name","stack_id"],"type":"object"}`,
 		Handler:      handleGetStackFile,
 	},
 	{
@@ -131,8 +131,8 @@ var Tools = []tools.Def{
 		Destructive:  false,
 		Idempotent:   true,
 		OpenWorld:    true,
-		InputSchema:  `{"additionalProperties":false,"properties":{"environment_id":{"description":"only stacks of this environment","type":"integer"},"name":{"description":"case-insensitive substring of the stack name","type":"string"},"status":{"enum":["active","inactive"],"type":"string"},"type":{"enum":["compose","swarm","kubernetes"],"type":"string"}},"type":"object"}`,
-		OutputSchema: `{"properties":{"count":{"type":"integer"},"stacks":{"items":{"properties":{"environment_id":{"type":"integer"},"git":{"type":"boolean"},"gitops":{"type":"string"},"id":{"type":"integer"},"name":{"type":"string"},"status":{"type":"string"},"type":{"type":"string"}},"required":["environment_id","id","name","status","type"],"type":"object"},"type":"array"}},"type":"object"}`,
+		InputSchema:  `{"additionalProperties":false,"properties":{"environment_id":{"description":"only stacks of this environment","type":"integer"},"limit":{"maximum":500,"minimum":1,"type":"integer"},"name":{"description":"part of the name","type":"string"},"offset":{"minimum":0,"type":"integer"},"status":{"enum":["active","inactive","deploying","error"],"type":"string"},"type":{"enum":["compose","swarm","kubernetes"],"type":"string"}},"type":"object"}`,
+		OutputSchema: `{"properties":{"count":{"type":"integer"},"next_offset":{"type":"integer"},"note":{"type":"string"},"offset":{"type":"integer"},"stacks":{"items":{"properties":{"environment_id":{"type":"integer"},"git":{"type":"boolean"},"gitops":{"type":"string"},"id":{"type":"integer"},"name":{"type":"string"},"status":{"type":"string"},"type":{"type":"string"}},"required":["environment_id","id","name","status","type"],"type":"object"},"type":"array"},"total":{"type":"integer"}},"required":["total","offset","count","stacks"],"type":"object"}`,
 		Handler:      tools.ListStacks,
 	},
 	{
@@ -173,7 +173,7 @@ var Tools = []tools.Def{
 		Destructive:  true,
 		Idempotent:   false,
 		OpenWorld:    true,
-		InputSchema:  `{"additionalProperties":false,"properties":{"compose":{"description":"new compose file text (omitted: the current file)","type":"string"},"detach_from_git":{"description":"on a Git stack: accept that Portainer detaches it from Git (GitOps off, stack becomes file-based)","type":"boolean"},"env":{"description":"replaces all env variables (omitted: the current ones are kept)","items":{"additionalProperties":false,"description":"One environment variable.","properties":{"name":{"type":"string"},"value":{"type":"string"}},"required":["name"],"type":"object"},"type":"array"},"environment_id":{"description":"The stack's environment (read from the stack when not given to the tool).","type":"integer"},"prune":{"description":"swarm only: remove services no longer in the file","type":"boolean"},"pull_image":{"description":"re-pull images even if the tag is unchanged","type":"boolean"},"stack_id":{"description":"Stack id.","type":"integer"}},"required":["stack_id"],"type":"object"}`,
+		InputSchema:  `{"additionalProperties":false,"properties":{"compose":{"description":"new compose file text (omitted: the current file)","type":"string"},"detach_from_git":{"description":"on a Git stack: accept that Portainer detaches it from Git (GitOps off, stack becomes file-based)","type":"boolean"},"env":{"description":"replaces all env variables (omitted: the current ones are kept)","items":{"additionalProperties":false,"description":"One environment variable.","properties":{"name":{"type":"string"},"value":{"type":"string"}},"required":["name"],"type":"object"},"type":"array"},"environment_id":{"description":"The stack's environment (read from the stack when not given to the tool).","type":"integer"},"prune":{"description":"swarm only: remove services no longer in the file","type":"boolean"},"pull_image":{"description":"re-pull images even if the tag is unchanged (deprecated in 2.36 for RepullImageAndRedeploy)","type":"boolean"},"stack_id":{"description":"Stack id.","type":"integer"}},"required":["stack_id"],"type":"object"}`,
 		OutputSchema: `{"properties":{"created":{"type":"string"},"created_by":{"type":"string"},"entry_point":{"type":"string"},"env":{"items":{"properties":{"name":{"type":"string"},"value":{"type":"string"}},"required":["name"],"type":"object"},"type":"array"},"environment_id":{"type":"integer"},"git":{"properties":{"additional_files":{"items":{"type":"string"},"type":"array"},"compose_path":{"type":"string"},"credentials_stored":{"type":"boolean"},"deployed_commit":{"type":"string"},"reference":{"type":"string"},"repository_url":{"type":"string"},"tls_skip_verify":{"type":"boolean"},"username":{"type":"string"}},"type":"object"},"gitops":{"properties":{"force_pull_image":{"type":"boolean"},"force_update":{"type":"boolean"},"interval":{"type":"string"},"mechanism":{"enum":["none","polling","webhook","polling+webhook"],"type":"string"},"webhook_id":{"type":"string"},"webhook_url":{"type":"string"}},"required":["mechanism"],"type":"object"},"id":{"type":"integer"},"name":{"type":"string"},"note":{"type":"string"},"prune":{"type":"boolean"},"status":{"type":"string"},"swarm_id":{"type":"string"},"type":{"type":"string"},"updated":{"type":"string"},"updated_by":{"type":"string"}},"required":["environment_id","id","name","status","type"],"type":"object"}`,
 		Handler:      handleUpdateStack,
 	},
@@ -257,8 +257,8 @@ var Tools = []tools.Def{
 		Destructive:  false,
 		Idempotent:   true,
 		OpenWorld:    true,
-		InputSchema:  `{"additionalProperties":false,"properties":{"environment_id":{"description":"only stacks of this environment","type":"integer"}},"type":"object"}`,
-		OutputSchema: `{"properties":{"count":{"type":"integer"},"stacks":{"items":{"properties":{"env_names":{"items":{"type":"string"},"type":"array"},"environment_id":{"type":"integer"},"git":{"properties":{"additional_files":{"items":{"type":"string"},"type":"array"},"compose_path":{"type":"string"},"credentials_stored":{"type":"boolean"},"deployed_commit":{"type":"string"},"reference":{"type":"string"},"repository_url":{"type":"string"},"tls_skip_verify":{"type":"boolean"},"username":{"type":"string"}},"type":"object"},"gitops":{"properties":{"force_pull_image":{"type":"boolean"},"force_update":{"type":"boolean"},"interval":{"type":"string"},"mechanism":{"enum":["none","polling","webhook","polling+webhook"],"type":"string"},"webhook_id":{"type":"string"},"webhook_url":{"type":"string"}},"required":["mechanism"],"type":"object"},"name":{"type":"string"},"note":{"type":"string"},"prune":{"type":"boolean"},"redeployed":{"type":"boolean"},"stack_id":{"type":"integer"},"status":{"type":"string"},"type":{"type":"string"}},"required":["environment_id","name","stack_id"],"type":"object"},"type":"array"}},"type":"object"}`,
+		InputSchema:  `{"additionalProperties":false,"properties":{"environment_id":{"description":"only stacks of this environment","type":"integer"},"limit":{"maximum":500,"minimum":1,"type":"integer"},"offset":{"minimum":0,"type":"integer"}},"type":"object"}`,
+		OutputSchema: `{"properties":{"count":{"type":"integer"},"next_offset":{"type":"integer"},"note":{"type":"string"},"offset":{"type":"integer"},"stacks":{"items":{"properties":{"compose_path":{"type":"string"},"credentials_stored":{"type":"boolean"},"deployed_commit":{"type":"string"},"environment_id":{"type":"integer"},"gitops":{"enum":["none","polling","webhook","polling+webhook"],"type":"string"},"interval":{"type":"string"},"name":{"type":"string"},"reference":{"type":"string"},"repository_url":{"type":"string"},"source_id":{"type":"integer"},"stack_id":{"type":"integer"},"webhook_url":{"type":"string"}},"required":["environment_id","gitops","name","repository_url","stack_id"],"type":"object"},"type":"array"},"total":{"type":"integer"}},"required":["total","offset","count","stacks"],"type":"object"}`,
 		Handler:      tools.ListGitopsStacks,
 	},
 	{
@@ -352,23 +352,7 @@ func handleGetEnvironment(ctx context.Context, d *tools.Deps, a tools.Args) (*mc
 	if err != nil {
 		return tools.ArgError("get_environment", err), nil
 	}
-	resp, err := d.Client.EndpointInspectWithResponse(ctx, environmentID)
-	if err != nil {
-		return d.CallFailed("get_environment", err), nil
-	}
-	if resp.JSON200 == nil {
-		return tools.APIError("get_environment", resp.HTTPResponse, resp.Body), nil
-	}
-	return tools.Shaped(d, resp.JSON200)
-}
-
-// handleListEnvironments implements list_environments (GET /endpoints).
-func handleListEnvironments(ctx context.Context, d *tools.Deps, a tools.Args) (*mcp.CallToolResult, error) {
-	var params papi.EndpointListParams
-	if err := a.Decode(&params, map[string]string{"start": "start", "limit": "limit", "search": "search", "types": "types"}); err != nil {
-		return tools.ArgError("list_environments", err), nil
-	}
-	return tools.ListEnvironments(ctx, d, a, &params)
+	return tools.GetEnvironment(ctx, d, a, environmentID)
 }
 
 // handleDeleteStack implements delete_stack (DELETE /stacks/{id}).
@@ -415,14 +399,7 @@ func handleGetStackFile(ctx context.Context, d *tools.Deps, a tools.Args) (*mcp.
 	if err != nil {
 		return tools.ArgError("get_stack_file", err), nil
 	}
-	resp, err := d.Client.StackFileInspectWithResponse(ctx, stackID)
-	if err != nil {
-		return d.CallFailed("get_stack_file", err), nil
-	}
-	if resp.JSON200 == nil {
-		return tools.APIError("get_stack_file", resp.HTTPResponse, resp.Body), nil
-	}
-	return tools.Shaped(d, resp.JSON200)
+	return tools.GetStackFile(ctx, d, a, stackID)
 }
 
 // handleStartStack implements start_stack (POST /stacks/{id}/start).

@@ -100,10 +100,64 @@ type ClientInterface interface {
 	// Corresponds with GET /endpoints/{id} (the `EndpointInspect` operationId).
 	EndpointInspect(ctx context.Context, id EndpointIdPath, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// DockerContainerList Docker's container list through Portainer's Docker proxy.
+	//
+	// Corresponds with GET /endpoints/{id}/docker/containers/json (the `DockerContainerList` operationId).
+	DockerContainerList(ctx context.Context, id EndpointIdPath, params *DockerContainerListParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// DockerContainerInspect Docker's container inspect (state, health, restart count, exit code).
+	//
+	// Corresponds with GET /endpoints/{id}/docker/containers/{containerId}/json (the `DockerContainerInspect` operationId).
+	DockerContainerInspect(ctx context.Context, id EndpointIdPath, containerId ContainerIdPath, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// DockerContainerLogs A container's log. Without a TTY Docker multiplexes stdout and stderr: frames of an 8-byte header (stream 1 or 2, three zero bytes, a big-endian uint32 length) and the data.
+	//
+	// Corresponds with GET /endpoints/{id}/docker/containers/{containerId}/logs (the `DockerContainerLogs` operationId).
+	DockerContainerLogs(ctx context.Context, id EndpointIdPath, containerId ContainerIdPath, params *DockerContainerLogsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// DockerContainerRestart Restart a container (stop with a timeout, then start).
+	//
+	// Corresponds with POST /endpoints/{id}/docker/containers/{containerId}/restart (the `DockerContainerRestart` operationId).
+	DockerContainerRestart(ctx context.Context, id EndpointIdPath, containerId ContainerIdPath, params *DockerContainerRestartParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// DockerServiceList Docker's swarm service list through Portainer's Docker proxy.
+	//
+	// Corresponds with GET /endpoints/{id}/docker/services (the `DockerServiceList` operationId).
+	DockerServiceList(ctx context.Context, id EndpointIdPath, params *DockerServiceListParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// DockerServiceInspect One swarm service, with the version its update needs.
+	//
+	// Corresponds with GET /endpoints/{id}/docker/services/{serviceId} (the `DockerServiceInspect` operationId).
+	DockerServiceInspect(ctx context.Context, id EndpointIdPath, serviceId ServiceIdPath, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// DockerServiceLogs The log of every task of a swarm service, multiplexed like a container's.
+	//
+	// Corresponds with GET /endpoints/{id}/docker/services/{serviceId}/logs (the `DockerServiceLogs` operationId).
+	DockerServiceLogs(ctx context.Context, id EndpointIdPath, serviceId ServiceIdPath, params *DockerServiceLogsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// DockerServiceUpdateWithBody Replace a swarm service's spec (send the whole spec back). Raising TaskTemplate.ForceUpdate restarts its tasks without another change.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /endpoints/{id}/docker/services/{serviceId}/update (the `DockerServiceUpdate` operationId).
+	DockerServiceUpdateWithBody(ctx context.Context, id EndpointIdPath, serviceId ServiceIdPath, params *DockerServiceUpdateParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// DockerServiceUpdate Replace a swarm service's spec (send the whole spec back). Raising TaskTemplate.ForceUpdate restarts its tasks without another change.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /endpoints/{id}/docker/services/{serviceId}/update (the `DockerServiceUpdate` operationId).
+	DockerServiceUpdate(ctx context.Context, id EndpointIdPath, serviceId ServiceIdPath, params *DockerServiceUpdateParams, body DockerServiceUpdateJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// EndpointDockerSwarmInspect Docker's swarm inspect through Portainer's Docker proxy; gives the swarm id a swarm stack needs.
 	//
 	// Corresponds with GET /endpoints/{id}/docker/swarm (the `EndpointDockerSwarmInspect` operationId).
 	EndpointDockerSwarmInspect(ctx context.Context, id EndpointIdPath, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// DockerTaskList Docker's swarm task list (desired and current state, error, container).
+	//
+	// Corresponds with GET /endpoints/{id}/docker/tasks (the `DockerTaskList` operationId).
+	DockerTaskList(ctx context.Context, id EndpointIdPath, params *DockerTaskListParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// GitOperationRepoFilePreviewWithBody Read one file of a Git repository at a reference, without creating anything.
 	//
@@ -118,6 +172,49 @@ type ClientInterface interface {
 	//
 	// Corresponds with POST /gitops/repo/file/preview (the `GitOperationRepoFilePreview` operationId).
 	GitOperationRepoFilePreview(ctx context.Context, body GitOperationRepoFilePreviewJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GitOpsSourcesList The GitOps Sources the caller can see (2.43 and later; 404 before).
+	//
+	// Corresponds with GET /gitops/sources (the `GitOpsSourcesList` operationId).
+	GitOpsSourcesList(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GitOpsSourceGet One GitOps Source with its connection settings (never a password).
+	//
+	// Corresponds with GET /gitops/sources/{id} (the `GitOpsSourceGet` operationId).
+	GitOpsSourceGet(ctx context.Context, id SourceIdPath, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GitOpsSourcesUpdateGitWithBody Change a Git Source: only the fields sent change (an omitted password keeps the stored one; authentication {} removes the credentials). Every stack using it is affected.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with PUT /gitops/sources/{id} (the `GitOpsSourcesUpdateGit` operationId).
+	GitOpsSourcesUpdateGitWithBody(ctx context.Context, id SourceIdPath, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GitOpsSourcesUpdateGit Change a Git Source: only the fields sent change (an omitted password keeps the stored one; authentication {} removes the credentials). Every stack using it is affected.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with PUT /gitops/sources/{id} (the `GitOpsSourcesUpdateGit` operationId).
+	GitOpsSourcesUpdateGit(ctx context.Context, id SourceIdPath, body GitOpsSourcesUpdateGitJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GitOpsSourcesTestByIdWithBody Test that Portainer can reach a Source with its stored settings (fields sent override them).
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /gitops/sources/{id}/test (the `GitOpsSourcesTestById` operationId).
+	GitOpsSourcesTestByIdWithBody(ctx context.Context, id SourceIdPath, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GitOpsSourcesTestById Test that Portainer can reach a Source with its stored settings (fields sent override them).
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /gitops/sources/{id}/test (the `GitOpsSourcesTestById` operationId).
+	GitOpsSourcesTestById(ctx context.Context, id SourceIdPath, body GitOpsSourcesTestByIdJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GitOpsSourceWorkflows The workflows (one per stack or edge stack) that use a Source.
+	//
+	// Corresponds with GET /gitops/sources/{id}/workflows (the `GitOpsSourceWorkflows` operationId).
+	GitOpsSourceWorkflows(ctx context.Context, id SourceIdPath, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// StackList List the stacks the caller may see.
 	//
@@ -312,11 +409,165 @@ func (c *Client) EndpointInspect(ctx context.Context, id EndpointIdPath, reqEdit
 	return c.Client.Do(req)
 }
 
+// DockerContainerList Docker's container list through Portainer's Docker proxy.
+//
+// Corresponds with GET /endpoints/{id}/docker/containers/json (the `DockerContainerList` operationId).
+func (c *Client) DockerContainerList(ctx context.Context, id EndpointIdPath, params *DockerContainerListParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewDockerContainerListRequest(c.Server, id, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// DockerContainerInspect Docker's container inspect (state, health, restart count, exit code).
+//
+// Corresponds with GET /endpoints/{id}/docker/containers/{containerId}/json (the `DockerContainerInspect` operationId).
+func (c *Client) DockerContainerInspect(ctx context.Context, id EndpointIdPath, containerId ContainerIdPath, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewDockerContainerInspectRequest(c.Server, id, containerId)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// DockerContainerLogs A container's log. Without a TTY Docker multiplexes stdout and stderr: frames of an 8-byte header (stream 1 or 2, three zero bytes, a big-endian uint32 length) and the data.
+//
+// Corresponds with GET /endpoints/{id}/docker/containers/{containerId}/logs (the `DockerContainerLogs` operationId).
+func (c *Client) DockerContainerLogs(ctx context.Context, id EndpointIdPath, containerId ContainerIdPath, params *DockerContainerLogsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewDockerContainerLogsRequest(c.Server, id, containerId, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// DockerContainerRestart Restart a container (stop with a timeout, then start).
+//
+// Corresponds with POST /endpoints/{id}/docker/containers/{containerId}/restart (the `DockerContainerRestart` operationId).
+func (c *Client) DockerContainerRestart(ctx context.Context, id EndpointIdPath, containerId ContainerIdPath, params *DockerContainerRestartParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewDockerContainerRestartRequest(c.Server, id, containerId, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// DockerServiceList Docker's swarm service list through Portainer's Docker proxy.
+//
+// Corresponds with GET /endpoints/{id}/docker/services (the `DockerServiceList` operationId).
+func (c *Client) DockerServiceList(ctx context.Context, id EndpointIdPath, params *DockerServiceListParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewDockerServiceListRequest(c.Server, id, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// DockerServiceInspect One swarm service, with the version its update needs.
+//
+// Corresponds with GET /endpoints/{id}/docker/services/{serviceId} (the `DockerServiceInspect` operationId).
+func (c *Client) DockerServiceInspect(ctx context.Context, id EndpointIdPath, serviceId ServiceIdPath, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewDockerServiceInspectRequest(c.Server, id, serviceId)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// DockerServiceLogs The log of every task of a swarm service, multiplexed like a container's.
+//
+// Corresponds with GET /endpoints/{id}/docker/services/{serviceId}/logs (the `DockerServiceLogs` operationId).
+func (c *Client) DockerServiceLogs(ctx context.Context, id EndpointIdPath, serviceId ServiceIdPath, params *DockerServiceLogsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewDockerServiceLogsRequest(c.Server, id, serviceId, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// DockerServiceUpdateWithBody Replace a swarm service's spec (send the whole spec back). Raising TaskTemplate.ForceUpdate restarts its tasks without another change.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /endpoints/{id}/docker/services/{serviceId}/update (the `DockerServiceUpdate` operationId).
+func (c *Client) DockerServiceUpdateWithBody(ctx context.Context, id EndpointIdPath, serviceId ServiceIdPath, params *DockerServiceUpdateParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewDockerServiceUpdateRequestWithBody(c.Server, id, serviceId, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// DockerServiceUpdate Replace a swarm service's spec (send the whole spec back). Raising TaskTemplate.ForceUpdate restarts its tasks without another change.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /endpoints/{id}/docker/services/{serviceId}/update (the `DockerServiceUpdate` operationId).
+func (c *Client) DockerServiceUpdate(ctx context.Context, id EndpointIdPath, serviceId ServiceIdPath, params *DockerServiceUpdateParams, body DockerServiceUpdateJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewDockerServiceUpdateRequest(c.Server, id, serviceId, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // EndpointDockerSwarmInspect Docker's swarm inspect through Portainer's Docker proxy; gives the swarm id a swarm stack needs.
 //
 // Corresponds with GET /endpoints/{id}/docker/swarm (the `EndpointDockerSwarmInspect` operationId).
 func (c *Client) EndpointDockerSwarmInspect(ctx context.Context, id EndpointIdPath, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewEndpointDockerSwarmInspectRequest(c.Server, id)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// DockerTaskList Docker's swarm task list (desired and current state, error, container).
+//
+// Corresponds with GET /endpoints/{id}/docker/tasks (the `DockerTaskList` operationId).
+func (c *Client) DockerTaskList(ctx context.Context, id EndpointIdPath, params *DockerTaskListParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewDockerTaskListRequest(c.Server, id, params)
 	if err != nil {
 		return nil, err
 	}
@@ -351,6 +602,119 @@ func (c *Client) GitOperationRepoFilePreviewWithBody(ctx context.Context, conten
 // Corresponds with POST /gitops/repo/file/preview (the `GitOperationRepoFilePreview` operationId).
 func (c *Client) GitOperationRepoFilePreview(ctx context.Context, body GitOperationRepoFilePreviewJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewGitOperationRepoFilePreviewRequest(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GitOpsSourcesList The GitOps Sources the caller can see (2.43 and later; 404 before).
+//
+// Corresponds with GET /gitops/sources (the `GitOpsSourcesList` operationId).
+func (c *Client) GitOpsSourcesList(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGitOpsSourcesListRequest(c.Server)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GitOpsSourceGet One GitOps Source with its connection settings (never a password).
+//
+// Corresponds with GET /gitops/sources/{id} (the `GitOpsSourceGet` operationId).
+func (c *Client) GitOpsSourceGet(ctx context.Context, id SourceIdPath, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGitOpsSourceGetRequest(c.Server, id)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GitOpsSourcesUpdateGitWithBody Change a Git Source: only the fields sent change (an omitted password keeps the stored one; authentication {} removes the credentials). Every stack using it is affected.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with PUT /gitops/sources/{id} (the `GitOpsSourcesUpdateGit` operationId).
+func (c *Client) GitOpsSourcesUpdateGitWithBody(ctx context.Context, id SourceIdPath, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGitOpsSourcesUpdateGitRequestWithBody(c.Server, id, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GitOpsSourcesUpdateGit Change a Git Source: only the fields sent change (an omitted password keeps the stored one; authentication {} removes the credentials). Every stack using it is affected.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with PUT /gitops/sources/{id} (the `GitOpsSourcesUpdateGit` operationId).
+func (c *Client) GitOpsSourcesUpdateGit(ctx context.Context, id SourceIdPath, body GitOpsSourcesUpdateGitJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGitOpsSourcesUpdateGitRequest(c.Server, id, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GitOpsSourcesTestByIdWithBody Test that Portainer can reach a Source with its stored settings (fields sent override them).
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /gitops/sources/{id}/test (the `GitOpsSourcesTestById` operationId).
+func (c *Client) GitOpsSourcesTestByIdWithBody(ctx context.Context, id SourceIdPath, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGitOpsSourcesTestByIdRequestWithBody(c.Server, id, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GitOpsSourcesTestById Test that Portainer can reach a Source with its stored settings (fields sent override them).
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /gitops/sources/{id}/test (the `GitOpsSourcesTestById` operationId).
+func (c *Client) GitOpsSourcesTestById(ctx context.Context, id SourceIdPath, body GitOpsSourcesTestByIdJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGitOpsSourcesTestByIdRequest(c.Server, id, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GitOpsSourceWorkflows The workflows (one per stack or edge stack) that use a Source.
+//
+// Corresponds with GET /gitops/sources/{id}/workflows (the `GitOpsSourceWorkflows` operationId).
+func (c *Client) GitOpsSourceWorkflows(ctx context.Context, id SourceIdPath, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGitOpsSourceWorkflowsRequest(c.Server, id)
 	if err != nil {
 		return nil, err
 	}
@@ -931,6 +1295,599 @@ func NewEndpointInspectRequest(server string, id EndpointIdPath) (*http.Request,
 	return req, nil
 }
 
+// NewDockerContainerListRequest constructs an http.Request for the DockerContainerList method
+func NewDockerContainerListRequest(server string, id EndpointIdPath, params *DockerContainerListParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "integer", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/endpoints/%s/docker/containers/json", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.All != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "all", *params.All, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "boolean", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Filters != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "filters", *params.Filters, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewDockerContainerInspectRequest constructs an http.Request for the DockerContainerInspect method
+func NewDockerContainerInspectRequest(server string, id EndpointIdPath, containerId ContainerIdPath) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "integer", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "containerId", containerId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/endpoints/%s/docker/containers/%s/json", pathParam0, pathParam1)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewDockerContainerLogsRequest constructs an http.Request for the DockerContainerLogs method
+func NewDockerContainerLogsRequest(server string, id EndpointIdPath, containerId ContainerIdPath, params *DockerContainerLogsParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "integer", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "containerId", containerId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/endpoints/%s/docker/containers/%s/logs", pathParam0, pathParam1)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Stdout != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "stdout", *params.Stdout, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "boolean", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Stderr != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "stderr", *params.Stderr, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "boolean", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Tail != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "tail", *params.Tail, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Since != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "since", *params.Since, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Timestamps != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "timestamps", *params.Timestamps, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "boolean", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewDockerContainerRestartRequest constructs an http.Request for the DockerContainerRestart method
+func NewDockerContainerRestartRequest(server string, id EndpointIdPath, containerId ContainerIdPath, params *DockerContainerRestartParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "integer", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "containerId", containerId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/endpoints/%s/docker/containers/%s/restart", pathParam0, pathParam1)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.T != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "t", *params.T, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewDockerServiceListRequest constructs an http.Request for the DockerServiceList method
+func NewDockerServiceListRequest(server string, id EndpointIdPath, params *DockerServiceListParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "integer", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/endpoints/%s/docker/services", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Filters != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "filters", *params.Filters, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewDockerServiceInspectRequest constructs an http.Request for the DockerServiceInspect method
+func NewDockerServiceInspectRequest(server string, id EndpointIdPath, serviceId ServiceIdPath) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "integer", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "serviceId", serviceId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/endpoints/%s/docker/services/%s", pathParam0, pathParam1)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewDockerServiceLogsRequest constructs an http.Request for the DockerServiceLogs method
+func NewDockerServiceLogsRequest(server string, id EndpointIdPath, serviceId ServiceIdPath, params *DockerServiceLogsParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "integer", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "serviceId", serviceId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/endpoints/%s/docker/services/%s/logs", pathParam0, pathParam1)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Stdout != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "stdout", *params.Stdout, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "boolean", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Stderr != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "stderr", *params.Stderr, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "boolean", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Tail != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "tail", *params.Tail, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Since != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "since", *params.Since, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Timestamps != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "timestamps", *params.Timestamps, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "boolean", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewDockerServiceUpdateRequest calls the generic DockerServiceUpdate builder with application/json body
+func NewDockerServiceUpdateRequest(server string, id EndpointIdPath, serviceId ServiceIdPath, params *DockerServiceUpdateParams, body DockerServiceUpdateJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewDockerServiceUpdateRequestWithBody(server, id, serviceId, params, "application/json", bodyReader)
+}
+
+// NewDockerServiceUpdateRequestWithBody constructs an http.Request for the DockerServiceUpdate method, with any body, and a specified content type
+func NewDockerServiceUpdateRequestWithBody(server string, id EndpointIdPath, serviceId ServiceIdPath, params *DockerServiceUpdateParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "integer", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "serviceId", serviceId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/endpoints/%s/docker/services/%s/update", pathParam0, pathParam1)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if queryFrag, err := runtime.StyleParamWithOptions("form", true, "version", params.Version, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+			return nil, err
+		} else {
+			for _, qp := range strings.Split(queryFrag, "&") {
+				rawQueryFragments = append(rawQueryFragments, qp)
+			}
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
 // NewEndpointDockerSwarmInspectRequest constructs an http.Request for the EndpointDockerSwarmInspect method
 func NewEndpointDockerSwarmInspectRequest(server string, id EndpointIdPath) (*http.Request, error) {
 	var err error
@@ -955,6 +1912,67 @@ func NewEndpointDockerSwarmInspectRequest(server string, id EndpointIdPath) (*ht
 	queryURL, err := serverURL.Parse(operationPath)
 	if err != nil {
 		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewDockerTaskListRequest constructs an http.Request for the DockerTaskList method
+func NewDockerTaskListRequest(server string, id EndpointIdPath, params *DockerTaskListParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "integer", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/endpoints/%s/docker/tasks", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Filters != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "filters", *params.Filters, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
 	}
 
 	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
@@ -1001,6 +2019,195 @@ func NewGitOperationRepoFilePreviewRequestWithBody(server string, contentType st
 	}
 
 	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewGitOpsSourcesListRequest constructs an http.Request for the GitOpsSourcesList method
+func NewGitOpsSourcesListRequest(server string) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/gitops/sources")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewGitOpsSourceGetRequest constructs an http.Request for the GitOpsSourceGet method
+func NewGitOpsSourceGetRequest(server string, id SourceIdPath) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "integer", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/gitops/sources/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewGitOpsSourcesUpdateGitRequest calls the generic GitOpsSourcesUpdateGit builder with application/json body
+func NewGitOpsSourcesUpdateGitRequest(server string, id SourceIdPath, body GitOpsSourcesUpdateGitJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewGitOpsSourcesUpdateGitRequestWithBody(server, id, "application/json", bodyReader)
+}
+
+// NewGitOpsSourcesUpdateGitRequestWithBody constructs an http.Request for the GitOpsSourcesUpdateGit method, with any body, and a specified content type
+func NewGitOpsSourcesUpdateGitRequestWithBody(server string, id SourceIdPath, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "integer", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/gitops/sources/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPut, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewGitOpsSourcesTestByIdRequest calls the generic GitOpsSourcesTestById builder with application/json body
+func NewGitOpsSourcesTestByIdRequest(server string, id SourceIdPath, body GitOpsSourcesTestByIdJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewGitOpsSourcesTestByIdRequestWithBody(server, id, "application/json", bodyReader)
+}
+
+// NewGitOpsSourcesTestByIdRequestWithBody constructs an http.Request for the GitOpsSourcesTestById method, with any body, and a specified content type
+func NewGitOpsSourcesTestByIdRequestWithBody(server string, id SourceIdPath, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "integer", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/gitops/sources/%s/test", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewGitOpsSourceWorkflowsRequest constructs an http.Request for the GitOpsSourceWorkflows method
+func NewGitOpsSourceWorkflowsRequest(server string, id SourceIdPath) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "integer", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/gitops/sources/%s/workflows", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
 
 	return req, nil
 }
@@ -2031,12 +3238,82 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with GET /endpoints/{id} (the `EndpointInspect` operationId).
 	EndpointInspectWithResponse(ctx context.Context, id EndpointIdPath, reqEditors ...RequestEditorFn) (*EndpointInspectResponse, error)
 
+	// DockerContainerListWithResponse Docker's container list through Portainer's Docker proxy.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /endpoints/{id}/docker/containers/json (the `DockerContainerList` operationId).
+	DockerContainerListWithResponse(ctx context.Context, id EndpointIdPath, params *DockerContainerListParams, reqEditors ...RequestEditorFn) (*DockerContainerListResponse, error)
+
+	// DockerContainerInspectWithResponse Docker's container inspect (state, health, restart count, exit code).
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /endpoints/{id}/docker/containers/{containerId}/json (the `DockerContainerInspect` operationId).
+	DockerContainerInspectWithResponse(ctx context.Context, id EndpointIdPath, containerId ContainerIdPath, reqEditors ...RequestEditorFn) (*DockerContainerInspectResponse, error)
+
+	// DockerContainerLogsWithResponse A container's log. Without a TTY Docker multiplexes stdout and stderr: frames of an 8-byte header (stream 1 or 2, three zero bytes, a big-endian uint32 length) and the data.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /endpoints/{id}/docker/containers/{containerId}/logs (the `DockerContainerLogs` operationId).
+	DockerContainerLogsWithResponse(ctx context.Context, id EndpointIdPath, containerId ContainerIdPath, params *DockerContainerLogsParams, reqEditors ...RequestEditorFn) (*DockerContainerLogsResponse, error)
+
+	// DockerContainerRestartWithResponse Restart a container (stop with a timeout, then start).
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /endpoints/{id}/docker/containers/{containerId}/restart (the `DockerContainerRestart` operationId).
+	DockerContainerRestartWithResponse(ctx context.Context, id EndpointIdPath, containerId ContainerIdPath, params *DockerContainerRestartParams, reqEditors ...RequestEditorFn) (*DockerContainerRestartResponse, error)
+
+	// DockerServiceListWithResponse Docker's swarm service list through Portainer's Docker proxy.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /endpoints/{id}/docker/services (the `DockerServiceList` operationId).
+	DockerServiceListWithResponse(ctx context.Context, id EndpointIdPath, params *DockerServiceListParams, reqEditors ...RequestEditorFn) (*DockerServiceListResponse, error)
+
+	// DockerServiceInspectWithResponse One swarm service, with the version its update needs.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /endpoints/{id}/docker/services/{serviceId} (the `DockerServiceInspect` operationId).
+	DockerServiceInspectWithResponse(ctx context.Context, id EndpointIdPath, serviceId ServiceIdPath, reqEditors ...RequestEditorFn) (*DockerServiceInspectResponse, error)
+
+	// DockerServiceLogsWithResponse The log of every task of a swarm service, multiplexed like a container's.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /endpoints/{id}/docker/services/{serviceId}/logs (the `DockerServiceLogs` operationId).
+	DockerServiceLogsWithResponse(ctx context.Context, id EndpointIdPath, serviceId ServiceIdPath, params *DockerServiceLogsParams, reqEditors ...RequestEditorFn) (*DockerServiceLogsResponse, error)
+
+	// DockerServiceUpdateWithBodyWithResponse Replace a swarm service's spec (send the whole spec back). Raising TaskTemplate.ForceUpdate restarts its tasks without another change.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /endpoints/{id}/docker/services/{serviceId}/update (the `DockerServiceUpdate` operationId).
+	DockerServiceUpdateWithBodyWithResponse(ctx context.Context, id EndpointIdPath, serviceId ServiceIdPath, params *DockerServiceUpdateParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*DockerServiceUpdateResponse, error)
+
+	// DockerServiceUpdateWithResponse Replace a swarm service's spec (send the whole spec back). Raising TaskTemplate.ForceUpdate restarts its tasks without another change.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /endpoints/{id}/docker/services/{serviceId}/update (the `DockerServiceUpdate` operationId).
+	DockerServiceUpdateWithResponse(ctx context.Context, id EndpointIdPath, serviceId ServiceIdPath, params *DockerServiceUpdateParams, body DockerServiceUpdateJSONRequestBody, reqEditors ...RequestEditorFn) (*DockerServiceUpdateResponse, error)
+
 	// EndpointDockerSwarmInspectWithResponse Docker's swarm inspect through Portainer's Docker proxy; gives the swarm id a swarm stack needs.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with GET /endpoints/{id}/docker/swarm (the `EndpointDockerSwarmInspect` operationId).
 	EndpointDockerSwarmInspectWithResponse(ctx context.Context, id EndpointIdPath, reqEditors ...RequestEditorFn) (*EndpointDockerSwarmInspectResponse, error)
+
+	// DockerTaskListWithResponse Docker's swarm task list (desired and current state, error, container).
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /endpoints/{id}/docker/tasks (the `DockerTaskList` operationId).
+	DockerTaskListWithResponse(ctx context.Context, id EndpointIdPath, params *DockerTaskListParams, reqEditors ...RequestEditorFn) (*DockerTaskListResponse, error)
 
 	// GitOperationRepoFilePreviewWithBodyWithResponse Read one file of a Git repository at a reference, without creating anything.
 	//
@@ -2051,6 +3328,55 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with POST /gitops/repo/file/preview (the `GitOperationRepoFilePreview` operationId).
 	GitOperationRepoFilePreviewWithResponse(ctx context.Context, body GitOperationRepoFilePreviewJSONRequestBody, reqEditors ...RequestEditorFn) (*GitOperationRepoFilePreviewResponse, error)
+
+	// GitOpsSourcesListWithResponse The GitOps Sources the caller can see (2.43 and later; 404 before).
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /gitops/sources (the `GitOpsSourcesList` operationId).
+	GitOpsSourcesListWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GitOpsSourcesListResponse, error)
+
+	// GitOpsSourceGetWithResponse One GitOps Source with its connection settings (never a password).
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /gitops/sources/{id} (the `GitOpsSourceGet` operationId).
+	GitOpsSourceGetWithResponse(ctx context.Context, id SourceIdPath, reqEditors ...RequestEditorFn) (*GitOpsSourceGetResponse, error)
+
+	// GitOpsSourcesUpdateGitWithBodyWithResponse Change a Git Source: only the fields sent change (an omitted password keeps the stored one; authentication {} removes the credentials). Every stack using it is affected.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /gitops/sources/{id} (the `GitOpsSourcesUpdateGit` operationId).
+	GitOpsSourcesUpdateGitWithBodyWithResponse(ctx context.Context, id SourceIdPath, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*GitOpsSourcesUpdateGitResponse, error)
+
+	// GitOpsSourcesUpdateGitWithResponse Change a Git Source: only the fields sent change (an omitted password keeps the stored one; authentication {} removes the credentials). Every stack using it is affected.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /gitops/sources/{id} (the `GitOpsSourcesUpdateGit` operationId).
+	GitOpsSourcesUpdateGitWithResponse(ctx context.Context, id SourceIdPath, body GitOpsSourcesUpdateGitJSONRequestBody, reqEditors ...RequestEditorFn) (*GitOpsSourcesUpdateGitResponse, error)
+
+	// GitOpsSourcesTestByIdWithBodyWithResponse Test that Portainer can reach a Source with its stored settings (fields sent override them).
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /gitops/sources/{id}/test (the `GitOpsSourcesTestById` operationId).
+	GitOpsSourcesTestByIdWithBodyWithResponse(ctx context.Context, id SourceIdPath, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*GitOpsSourcesTestByIdResponse, error)
+
+	// GitOpsSourcesTestByIdWithResponse Test that Portainer can reach a Source with its stored settings (fields sent override them).
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /gitops/sources/{id}/test (the `GitOpsSourcesTestById` operationId).
+	GitOpsSourcesTestByIdWithResponse(ctx context.Context, id SourceIdPath, body GitOpsSourcesTestByIdJSONRequestBody, reqEditors ...RequestEditorFn) (*GitOpsSourcesTestByIdResponse, error)
+
+	// GitOpsSourceWorkflowsWithResponse The workflows (one per stack or edge stack) that use a Source.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /gitops/sources/{id}/workflows (the `GitOpsSourceWorkflows` operationId).
+	GitOpsSourceWorkflowsWithResponse(ctx context.Context, id SourceIdPath, reqEditors ...RequestEditorFn) (*GitOpsSourceWorkflowsResponse, error)
 
 	// StackListWithResponse List the stacks the caller may see.
 	//
@@ -2339,6 +3665,369 @@ func (r EndpointInspectResponse) ContentType() string {
 	return ""
 }
 
+type DockerContainerListResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *[]DockerContainerSummary
+	// JSONDefault the response for an HTTP default `application/json` response
+	JSONDefault *Error
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r DockerContainerListResponse) GetJSON200() *[]DockerContainerSummary {
+	return r.JSON200
+}
+
+// GetJSONDefault returns the response for an HTTP default `application/json` response
+func (r DockerContainerListResponse) GetJSONDefault() *Error {
+	return r.JSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r DockerContainerListResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r DockerContainerListResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r DockerContainerListResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r DockerContainerListResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type DockerContainerInspectResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *DockerContainer
+	// JSONDefault the response for an HTTP default `application/json` response
+	JSONDefault *Error
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r DockerContainerInspectResponse) GetJSON200() *DockerContainer {
+	return r.JSON200
+}
+
+// GetJSONDefault returns the response for an HTTP default `application/json` response
+func (r DockerContainerInspectResponse) GetJSONDefault() *Error {
+	return r.JSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r DockerContainerInspectResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r DockerContainerInspectResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r DockerContainerInspectResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r DockerContainerInspectResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type DockerContainerLogsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSONDefault the response for an HTTP default `application/json` response
+	JSONDefault *Error
+}
+
+// GetJSONDefault returns the response for an HTTP default `application/json` response
+func (r DockerContainerLogsResponse) GetJSONDefault() *Error {
+	return r.JSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r DockerContainerLogsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r DockerContainerLogsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r DockerContainerLogsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r DockerContainerLogsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type DockerContainerRestartResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSONDefault the response for an HTTP default `application/json` response
+	JSONDefault *Error
+}
+
+// GetJSONDefault returns the response for an HTTP default `application/json` response
+func (r DockerContainerRestartResponse) GetJSONDefault() *Error {
+	return r.JSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r DockerContainerRestartResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r DockerContainerRestartResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r DockerContainerRestartResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r DockerContainerRestartResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type DockerServiceListResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *[]DockerService
+	// JSONDefault the response for an HTTP default `application/json` response
+	JSONDefault *Error
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r DockerServiceListResponse) GetJSON200() *[]DockerService {
+	return r.JSON200
+}
+
+// GetJSONDefault returns the response for an HTTP default `application/json` response
+func (r DockerServiceListResponse) GetJSONDefault() *Error {
+	return r.JSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r DockerServiceListResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r DockerServiceListResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r DockerServiceListResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r DockerServiceListResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type DockerServiceInspectResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *DockerService
+	// JSONDefault the response for an HTTP default `application/json` response
+	JSONDefault *Error
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r DockerServiceInspectResponse) GetJSON200() *DockerService {
+	return r.JSON200
+}
+
+// GetJSONDefault returns the response for an HTTP default `application/json` response
+func (r DockerServiceInspectResponse) GetJSONDefault() *Error {
+	return r.JSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r DockerServiceInspectResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r DockerServiceInspectResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r DockerServiceInspectResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r DockerServiceInspectResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type DockerServiceLogsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSONDefault the response for an HTTP default `application/json` response
+	JSONDefault *Error
+}
+
+// GetJSONDefault returns the response for an HTTP default `application/json` response
+func (r DockerServiceLogsResponse) GetJSONDefault() *Error {
+	return r.JSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r DockerServiceLogsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r DockerServiceLogsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r DockerServiceLogsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r DockerServiceLogsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type DockerServiceUpdateResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *DockerServiceUpdateResult
+	// JSONDefault the response for an HTTP default `application/json` response
+	JSONDefault *Error
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r DockerServiceUpdateResponse) GetJSON200() *DockerServiceUpdateResult {
+	return r.JSON200
+}
+
+// GetJSONDefault returns the response for an HTTP default `application/json` response
+func (r DockerServiceUpdateResponse) GetJSONDefault() *Error {
+	return r.JSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r DockerServiceUpdateResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r DockerServiceUpdateResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r DockerServiceUpdateResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r DockerServiceUpdateResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 type EndpointDockerSwarmInspectResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -2387,6 +4076,54 @@ func (r EndpointDockerSwarmInspectResponse) ContentType() string {
 	return ""
 }
 
+type DockerTaskListResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *[]DockerTask
+	// JSONDefault the response for an HTTP default `application/json` response
+	JSONDefault *Error
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r DockerTaskListResponse) GetJSON200() *[]DockerTask {
+	return r.JSON200
+}
+
+// GetJSONDefault returns the response for an HTTP default `application/json` response
+func (r DockerTaskListResponse) GetJSONDefault() *Error {
+	return r.JSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r DockerTaskListResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r DockerTaskListResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r DockerTaskListResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r DockerTaskListResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 type GitOperationRepoFilePreviewResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -2429,6 +4166,246 @@ func (r GitOperationRepoFilePreviewResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r GitOperationRepoFilePreviewResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type GitOpsSourcesListResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *[]SourceListItem
+	// JSONDefault the response for an HTTP default `application/json` response
+	JSONDefault *Error
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GitOpsSourcesListResponse) GetJSON200() *[]SourceListItem {
+	return r.JSON200
+}
+
+// GetJSONDefault returns the response for an HTTP default `application/json` response
+func (r GitOpsSourcesListResponse) GetJSONDefault() *Error {
+	return r.JSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r GitOpsSourcesListResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GitOpsSourcesListResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GitOpsSourcesListResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GitOpsSourcesListResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type GitOpsSourceGetResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *SourceDetail
+	// JSONDefault the response for an HTTP default `application/json` response
+	JSONDefault *Error
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GitOpsSourceGetResponse) GetJSON200() *SourceDetail {
+	return r.JSON200
+}
+
+// GetJSONDefault returns the response for an HTTP default `application/json` response
+func (r GitOpsSourceGetResponse) GetJSONDefault() *Error {
+	return r.JSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r GitOpsSourceGetResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GitOpsSourceGetResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GitOpsSourceGetResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GitOpsSourceGetResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type GitOpsSourcesUpdateGitResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Source
+	// JSONDefault the response for an HTTP default `application/json` response
+	JSONDefault *Error
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GitOpsSourcesUpdateGitResponse) GetJSON200() *Source {
+	return r.JSON200
+}
+
+// GetJSONDefault returns the response for an HTTP default `application/json` response
+func (r GitOpsSourcesUpdateGitResponse) GetJSONDefault() *Error {
+	return r.JSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r GitOpsSourcesUpdateGitResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GitOpsSourcesUpdateGitResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GitOpsSourcesUpdateGitResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GitOpsSourcesUpdateGitResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type GitOpsSourcesTestByIdResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *ConnectionTestResult
+	// JSONDefault the response for an HTTP default `application/json` response
+	JSONDefault *Error
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GitOpsSourcesTestByIdResponse) GetJSON200() *ConnectionTestResult {
+	return r.JSON200
+}
+
+// GetJSONDefault returns the response for an HTTP default `application/json` response
+func (r GitOpsSourcesTestByIdResponse) GetJSONDefault() *Error {
+	return r.JSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r GitOpsSourcesTestByIdResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GitOpsSourcesTestByIdResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GitOpsSourcesTestByIdResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GitOpsSourcesTestByIdResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type GitOpsSourceWorkflowsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *[]SourceWorkflow
+	// JSONDefault the response for an HTTP default `application/json` response
+	JSONDefault *Error
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GitOpsSourceWorkflowsResponse) GetJSON200() *[]SourceWorkflow {
+	return r.JSON200
+}
+
+// GetJSONDefault returns the response for an HTTP default `application/json` response
+func (r GitOpsSourceWorkflowsResponse) GetJSONDefault() *Error {
+	return r.JSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r GitOpsSourceWorkflowsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GitOpsSourceWorkflowsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GitOpsSourceWorkflowsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GitOpsSourceWorkflowsResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -3311,6 +5288,123 @@ func (c *ClientWithResponses) EndpointInspectWithResponse(ctx context.Context, i
 	return ParseEndpointInspectResponse(rsp)
 }
 
+// DockerContainerListWithResponse Docker's container list through Portainer's Docker proxy.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /endpoints/{id}/docker/containers/json (the `DockerContainerList` operationId).
+func (c *ClientWithResponses) DockerContainerListWithResponse(ctx context.Context, id EndpointIdPath, params *DockerContainerListParams, reqEditors ...RequestEditorFn) (*DockerContainerListResponse, error) {
+	rsp, err := c.DockerContainerList(ctx, id, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseDockerContainerListResponse(rsp)
+}
+
+// DockerContainerInspectWithResponse Docker's container inspect (state, health, restart count, exit code).
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /endpoints/{id}/docker/containers/{containerId}/json (the `DockerContainerInspect` operationId).
+func (c *ClientWithResponses) DockerContainerInspectWithResponse(ctx context.Context, id EndpointIdPath, containerId ContainerIdPath, reqEditors ...RequestEditorFn) (*DockerContainerInspectResponse, error) {
+	rsp, err := c.DockerContainerInspect(ctx, id, containerId, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseDockerContainerInspectResponse(rsp)
+}
+
+// DockerContainerLogsWithResponse A container's log. Without a TTY Docker multiplexes stdout and stderr: frames of an 8-byte header (stream 1 or 2, three zero bytes, a big-endian uint32 length) and the data.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /endpoints/{id}/docker/containers/{containerId}/logs (the `DockerContainerLogs` operationId).
+func (c *ClientWithResponses) DockerContainerLogsWithResponse(ctx context.Context, id EndpointIdPath, containerId ContainerIdPath, params *DockerContainerLogsParams, reqEditors ...RequestEditorFn) (*DockerContainerLogsResponse, error) {
+	rsp, err := c.DockerContainerLogs(ctx, id, containerId, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseDockerContainerLogsResponse(rsp)
+}
+
+// DockerContainerRestartWithResponse Restart a container (stop with a timeout, then start).
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /endpoints/{id}/docker/containers/{containerId}/restart (the `DockerContainerRestart` operationId).
+func (c *ClientWithResponses) DockerContainerRestartWithResponse(ctx context.Context, id EndpointIdPath, containerId ContainerIdPath, params *DockerContainerRestartParams, reqEditors ...RequestEditorFn) (*DockerContainerRestartResponse, error) {
+	rsp, err := c.DockerContainerRestart(ctx, id, containerId, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseDockerContainerRestartResponse(rsp)
+}
+
+// DockerServiceListWithResponse Docker's swarm service list through Portainer's Docker proxy.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /endpoints/{id}/docker/services (the `DockerServiceList` operationId).
+func (c *ClientWithResponses) DockerServiceListWithResponse(ctx context.Context, id EndpointIdPath, params *DockerServiceListParams, reqEditors ...RequestEditorFn) (*DockerServiceListResponse, error) {
+	rsp, err := c.DockerServiceList(ctx, id, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseDockerServiceListResponse(rsp)
+}
+
+// DockerServiceInspectWithResponse One swarm service, with the version its update needs.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /endpoints/{id}/docker/services/{serviceId} (the `DockerServiceInspect` operationId).
+func (c *ClientWithResponses) DockerServiceInspectWithResponse(ctx context.Context, id EndpointIdPath, serviceId ServiceIdPath, reqEditors ...RequestEditorFn) (*DockerServiceInspectResponse, error) {
+	rsp, err := c.DockerServiceInspect(ctx, id, serviceId, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseDockerServiceInspectResponse(rsp)
+}
+
+// DockerServiceLogsWithResponse The log of every task of a swarm service, multiplexed like a container's.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /endpoints/{id}/docker/services/{serviceId}/logs (the `DockerServiceLogs` operationId).
+func (c *ClientWithResponses) DockerServiceLogsWithResponse(ctx context.Context, id EndpointIdPath, serviceId ServiceIdPath, params *DockerServiceLogsParams, reqEditors ...RequestEditorFn) (*DockerServiceLogsResponse, error) {
+	rsp, err := c.DockerServiceLogs(ctx, id, serviceId, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseDockerServiceLogsResponse(rsp)
+}
+
+// DockerServiceUpdateWithBodyWithResponse Replace a swarm service's spec (send the whole spec back). Raising TaskTemplate.ForceUpdate restarts its tasks without another change.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /endpoints/{id}/docker/services/{serviceId}/update (the `DockerServiceUpdate` operationId).
+func (c *ClientWithResponses) DockerServiceUpdateWithBodyWithResponse(ctx context.Context, id EndpointIdPath, serviceId ServiceIdPath, params *DockerServiceUpdateParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*DockerServiceUpdateResponse, error) {
+	rsp, err := c.DockerServiceUpdateWithBody(ctx, id, serviceId, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseDockerServiceUpdateResponse(rsp)
+}
+
+// DockerServiceUpdateWithResponse Replace a swarm service's spec (send the whole spec back). Raising TaskTemplate.ForceUpdate restarts its tasks without another change.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /endpoints/{id}/docker/services/{serviceId}/update (the `DockerServiceUpdate` operationId).
+func (c *ClientWithResponses) DockerServiceUpdateWithResponse(ctx context.Context, id EndpointIdPath, serviceId ServiceIdPath, params *DockerServiceUpdateParams, body DockerServiceUpdateJSONRequestBody, reqEditors ...RequestEditorFn) (*DockerServiceUpdateResponse, error) {
+	rsp, err := c.DockerServiceUpdate(ctx, id, serviceId, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseDockerServiceUpdateResponse(rsp)
+}
+
 // EndpointDockerSwarmInspectWithResponse Docker's swarm inspect through Portainer's Docker proxy; gives the swarm id a swarm stack needs.
 //
 // Returns a wrapper object for the known response body format(s).
@@ -3322,6 +5416,19 @@ func (c *ClientWithResponses) EndpointDockerSwarmInspectWithResponse(ctx context
 		return nil, err
 	}
 	return ParseEndpointDockerSwarmInspectResponse(rsp)
+}
+
+// DockerTaskListWithResponse Docker's swarm task list (desired and current state, error, container).
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /endpoints/{id}/docker/tasks (the `DockerTaskList` operationId).
+func (c *ClientWithResponses) DockerTaskListWithResponse(ctx context.Context, id EndpointIdPath, params *DockerTaskListParams, reqEditors ...RequestEditorFn) (*DockerTaskListResponse, error) {
+	rsp, err := c.DockerTaskList(ctx, id, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseDockerTaskListResponse(rsp)
 }
 
 // GitOperationRepoFilePreviewWithBodyWithResponse Read one file of a Git repository at a reference, without creating anything.
@@ -3348,6 +5455,97 @@ func (c *ClientWithResponses) GitOperationRepoFilePreviewWithResponse(ctx contex
 		return nil, err
 	}
 	return ParseGitOperationRepoFilePreviewResponse(rsp)
+}
+
+// GitOpsSourcesListWithResponse The GitOps Sources the caller can see (2.43 and later; 404 before).
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /gitops/sources (the `GitOpsSourcesList` operationId).
+func (c *ClientWithResponses) GitOpsSourcesListWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GitOpsSourcesListResponse, error) {
+	rsp, err := c.GitOpsSourcesList(ctx, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGitOpsSourcesListResponse(rsp)
+}
+
+// GitOpsSourceGetWithResponse One GitOps Source with its connection settings (never a password).
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /gitops/sources/{id} (the `GitOpsSourceGet` operationId).
+func (c *ClientWithResponses) GitOpsSourceGetWithResponse(ctx context.Context, id SourceIdPath, reqEditors ...RequestEditorFn) (*GitOpsSourceGetResponse, error) {
+	rsp, err := c.GitOpsSourceGet(ctx, id, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGitOpsSourceGetResponse(rsp)
+}
+
+// GitOpsSourcesUpdateGitWithBodyWithResponse Change a Git Source: only the fields sent change (an omitted password keeps the stored one; authentication {} removes the credentials). Every stack using it is affected.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /gitops/sources/{id} (the `GitOpsSourcesUpdateGit` operationId).
+func (c *ClientWithResponses) GitOpsSourcesUpdateGitWithBodyWithResponse(ctx context.Context, id SourceIdPath, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*GitOpsSourcesUpdateGitResponse, error) {
+	rsp, err := c.GitOpsSourcesUpdateGitWithBody(ctx, id, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGitOpsSourcesUpdateGitResponse(rsp)
+}
+
+// GitOpsSourcesUpdateGitWithResponse Change a Git Source: only the fields sent change (an omitted password keeps the stored one; authentication {} removes the credentials). Every stack using it is affected.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /gitops/sources/{id} (the `GitOpsSourcesUpdateGit` operationId).
+func (c *ClientWithResponses) GitOpsSourcesUpdateGitWithResponse(ctx context.Context, id SourceIdPath, body GitOpsSourcesUpdateGitJSONRequestBody, reqEditors ...RequestEditorFn) (*GitOpsSourcesUpdateGitResponse, error) {
+	rsp, err := c.GitOpsSourcesUpdateGit(ctx, id, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGitOpsSourcesUpdateGitResponse(rsp)
+}
+
+// GitOpsSourcesTestByIdWithBodyWithResponse Test that Portainer can reach a Source with its stored settings (fields sent override them).
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /gitops/sources/{id}/test (the `GitOpsSourcesTestById` operationId).
+func (c *ClientWithResponses) GitOpsSourcesTestByIdWithBodyWithResponse(ctx context.Context, id SourceIdPath, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*GitOpsSourcesTestByIdResponse, error) {
+	rsp, err := c.GitOpsSourcesTestByIdWithBody(ctx, id, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGitOpsSourcesTestByIdResponse(rsp)
+}
+
+// GitOpsSourcesTestByIdWithResponse Test that Portainer can reach a Source with its stored settings (fields sent override them).
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /gitops/sources/{id}/test (the `GitOpsSourcesTestById` operationId).
+func (c *ClientWithResponses) GitOpsSourcesTestByIdWithResponse(ctx context.Context, id SourceIdPath, body GitOpsSourcesTestByIdJSONRequestBody, reqEditors ...RequestEditorFn) (*GitOpsSourcesTestByIdResponse, error) {
+	rsp, err := c.GitOpsSourcesTestById(ctx, id, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGitOpsSourcesTestByIdResponse(rsp)
+}
+
+// GitOpsSourceWorkflowsWithResponse The workflows (one per stack or edge stack) that use a Source.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /gitops/sources/{id}/workflows (the `GitOpsSourceWorkflows` operationId).
+func (c *ClientWithResponses) GitOpsSourceWorkflowsWithResponse(ctx context.Context, id SourceIdPath, reqEditors ...RequestEditorFn) (*GitOpsSourceWorkflowsResponse, error) {
+	rsp, err := c.GitOpsSourceWorkflows(ctx, id, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGitOpsSourceWorkflowsResponse(rsp)
 }
 
 // StackListWithResponse List the stacks the caller may see.
@@ -3774,6 +5972,252 @@ func ParseEndpointInspectResponse(rsp *http.Response) (*EndpointInspectResponse,
 	return response, nil
 }
 
+// ParseDockerContainerListResponse parses an HTTP response from a DockerContainerListWithResponse call
+func ParseDockerContainerListResponse(rsp *http.Response) (*DockerContainerListResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &DockerContainerListResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest []DockerContainerSummary
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSONDefault = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseDockerContainerInspectResponse parses an HTTP response from a DockerContainerInspectWithResponse call
+func ParseDockerContainerInspectResponse(rsp *http.Response) (*DockerContainerInspectResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &DockerContainerInspectResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest DockerContainer
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSONDefault = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseDockerContainerLogsResponse parses an HTTP response from a DockerContainerLogsWithResponse call
+func ParseDockerContainerLogsResponse(rsp *http.Response) (*DockerContainerLogsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &DockerContainerLogsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSONDefault = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseDockerContainerRestartResponse parses an HTTP response from a DockerContainerRestartWithResponse call
+func ParseDockerContainerRestartResponse(rsp *http.Response) (*DockerContainerRestartResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &DockerContainerRestartResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case rsp.StatusCode == 204:
+		break // No content-type
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSONDefault = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseDockerServiceListResponse parses an HTTP response from a DockerServiceListWithResponse call
+func ParseDockerServiceListResponse(rsp *http.Response) (*DockerServiceListResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &DockerServiceListResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest []DockerService
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSONDefault = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseDockerServiceInspectResponse parses an HTTP response from a DockerServiceInspectWithResponse call
+func ParseDockerServiceInspectResponse(rsp *http.Response) (*DockerServiceInspectResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &DockerServiceInspectResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest DockerService
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSONDefault = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseDockerServiceLogsResponse parses an HTTP response from a DockerServiceLogsWithResponse call
+func ParseDockerServiceLogsResponse(rsp *http.Response) (*DockerServiceLogsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &DockerServiceLogsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSONDefault = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseDockerServiceUpdateResponse parses an HTTP response from a DockerServiceUpdateWithResponse call
+func ParseDockerServiceUpdateResponse(rsp *http.Response) (*DockerServiceUpdateResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &DockerServiceUpdateResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest DockerServiceUpdateResult
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSONDefault = &dest
+
+	}
+
+	return response, nil
+}
+
 // ParseEndpointDockerSwarmInspectResponse parses an HTTP response from a EndpointDockerSwarmInspectWithResponse call
 func ParseEndpointDockerSwarmInspectResponse(rsp *http.Response) (*EndpointDockerSwarmInspectResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -3807,6 +6251,39 @@ func ParseEndpointDockerSwarmInspectResponse(rsp *http.Response) (*EndpointDocke
 	return response, nil
 }
 
+// ParseDockerTaskListResponse parses an HTTP response from a DockerTaskListWithResponse call
+func ParseDockerTaskListResponse(rsp *http.Response) (*DockerTaskListResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &DockerTaskListResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest []DockerTask
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSONDefault = &dest
+
+	}
+
+	return response, nil
+}
+
 // ParseGitOperationRepoFilePreviewResponse parses an HTTP response from a GitOperationRepoFilePreviewWithResponse call
 func ParseGitOperationRepoFilePreviewResponse(rsp *http.Response) (*GitOperationRepoFilePreviewResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -3823,6 +6300,171 @@ func ParseGitOperationRepoFilePreviewResponse(rsp *http.Response) (*GitOperation
 	switch {
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
 		var dest FileResponse
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSONDefault = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseGitOpsSourcesListResponse parses an HTTP response from a GitOpsSourcesListWithResponse call
+func ParseGitOpsSourcesListResponse(rsp *http.Response) (*GitOpsSourcesListResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GitOpsSourcesListResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest []SourceListItem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSONDefault = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseGitOpsSourceGetResponse parses an HTTP response from a GitOpsSourceGetWithResponse call
+func ParseGitOpsSourceGetResponse(rsp *http.Response) (*GitOpsSourceGetResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GitOpsSourceGetResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest SourceDetail
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSONDefault = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseGitOpsSourcesUpdateGitResponse parses an HTTP response from a GitOpsSourcesUpdateGitWithResponse call
+func ParseGitOpsSourcesUpdateGitResponse(rsp *http.Response) (*GitOpsSourcesUpdateGitResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GitOpsSourcesUpdateGitResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Source
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSONDefault = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseGitOpsSourcesTestByIdResponse parses an HTTP response from a GitOpsSourcesTestByIdWithResponse call
+func ParseGitOpsSourcesTestByIdResponse(rsp *http.Response) (*GitOpsSourcesTestByIdResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GitOpsSourcesTestByIdResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest ConnectionTestResult
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSONDefault = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseGitOpsSourceWorkflowsResponse parses an HTTP response from a GitOpsSourceWorkflowsWithResponse call
+func ParseGitOpsSourceWorkflowsResponse(rsp *http.Response) (*GitOpsSourceWorkflowsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GitOpsSourceWorkflowsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest []SourceWorkflow
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}

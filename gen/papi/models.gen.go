@@ -56,14 +56,20 @@ func (e EndpointType) Valid() bool {
 
 // Defines values for StackStatus.
 const (
-	StackStatusActive   StackStatus = 1
-	StackStatusInactive StackStatus = 2
+	StackStatusActive    StackStatus = 1
+	StackStatusDeploying StackStatus = 3
+	StackStatusError     StackStatus = 4
+	StackStatusInactive  StackStatus = 2
 )
 
 // Valid indicates whether the value is a known member of the StackStatus enum.
 func (e StackStatus) Valid() bool {
 	switch e {
 	case StackStatusActive:
+		return true
+	case StackStatusDeploying:
+		return true
+	case StackStatusError:
 		return true
 	case StackStatusInactive:
 		return true
@@ -151,7 +157,10 @@ type ComposeStackFromGitPayload struct {
 	RepositoryReferenceName  *string `json:"RepositoryReferenceName,omitempty"`
 	RepositoryURL            string  `json:"RepositoryURL"`
 	RepositoryUsername       *string `json:"RepositoryUsername,omitempty"`
-	TLSSkipVerify            *bool   `json:"TLSSkipVerify,omitempty"`
+
+	// SourceID an existing GitOps Source (2.43 and later); URL, credentials and TLS then come from it
+	SourceID      *int  `json:"SourceID,omitempty"`
+	TLSSkipVerify *bool `json:"TLSSkipVerify,omitempty"`
 }
 
 // ComposeStackFromStringPayload defines model for ComposeStackFromStringPayload.
@@ -159,6 +168,118 @@ type ComposeStackFromStringPayload struct {
 	Env              *[]Pair `json:"Env,omitempty"`
 	Name             string  `json:"Name"`
 	StackFileContent string  `json:"StackFileContent"`
+}
+
+// ConnectionTestResult defines model for ConnectionTestResult.
+type ConnectionTestResult struct {
+	Error   *string `json:"error,omitempty"`
+	Success *bool   `json:"success,omitempty"`
+}
+
+// DockerContainer defines model for DockerContainer.
+type DockerContainer struct {
+	Config *struct {
+		Healthcheck *struct {
+			Test *[]string `json:"Test,omitempty"`
+		} `json:"Healthcheck,omitempty"`
+		Image  *string            `json:"Image,omitempty"`
+		Labels *map[string]string `json:"Labels,omitempty"`
+	} `json:"Config,omitempty"`
+	HostConfig *struct {
+		RestartPolicy *struct {
+			MaximumRetryCount *int    `json:"MaximumRetryCount,omitempty"`
+			Name              *string `json:"Name,omitempty"`
+		} `json:"RestartPolicy,omitempty"`
+	} `json:"HostConfig,omitempty"`
+	Id              *string `json:"Id,omitempty"`
+	Image           *string `json:"Image,omitempty"`
+	Name            *string `json:"Name,omitempty"`
+	NetworkSettings *struct {
+		Ports *map[string]*[]struct {
+			HostIp   *string `json:"HostIp,omitempty"`
+			HostPort *string `json:"HostPort,omitempty"`
+		} `json:"Ports,omitempty"`
+	} `json:"NetworkSettings,omitempty"`
+	RestartCount *int                  `json:"RestartCount,omitempty"`
+	State        *DockerContainerState `json:"State,omitempty"`
+}
+
+// DockerContainerState defines model for DockerContainerState.
+type DockerContainerState struct {
+	Dead       *bool         `json:"Dead,omitempty"`
+	Error      *string       `json:"Error,omitempty"`
+	ExitCode   *int          `json:"ExitCode,omitempty"`
+	FinishedAt *string       `json:"FinishedAt,omitempty"`
+	Health     *DockerHealth `json:"Health,omitempty"`
+	OOMKilled  *bool         `json:"OOMKilled,omitempty"`
+	Restarting *bool         `json:"Restarting,omitempty"`
+	Running    *bool         `json:"Running,omitempty"`
+	StartedAt  *string       `json:"StartedAt,omitempty"`
+	Status     *string       `json:"Status,omitempty"`
+}
+
+// DockerContainerSummary defines model for DockerContainerSummary.
+type DockerContainerSummary struct {
+	Created *int               `json:"Created,omitempty"`
+	Id      *string            `json:"Id,omitempty"`
+	Image   *string            `json:"Image,omitempty"`
+	Labels  *map[string]string `json:"Labels,omitempty"`
+	Names   *[]string          `json:"Names,omitempty"`
+	Ports   *[]DockerPort      `json:"Ports,omitempty"`
+
+	// State created, running, paused, restarting, removing, exited or dead
+	State *string `json:"State,omitempty"`
+
+	// Status human text, e.g. Up 5 minutes (healthy)
+	Status *string `json:"Status,omitempty"`
+}
+
+// DockerHealth defines model for DockerHealth.
+type DockerHealth struct {
+	FailingStreak *int `json:"FailingStreak,omitempty"`
+	Log           *[]struct {
+		End      *string `json:"End,omitempty"`
+		ExitCode *int    `json:"ExitCode,omitempty"`
+		Output   *string `json:"Output,omitempty"`
+		Start    *string `json:"Start,omitempty"`
+	} `json:"Log,omitempty"`
+
+	// Status starting, healthy or unhealthy
+	Status *string `json:"Status,omitempty"`
+}
+
+// DockerPort defines model for DockerPort.
+type DockerPort struct {
+	IP          *string `json:"IP,omitempty"`
+	PrivatePort *int    `json:"PrivatePort,omitempty"`
+	PublicPort  *int    `json:"PublicPort,omitempty"`
+	Type        *string `json:"Type,omitempty"`
+}
+
+// DockerService defines model for DockerService.
+type DockerService struct {
+	Endpoint *struct {
+		Ports *[]struct {
+			Protocol      *string `json:"Protocol,omitempty"`
+			PublishedPort *int    `json:"PublishedPort,omitempty"`
+			TargetPort    *int    `json:"TargetPort,omitempty"`
+		} `json:"Ports,omitempty"`
+	} `json:"Endpoint,omitempty"`
+	ID *string `json:"ID,omitempty"`
+
+	// Spec A swarm service spec, kept whole (an update must send it back entire).
+	Spec    *DockerServiceSpec `json:"Spec,omitempty"`
+	Version *struct {
+		Index *int `json:"Index,omitempty"`
+	} `json:"Version,omitempty"`
+}
+
+// DockerServiceSpec A swarm service spec, kept whole (an update must send it back entire).
+type DockerServiceSpec map[string]interface{}
+
+// DockerServiceUpdateResult defines model for DockerServiceUpdateResult.
+type DockerServiceUpdateResult struct {
+	Warnings *[]string `json:"Warnings,omitempty"`
 }
 
 // DockerSnapshot defines model for DockerSnapshot.
@@ -179,6 +300,36 @@ type DockerSnapshot struct {
 // DockerSwarm Docker's swarm inspect answer (only the id is described).
 type DockerSwarm struct {
 	ID *string `json:"ID,omitempty"`
+}
+
+// DockerTask defines model for DockerTask.
+type DockerTask struct {
+	CreatedAt    *string            `json:"CreatedAt,omitempty"`
+	DesiredState *string            `json:"DesiredState,omitempty"`
+	ID           *string            `json:"ID,omitempty"`
+	Labels       *map[string]string `json:"Labels,omitempty"`
+	NodeID       *string            `json:"NodeID,omitempty"`
+	ServiceID    *string            `json:"ServiceID,omitempty"`
+	Slot         *int               `json:"Slot,omitempty"`
+	Spec         *struct {
+		ContainerSpec *struct {
+			Image *string `json:"Image,omitempty"`
+		} `json:"ContainerSpec,omitempty"`
+	} `json:"Spec,omitempty"`
+	Status *struct {
+		ContainerStatus *struct {
+			ContainerID *string `json:"ContainerID,omitempty"`
+			ExitCode    *int    `json:"ExitCode,omitempty"`
+			PID         *int    `json:"PID,omitempty"`
+		} `json:"ContainerStatus,omitempty"`
+		Err     *string `json:"Err,omitempty"`
+		Message *string `json:"Message,omitempty"`
+
+		// State new, pending, assigned, accepted, preparing, starting, running, complete, shutdown, failed, rejected, remove, orphaned
+		State     *string `json:"State,omitempty"`
+		Timestamp *string `json:"Timestamp,omitempty"`
+	} `json:"Status,omitempty"`
+	UpdatedAt *string `json:"UpdatedAt,omitempty"`
 }
 
 // Endpoint An environment. Only the fields portainer-mcp reads are described.
@@ -225,6 +376,21 @@ type GitAuthentication struct {
 	Username *string `json:"Username,omitempty"`
 }
 
+// GitSourceUpdatePayload Only the fields sent change.
+type GitSourceUpdatePayload struct {
+	// Authentication {} removes the credentials; an omitted password keeps the stored one
+	Authentication *struct {
+		Password *string `json:"password,omitempty"`
+		Username *string `json:"username,omitempty"`
+	} `json:"authentication,omitempty"`
+
+	// Interval Go duration, at least 1m; empty string: no polling
+	Interval      *string `json:"interval,omitempty"`
+	Name          *string `json:"name,omitempty"`
+	TlsSkipVerify *bool   `json:"tlsSkipVerify,omitempty"`
+	Url           *string `json:"url,omitempty"`
+}
+
 // Pair One environment variable.
 type Pair struct {
 	Name  string  `json:"name"`
@@ -249,28 +415,112 @@ type RepositoryFilePreviewPayload struct {
 	Password      *string `json:"password,omitempty"`
 	Reference     *string `json:"reference,omitempty"`
 	Repository    string  `json:"repository"`
-	TargetFile    *string `json:"targetFile,omitempty"`
-	Username      *string `json:"username,omitempty"`
+
+	// SourceId 2.43 and later: URL and credentials of this Source
+	SourceId *int `json:"sourceId,omitempty"`
+
+	// StackId 2.43 and later: use this stack's stored credentials
+	StackId    *int    `json:"stackId,omitempty"`
+	TargetFile *string `json:"targetFile,omitempty"`
+	Username   *string `json:"username,omitempty"`
+}
+
+// Source A Source as changed (keys are lower case; git's are Go names).
+type Source struct {
+	Git *struct {
+		Authentication *GitAuthentication `json:"Authentication,omitempty"`
+		TLSSkipVerify  *bool              `json:"TLSSkipVerify,omitempty"`
+		URL            *string            `json:"URL,omitempty"`
+	} `json:"git,omitempty"`
+	Id       *int    `json:"id,omitempty"`
+	Interval *string `json:"interval,omitempty"`
+	Name     *string `json:"name,omitempty"`
+
+	// Status 0 unknown, 1 healthy, 2 error
+	Status      *int    `json:"status,omitempty"`
+	StatusError *string `json:"statusError,omitempty"`
+}
+
+// SourceDetail defines model for SourceDetail.
+type SourceDetail struct {
+	Connection *struct {
+		Authentication *struct {
+			SharedCredentialId *int    `json:"sharedCredentialId,omitempty"`
+			Type               *string `json:"type,omitempty"`
+			Username           *string `json:"username,omitempty"`
+		} `json:"authentication,omitempty"`
+		TlsSkipVerify *bool `json:"tlsSkipVerify,omitempty"`
+	} `json:"connection,omitempty"`
+	Error    *string `json:"error,omitempty"`
+	Id       *int    `json:"id,omitempty"`
+	Interval *string `json:"interval,omitempty"`
+	LastSync *int    `json:"lastSync,omitempty"`
+	Name     *string `json:"name,omitempty"`
+	Status   *string `json:"status,omitempty"`
+	Type     *string `json:"type,omitempty"`
+	Url      *string `json:"url,omitempty"`
+}
+
+// SourceListItem A GitOps Source as listed (2.43 and later).
+type SourceListItem struct {
+	Error *string `json:"error,omitempty"`
+	Id    *int    `json:"id,omitempty"`
+
+	// Interval polling interval (2.44 and later); empty: no polling
+	Interval *string `json:"interval,omitempty"`
+	LastSync *int    `json:"lastSync,omitempty"`
+	Name     *string `json:"name,omitempty"`
+
+	// Status healthy, syncing, error, paused or unknown
+	Status *string `json:"status,omitempty"`
+
+	// Type git, helm or oci
+	Type *string `json:"type,omitempty"`
+	Url  *string `json:"url,omitempty"`
+
+	// UsedBy how many workflows (stacks) use it
+	UsedBy *int `json:"usedBy,omitempty"`
+}
+
+// SourceWorkflow One workflow using a Source; its id is the stack's WorkflowID.
+type SourceWorkflow struct {
+	Id       *int    `json:"id,omitempty"`
+	Name     *string `json:"name,omitempty"`
+	SourceId *int    `json:"sourceId,omitempty"`
+	Target   *struct {
+		EdgeGroupIds *[]int `json:"edgeGroupIds,omitempty"`
+		EndpointId   *int   `json:"endpointId,omitempty"`
+	} `json:"target,omitempty"`
+
+	// Type stack or edgeStack
+	Type *string `json:"type,omitempty"`
 }
 
 // Stack defines model for Stack.
 type Stack struct {
-	AdditionalFiles *[]string           `json:"AdditionalFiles,omitempty"`
-	AutoUpdate      *AutoUpdateSettings `json:"AutoUpdate,omitempty"`
-	CreatedBy       *string             `json:"CreatedBy,omitempty"`
-	CreationDate    *int                `json:"CreationDate,omitempty"`
-	EndpointId      *int                `json:"EndpointId,omitempty"`
-	EntryPoint      *string             `json:"EntryPoint,omitempty"`
-	Env             *[]Pair             `json:"Env,omitempty"`
-	FromAppTemplate *bool               `json:"FromAppTemplate,omitempty"`
-	GitConfig       *RepoConfig         `json:"GitConfig,omitempty"`
-	Id              *int                `json:"Id,omitempty"`
-	Name            *string             `json:"Name,omitempty"`
-	Namespace       *string             `json:"Namespace,omitempty"`
-	Option          *StackOption        `json:"Option,omitempty"`
-	ProjectPath     *string             `json:"ProjectPath,omitempty"`
+	AdditionalFiles       *[]string            `json:"AdditionalFiles,omitempty"`
+	AutoUpdate            *AutoUpdateSettings  `json:"AutoUpdate,omitempty"`
+	CreatedBy             *string              `json:"CreatedBy,omitempty"`
+	CreationDate          *int                 `json:"CreationDate,omitempty"`
+	CurrentDeploymentInfo *StackDeploymentInfo `json:"CurrentDeploymentInfo,omitempty"`
 
-	// Status 1 active, 2 inactive. Newer Portainer releases add further values (deploying, error); treat unknown values as such.
+	// DeploymentStatus the steps of the current deployment, newest last (2.41 and later)
+	DeploymentStatus *[]StackDeploymentStatus `json:"DeploymentStatus,omitempty"`
+	EndpointId       *int                     `json:"EndpointId,omitempty"`
+	EntryPoint       *string                  `json:"EntryPoint,omitempty"`
+	Env              *[]Pair                  `json:"Env,omitempty"`
+	FromAppTemplate  *bool                    `json:"FromAppTemplate,omitempty"`
+	GitConfig        *RepoConfig              `json:"GitConfig,omitempty"`
+
+	// GitSourceId the stack's GitOps Source; only on GET /stacks/{id} and POST /stacks/{id}/git (2.43 and later)
+	GitSourceId *int         `json:"GitSourceId,omitempty"`
+	Id          *int         `json:"Id,omitempty"`
+	Name        *string      `json:"Name,omitempty"`
+	Namespace   *string      `json:"Namespace,omitempty"`
+	Option      *StackOption `json:"Option,omitempty"`
+	ProjectPath *string      `json:"ProjectPath,omitempty"`
+
+	// Status 1 active, 2 inactive; 2.41 and later add 3 deploying and 4 error. Treat unknown values as such.
 	Status  *StackStatus `json:"Status,omitempty"`
 	SwarmId *string      `json:"SwarmId,omitempty"`
 
@@ -278,6 +528,31 @@ type Stack struct {
 	Type       *StackType `json:"Type,omitempty"`
 	UpdateDate *int       `json:"UpdateDate,omitempty"`
 	UpdatedBy  *string    `json:"UpdatedBy,omitempty"`
+
+	// WorkflowID the GitOps workflow linking the stack to its Source (2.43 and later)
+	WorkflowID *int `json:"WorkflowID,omitempty"`
+}
+
+// StackDeploymentInfo What the last actual deployment used (2.4x).
+type StackDeploymentInfo struct {
+	AdditionalFiles *[]string `json:"AdditionalFiles,omitempty"`
+	ConfigFilePath  *string   `json:"ConfigFilePath,omitempty"`
+	ConfigHash      *string   `json:"ConfigHash,omitempty"`
+	ReferenceName   *string   `json:"ReferenceName,omitempty"`
+	RepositoryURL   *string   `json:"RepositoryURL,omitempty"`
+	SourceID        *int      `json:"SourceID,omitempty"`
+}
+
+// StackDeploymentStatus One step of the current deployment (2.41 and later).
+type StackDeploymentStatus struct {
+	// Message the error, on Status 4 entries
+	Message *string `json:"Message,omitempty"`
+
+	// Status 1 active, 2 inactive; 2.41 and later add 3 deploying and 4 error. Treat unknown values as such.
+	Status *StackStatus `json:"Status,omitempty"`
+
+	// Time unix seconds
+	Time *int `json:"Time,omitempty"`
 }
 
 // StackFileResponse defines model for StackFileResponse.
@@ -294,17 +569,22 @@ type StackGitRedeployPayload struct {
 	RepositoryPassword       *string `json:"RepositoryPassword,omitempty"`
 	RepositoryReferenceName  *string `json:"RepositoryReferenceName,omitempty"`
 	RepositoryUsername       *string `json:"RepositoryUsername,omitempty"`
+	RepullImageAndRedeploy   *bool   `json:"RepullImageAndRedeploy,omitempty"`
 }
 
-// StackGitUpdatePayload Replaces every Git setting of the stack.
+// StackGitUpdatePayload Replaces every Git setting of the stack (AutoUpdate, Env, reference, credentials, TLS); 2.40 and later also take RepositoryURL, ConfigFilePath and AdditionalFiles (applied when given), 2.43 and later SourceID. Without SourceID, credential and TLS changes are written onto the stack's shared Source (2.43 and later).
 type StackGitUpdatePayload struct {
+	AdditionalFiles          *[]string           `json:"AdditionalFiles,omitempty"`
 	AutoUpdate               *AutoUpdateSettings `json:"AutoUpdate,omitempty"`
+	ConfigFilePath           *string             `json:"ConfigFilePath,omitempty"`
 	Env                      *[]Pair             `json:"Env,omitempty"`
 	Prune                    *bool               `json:"Prune,omitempty"`
 	RepositoryAuthentication *bool               `json:"RepositoryAuthentication,omitempty"`
 	RepositoryPassword       *string             `json:"RepositoryPassword,omitempty"`
 	RepositoryReferenceName  *string             `json:"RepositoryReferenceName,omitempty"`
+	RepositoryURL            *string             `json:"RepositoryURL,omitempty"`
 	RepositoryUsername       *string             `json:"RepositoryUsername,omitempty"`
+	SourceID                 *int                `json:"SourceID,omitempty"`
 	TLSSkipVerify            *bool               `json:"TLSSkipVerify,omitempty"`
 }
 
@@ -320,8 +600,38 @@ type StackOption struct {
 	Prune *bool `json:"Prune,omitempty"`
 }
 
-// StackStatus 1 active, 2 inactive. Newer Portainer releases add further values (deploying, error); treat unknown values as such.
+// StackStatus 1 active, 2 inactive; 2.41 and later add 3 deploying and 4 error. Treat unknown values as such.
 type StackStatus int
+
+// StackSummary The fields of a stack that list tools read; decoding a list into it skips the rest.
+type StackSummary struct {
+	AutoUpdate *struct {
+		Interval *string `json:"Interval,omitempty"`
+		Webhook  *string `json:"Webhook,omitempty"`
+	} `json:"AutoUpdate,omitempty"`
+	CurrentDeploymentInfo *struct {
+		SourceID *int `json:"SourceID,omitempty"`
+	} `json:"CurrentDeploymentInfo,omitempty"`
+	EndpointId *int `json:"EndpointId,omitempty"`
+	GitConfig  *struct {
+		Authentication *struct {
+			Username *string `json:"Username,omitempty"`
+		} `json:"Authentication,omitempty"`
+		ConfigFilePath *string `json:"ConfigFilePath,omitempty"`
+		ConfigHash     *string `json:"ConfigHash,omitempty"`
+		ReferenceName  *string `json:"ReferenceName,omitempty"`
+		URL            *string `json:"URL,omitempty"`
+	} `json:"GitConfig,omitempty"`
+	Id   *int    `json:"Id,omitempty"`
+	Name *string `json:"Name,omitempty"`
+
+	// Status 1 active, 2 inactive; 2.41 and later add 3 deploying and 4 error. Treat unknown values as such.
+	Status *StackStatus `json:"Status,omitempty"`
+
+	// Type 1 swarm, 2 compose (standalone), 3 kubernetes.
+	Type       *StackType `json:"Type,omitempty"`
+	WorkflowID *int       `json:"WorkflowID,omitempty"`
+}
 
 // StackType 1 swarm, 2 compose (standalone), 3 kubernetes.
 type StackType int
@@ -334,8 +644,11 @@ type StackUpdatePayload struct {
 	// Prune swarm only: remove services no longer in the file
 	Prune *bool `json:"Prune,omitempty"`
 
-	// PullImage re-pull images even if the tag is unchanged
+	// PullImage re-pull images even if the tag is unchanged (deprecated in 2.36 for RepullImageAndRedeploy)
 	PullImage *bool `json:"PullImage,omitempty"`
+
+	// RepullImageAndRedeploy re-pull images and redeploy (2.36 and later)
+	RepullImageAndRedeploy *bool `json:"RepullImageAndRedeploy,omitempty"`
 
 	// StackFileContent the compose file text
 	StackFileContent *string `json:"StackFileContent,omitempty"`
@@ -353,6 +666,7 @@ type SwarmStackFromGitPayload struct {
 	RepositoryReferenceName  *string             `json:"RepositoryReferenceName,omitempty"`
 	RepositoryURL            string              `json:"RepositoryURL"`
 	RepositoryUsername       *string             `json:"RepositoryUsername,omitempty"`
+	SourceID                 *int                `json:"SourceID,omitempty"`
 	SwarmID                  string              `json:"SwarmID"`
 	TLSSkipVerify            *bool               `json:"TLSSkipVerify,omitempty"`
 }
@@ -379,10 +693,13 @@ type SystemVersion struct {
 	DatabaseVersion *string    `json:"DatabaseVersion,omitempty"`
 	LatestVersion   *string    `json:"LatestVersion,omitempty"`
 
-	// ServerEdition CE for the Community Edition
+	// ServerEdition CE for the Community Edition; BE or EE for the Business Edition
 	ServerEdition   *string `json:"ServerEdition,omitempty"`
 	ServerVersion   *string `json:"ServerVersion,omitempty"`
 	UpdateAvailable *bool   `json:"UpdateAvailable,omitempty"`
+
+	// VersionSupport LTS or STS (2.45 and later)
+	VersionSupport *string `json:"VersionSupport,omitempty"`
 }
 
 // User defines model for User.
@@ -397,6 +714,9 @@ type User struct {
 // UserRole 1 administrator, 2 standard user.
 type UserRole int
 
+// ContainerIdPath defines model for ContainerIdPath.
+type ContainerIdPath = string
+
 // EndpointIdPath defines model for EndpointIdPath.
 type EndpointIdPath = int
 
@@ -406,12 +726,33 @@ type EndpointIdQuery = int
 // EndpointIdQueryRequired defines model for EndpointIdQueryRequired.
 type EndpointIdQueryRequired = int
 
+// LogSince defines model for LogSince.
+type LogSince = int
+
+// LogStderr defines model for LogStderr.
+type LogStderr = bool
+
+// LogStdout defines model for LogStdout.
+type LogStdout = bool
+
+// LogTail defines model for LogTail.
+type LogTail = string
+
+// LogTimestamps defines model for LogTimestamps.
+type LogTimestamps = bool
+
+// ServiceIdPath defines model for ServiceIdPath.
+type ServiceIdPath = string
+
+// SourceIdPath defines model for SourceIdPath.
+type SourceIdPath = int
+
 // StackIdPath defines model for StackIdPath.
 type StackIdPath = int
 
 // EndpointListParams defines parameters for EndpointList.
 type EndpointListParams struct {
-	// Start Index of the first environment to return (0 based).
+	// Start Position of the first environment to return, counted from 1 (0 and 1 both mean the first).
 	Start *int `form:"start,omitempty" json:"start,omitempty"`
 
 	// Limit Largest number of environments to return; 0 or absent returns all.
@@ -428,6 +769,65 @@ type EndpointListParams struct {
 
 	// TagIds Only environments with these tags.
 	TagIds *[]int `form:"tagIds,omitempty" json:"tagIds,omitempty"`
+}
+
+// DockerContainerListParams defines parameters for DockerContainerList.
+type DockerContainerListParams struct {
+	// All Stopped containers too.
+	All *bool `form:"all,omitempty" json:"all,omitempty"`
+
+	// Filters Docker filters as JSON, e.g. {"label":["com.docker.compose.project=web"]}.
+	Filters *string `form:"filters,omitempty" json:"filters,omitempty"`
+}
+
+// DockerContainerLogsParams defines parameters for DockerContainerLogs.
+type DockerContainerLogsParams struct {
+	Stdout *LogStdout `form:"stdout,omitempty" json:"stdout,omitempty"`
+	Stderr *LogStderr `form:"stderr,omitempty" json:"stderr,omitempty"`
+
+	// Tail Number of lines from the end, or "all".
+	Tail *LogTail `form:"tail,omitempty" json:"tail,omitempty"`
+
+	// Since Only lines since this unix time (seconds).
+	Since      *LogSince      `form:"since,omitempty" json:"since,omitempty"`
+	Timestamps *LogTimestamps `form:"timestamps,omitempty" json:"timestamps,omitempty"`
+}
+
+// DockerContainerRestartParams defines parameters for DockerContainerRestart.
+type DockerContainerRestartParams struct {
+	// T Seconds to wait for the container to stop before killing it.
+	T *int `form:"t,omitempty" json:"t,omitempty"`
+}
+
+// DockerServiceListParams defines parameters for DockerServiceList.
+type DockerServiceListParams struct {
+	// Filters Docker filters as JSON, e.g. {"label":["com.docker.stack.namespace=web"]}.
+	Filters *string `form:"filters,omitempty" json:"filters,omitempty"`
+}
+
+// DockerServiceLogsParams defines parameters for DockerServiceLogs.
+type DockerServiceLogsParams struct {
+	Stdout *LogStdout `form:"stdout,omitempty" json:"stdout,omitempty"`
+	Stderr *LogStderr `form:"stderr,omitempty" json:"stderr,omitempty"`
+
+	// Tail Number of lines from the end, or "all".
+	Tail *LogTail `form:"tail,omitempty" json:"tail,omitempty"`
+
+	// Since Only lines since this unix time (seconds).
+	Since      *LogSince      `form:"since,omitempty" json:"since,omitempty"`
+	Timestamps *LogTimestamps `form:"timestamps,omitempty" json:"timestamps,omitempty"`
+}
+
+// DockerServiceUpdateParams defines parameters for DockerServiceUpdate.
+type DockerServiceUpdateParams struct {
+	// Version The service's Version.Index, as read.
+	Version int `form:"version" json:"version"`
+}
+
+// DockerTaskListParams defines parameters for DockerTaskList.
+type DockerTaskListParams struct {
+	// Filters Docker filters as JSON, e.g. {"label":["com.docker.stack.namespace=web"]} or {"service":["id"]}.
+	Filters *string `form:"filters,omitempty" json:"filters,omitempty"`
 }
 
 // StackListParams defines parameters for StackList.
@@ -505,8 +905,17 @@ type StackStopParams struct {
 	EndpointId EndpointIdQuery `form:"endpointId" json:"endpointId"`
 }
 
+// DockerServiceUpdateJSONRequestBody defines body for DockerServiceUpdate for application/json ContentType.
+type DockerServiceUpdateJSONRequestBody = DockerServiceSpec
+
 // GitOperationRepoFilePreviewJSONRequestBody defines body for GitOperationRepoFilePreview for application/json ContentType.
 type GitOperationRepoFilePreviewJSONRequestBody = RepositoryFilePreviewPayload
+
+// GitOpsSourcesUpdateGitJSONRequestBody defines body for GitOpsSourcesUpdateGit for application/json ContentType.
+type GitOpsSourcesUpdateGitJSONRequestBody = GitSourceUpdatePayload
+
+// GitOpsSourcesTestByIdJSONRequestBody defines body for GitOpsSourcesTestById for application/json ContentType.
+type GitOpsSourcesTestByIdJSONRequestBody = GitSourceUpdatePayload
 
 // StackCreateDockerStandaloneRepositoryJSONRequestBody defines body for StackCreateDockerStandaloneRepository for application/json ContentType.
 type StackCreateDockerStandaloneRepositoryJSONRequestBody = ComposeStackFromGitPayload

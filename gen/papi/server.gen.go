@@ -11,6 +11,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 
 	"github.com/oapi-codegen/runtime"
@@ -24,12 +25,54 @@ type ServerInterface interface {
 	// EndpointInspect One environment.
 	// (GET /endpoints/{id})
 	EndpointInspect(w http.ResponseWriter, r *http.Request, id EndpointIdPath)
+	// DockerContainerList Docker's container list through Portainer's Docker proxy.
+	// (GET /endpoints/{id}/docker/containers/json)
+	DockerContainerList(w http.ResponseWriter, r *http.Request, id EndpointIdPath, params DockerContainerListParams)
+	// DockerContainerInspect Docker's container inspect (state, health, restart count, exit code).
+	// (GET /endpoints/{id}/docker/containers/{containerId}/json)
+	DockerContainerInspect(w http.ResponseWriter, r *http.Request, id EndpointIdPath, containerId ContainerIdPath)
+	// DockerContainerLogs A container's log. Without a TTY Docker multiplexes stdout and stderr: frames of an 8-byte header (stream 1 or 2, three zero bytes, a big-endian uint32 length) and the data.
+	// (GET /endpoints/{id}/docker/containers/{containerId}/logs)
+	DockerContainerLogs(w http.ResponseWriter, r *http.Request, id EndpointIdPath, containerId ContainerIdPath, params DockerContainerLogsParams)
+	// DockerContainerRestart Restart a container (stop with a timeout, then start).
+	// (POST /endpoints/{id}/docker/containers/{containerId}/restart)
+	DockerContainerRestart(w http.ResponseWriter, r *http.Request, id EndpointIdPath, containerId ContainerIdPath, params DockerContainerRestartParams)
+	// DockerServiceList Docker's swarm service list through Portainer's Docker proxy.
+	// (GET /endpoints/{id}/docker/services)
+	DockerServiceList(w http.ResponseWriter, r *http.Request, id EndpointIdPath, params DockerServiceListParams)
+	// DockerServiceInspect One swarm service, with the version its update needs.
+	// (GET /endpoints/{id}/docker/services/{serviceId})
+	DockerServiceInspect(w http.ResponseWriter, r *http.Request, id EndpointIdPath, serviceId ServiceIdPath)
+	// DockerServiceLogs The log of every task of a swarm service, multiplexed like a container's.
+	// (GET /endpoints/{id}/docker/services/{serviceId}/logs)
+	DockerServiceLogs(w http.ResponseWriter, r *http.Request, id EndpointIdPath, serviceId ServiceIdPath, params DockerServiceLogsParams)
+	// DockerServiceUpdate Replace a swarm service's spec (send the whole spec back). Raising TaskTemplate.ForceUpdate restarts its tasks without another change.
+	// (POST /endpoints/{id}/docker/services/{serviceId}/update)
+	DockerServiceUpdate(w http.ResponseWriter, r *http.Request, id EndpointIdPath, serviceId ServiceIdPath, params DockerServiceUpdateParams)
 	// EndpointDockerSwarmInspect Docker's swarm inspect through Portainer's Docker proxy; gives the swarm id a swarm stack needs.
 	// (GET /endpoints/{id}/docker/swarm)
 	EndpointDockerSwarmInspect(w http.ResponseWriter, r *http.Request, id EndpointIdPath)
+	// DockerTaskList Docker's swarm task list (desired and current state, error, container).
+	// (GET /endpoints/{id}/docker/tasks)
+	DockerTaskList(w http.ResponseWriter, r *http.Request, id EndpointIdPath, params DockerTaskListParams)
 	// GitOperationRepoFilePreview Read one file of a Git repository at a reference, without creating anything.
 	// (POST /gitops/repo/file/preview)
 	GitOperationRepoFilePreview(w http.ResponseWriter, r *http.Request)
+	// GitOpsSourcesList The GitOps Sources the caller can see (2.43 and later; 404 before).
+	// (GET /gitops/sources)
+	GitOpsSourcesList(w http.ResponseWriter, r *http.Request)
+	// GitOpsSourceGet One GitOps Source with its connection settings (never a password).
+	// (GET /gitops/sources/{id})
+	GitOpsSourceGet(w http.ResponseWriter, r *http.Request, id SourceIdPath)
+	// GitOpsSourcesUpdateGit Change a Git Source: only the fields sent change (an omitted password keeps the stored one; authentication {} removes the credentials). Every stack using it is affected.
+	// (PUT /gitops/sources/{id})
+	GitOpsSourcesUpdateGit(w http.ResponseWriter, r *http.Request, id SourceIdPath)
+	// GitOpsSourcesTestById Test that Portainer can reach a Source with its stored settings (fields sent override them).
+	// (POST /gitops/sources/{id}/test)
+	GitOpsSourcesTestById(w http.ResponseWriter, r *http.Request, id SourceIdPath)
+	// GitOpsSourceWorkflows The workflows (one per stack or edge stack) that use a Source.
+	// (GET /gitops/sources/{id}/workflows)
+	GitOpsSourceWorkflows(w http.ResponseWriter, r *http.Request, id SourceIdPath)
 	// StackList List the stacks the caller may see.
 	// (GET /stacks)
 	StackList(w http.ResponseWriter, r *http.Request, params StackListParams)
@@ -219,6 +262,481 @@ func (siw *ServerInterfaceWrapper) EndpointInspect(w http.ResponseWriter, r *htt
 	handler.ServeHTTP(w, r)
 }
 
+// DockerContainerList operation middleware
+func (siw *ServerInterfaceWrapper) DockerContainerList(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "id" -------------
+	var id EndpointIdPath
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", r.PathValue("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "integer", Format: "", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "id", Err: err})
+		return
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params DockerContainerListParams
+
+	// ------------- Optional query parameter "all" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "all", r.URL.Query(), &params.All, runtime.BindQueryParameterOptions{Type: "boolean", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "all"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "all", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "filters" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "filters", r.URL.Query(), &params.Filters, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "filters"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "filters", Err: err})
+		}
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.DockerContainerList(w, r, id, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// DockerContainerInspect operation middleware
+func (siw *ServerInterfaceWrapper) DockerContainerInspect(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "id" -------------
+	var id EndpointIdPath
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", r.PathValue("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "integer", Format: "", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "id", Err: err})
+		return
+	}
+
+	// ------------- Path parameter "containerId" -------------
+	var containerId ContainerIdPath
+
+	err = runtime.BindStyledParameterWithOptions("simple", "containerId", r.PathValue("containerId"), &containerId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "containerId", Err: err})
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.DockerContainerInspect(w, r, id, containerId)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// DockerContainerLogs operation middleware
+func (siw *ServerInterfaceWrapper) DockerContainerLogs(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "id" -------------
+	var id EndpointIdPath
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", r.PathValue("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "integer", Format: "", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "id", Err: err})
+		return
+	}
+
+	// ------------- Path parameter "containerId" -------------
+	var containerId ContainerIdPath
+
+	err = runtime.BindStyledParameterWithOptions("simple", "containerId", r.PathValue("containerId"), &containerId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "containerId", Err: err})
+		return
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params DockerContainerLogsParams
+
+	// ------------- Optional query parameter "stdout" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "stdout", r.URL.Query(), &params.Stdout, runtime.BindQueryParameterOptions{Type: "boolean", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "stdout"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "stdout", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "stderr" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "stderr", r.URL.Query(), &params.Stderr, runtime.BindQueryParameterOptions{Type: "boolean", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "stderr"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "stderr", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "tail" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "tail", r.URL.Query(), &params.Tail, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "tail"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "tail", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "since" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "since", r.URL.Query(), &params.Since, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "since"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "since", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "timestamps" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "timestamps", r.URL.Query(), &params.Timestamps, runtime.BindQueryParameterOptions{Type: "boolean", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "timestamps"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "timestamps", Err: err})
+		}
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.DockerContainerLogs(w, r, id, containerId, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// DockerContainerRestart operation middleware
+func (siw *ServerInterfaceWrapper) DockerContainerRestart(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "id" -------------
+	var id EndpointIdPath
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", r.PathValue("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "integer", Format: "", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "id", Err: err})
+		return
+	}
+
+	// ------------- Path parameter "containerId" -------------
+	var containerId ContainerIdPath
+
+	err = runtime.BindStyledParameterWithOptions("simple", "containerId", r.PathValue("containerId"), &containerId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "containerId", Err: err})
+		return
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params DockerContainerRestartParams
+
+	// ------------- Optional query parameter "t" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "t", r.URL.Query(), &params.T, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "t"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "t", Err: err})
+		}
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.DockerContainerRestart(w, r, id, containerId, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// DockerServiceList operation middleware
+func (siw *ServerInterfaceWrapper) DockerServiceList(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "id" -------------
+	var id EndpointIdPath
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", r.PathValue("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "integer", Format: "", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "id", Err: err})
+		return
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params DockerServiceListParams
+
+	// ------------- Optional query parameter "filters" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "filters", r.URL.Query(), &params.Filters, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "filters"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "filters", Err: err})
+		}
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.DockerServiceList(w, r, id, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// DockerServiceInspect operation middleware
+func (siw *ServerInterfaceWrapper) DockerServiceInspect(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "id" -------------
+	var id EndpointIdPath
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", r.PathValue("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "integer", Format: "", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "id", Err: err})
+		return
+	}
+
+	// ------------- Path parameter "serviceId" -------------
+	var serviceId ServiceIdPath
+
+	err = runtime.BindStyledParameterWithOptions("simple", "serviceId", r.PathValue("serviceId"), &serviceId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "serviceId", Err: err})
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.DockerServiceInspect(w, r, id, serviceId)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// DockerServiceLogs operation middleware
+func (siw *ServerInterfaceWrapper) DockerServiceLogs(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "id" -------------
+	var id EndpointIdPath
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", r.PathValue("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "integer", Format: "", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "id", Err: err})
+		return
+	}
+
+	// ------------- Path parameter "serviceId" -------------
+	var serviceId ServiceIdPath
+
+	err = runtime.BindStyledParameterWithOptions("simple", "serviceId", r.PathValue("serviceId"), &serviceId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "serviceId", Err: err})
+		return
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params DockerServiceLogsParams
+
+	// ------------- Optional query parameter "stdout" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "stdout", r.URL.Query(), &params.Stdout, runtime.BindQueryParameterOptions{Type: "boolean", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "stdout"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "stdout", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "stderr" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "stderr", r.URL.Query(), &params.Stderr, runtime.BindQueryParameterOptions{Type: "boolean", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "stderr"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "stderr", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "tail" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "tail", r.URL.Query(), &params.Tail, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "tail"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "tail", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "since" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "since", r.URL.Query(), &params.Since, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "since"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "since", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "timestamps" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "timestamps", r.URL.Query(), &params.Timestamps, runtime.BindQueryParameterOptions{Type: "boolean", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "timestamps"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "timestamps", Err: err})
+		}
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.DockerServiceLogs(w, r, id, serviceId, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// DockerServiceUpdate operation middleware
+func (siw *ServerInterfaceWrapper) DockerServiceUpdate(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "id" -------------
+	var id EndpointIdPath
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", r.PathValue("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "integer", Format: "", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "id", Err: err})
+		return
+	}
+
+	// ------------- Path parameter "serviceId" -------------
+	var serviceId ServiceIdPath
+
+	err = runtime.BindStyledParameterWithOptions("simple", "serviceId", r.PathValue("serviceId"), &serviceId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "serviceId", Err: err})
+		return
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params DockerServiceUpdateParams
+
+	// ------------- Required query parameter "version" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, true, "version", r.URL.Query(), &params.Version, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "version"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "version", Err: err})
+		}
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.DockerServiceUpdate(w, r, id, serviceId, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
 // EndpointDockerSwarmInspect operation middleware
 func (siw *ServerInterfaceWrapper) EndpointDockerSwarmInspect(w http.ResponseWriter, r *http.Request) {
 
@@ -245,11 +763,171 @@ func (siw *ServerInterfaceWrapper) EndpointDockerSwarmInspect(w http.ResponseWri
 	handler.ServeHTTP(w, r)
 }
 
+// DockerTaskList operation middleware
+func (siw *ServerInterfaceWrapper) DockerTaskList(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "id" -------------
+	var id EndpointIdPath
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", r.PathValue("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "integer", Format: "", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "id", Err: err})
+		return
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params DockerTaskListParams
+
+	// ------------- Optional query parameter "filters" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "filters", r.URL.Query(), &params.Filters, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "filters"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "filters", Err: err})
+		}
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.DockerTaskList(w, r, id, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
 // GitOperationRepoFilePreview operation middleware
 func (siw *ServerInterfaceWrapper) GitOperationRepoFilePreview(w http.ResponseWriter, r *http.Request) {
 
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		siw.Handler.GitOperationRepoFilePreview(w, r)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// GitOpsSourcesList operation middleware
+func (siw *ServerInterfaceWrapper) GitOpsSourcesList(w http.ResponseWriter, r *http.Request) {
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.GitOpsSourcesList(w, r)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// GitOpsSourceGet operation middleware
+func (siw *ServerInterfaceWrapper) GitOpsSourceGet(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "id" -------------
+	var id SourceIdPath
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", r.PathValue("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "integer", Format: "", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "id", Err: err})
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.GitOpsSourceGet(w, r, id)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// GitOpsSourcesUpdateGit operation middleware
+func (siw *ServerInterfaceWrapper) GitOpsSourcesUpdateGit(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "id" -------------
+	var id SourceIdPath
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", r.PathValue("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "integer", Format: "", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "id", Err: err})
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.GitOpsSourcesUpdateGit(w, r, id)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// GitOpsSourcesTestById operation middleware
+func (siw *ServerInterfaceWrapper) GitOpsSourcesTestById(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "id" -------------
+	var id SourceIdPath
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", r.PathValue("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "integer", Format: "", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "id", Err: err})
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.GitOpsSourcesTestById(w, r, id)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// GitOpsSourceWorkflows operation middleware
+func (siw *ServerInterfaceWrapper) GitOpsSourceWorkflows(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "id" -------------
+	var id SourceIdPath
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", r.PathValue("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "integer", Format: "", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "id", Err: err})
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.GitOpsSourceWorkflows(w, r, id)
 	}))
 
 	for _, middleware := range siw.HandlerMiddlewares {
@@ -993,6 +1671,20 @@ func HandlerWithOptions(si ServerInterface, options StdHTTPServerOptions) http.H
 	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/stacks/create/swarm/repository", wrapper.StackCreateDockerSwarmRepository)
 	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/stacks/webhooks/{webhookID}", wrapper.WebhookInvoke)
 	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/gitops/repo/file/preview", wrapper.GitOperationRepoFilePreview)
+	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/gitops/sources", wrapper.GitOpsSourcesList)
+	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/gitops/sources/{id}", wrapper.GitOpsSourceGet)
+	m.HandleFunc(http.MethodPut+" "+options.BaseURL+"/gitops/sources/{id}", wrapper.GitOpsSourcesUpdateGit)
+	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/gitops/sources/{id}/workflows", wrapper.GitOpsSourceWorkflows)
+	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/gitops/sources/{id}/test", wrapper.GitOpsSourcesTestById)
+	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/endpoints/{id}/docker/containers/json", wrapper.DockerContainerList)
+	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/endpoints/{id}/docker/containers/{containerId}/json", wrapper.DockerContainerInspect)
+	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/endpoints/{id}/docker/containers/{containerId}/logs", wrapper.DockerContainerLogs)
+	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/endpoints/{id}/docker/containers/{containerId}/restart", wrapper.DockerContainerRestart)
+	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/endpoints/{id}/docker/services", wrapper.DockerServiceList)
+	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/endpoints/{id}/docker/services/{serviceId}", wrapper.DockerServiceInspect)
+	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/endpoints/{id}/docker/services/{serviceId}/update", wrapper.DockerServiceUpdate)
+	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/endpoints/{id}/docker/services/{serviceId}/logs", wrapper.DockerServiceLogs)
+	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/endpoints/{id}/docker/tasks", wrapper.DockerTaskList)
 
 	return m
 }
@@ -1091,6 +1783,337 @@ func (response EndpointInspectdefaultJSONResponse) VisitEndpointInspectResponse(
 	return err
 }
 
+type DockerContainerListRequestObject struct {
+	Id     EndpointIdPath `json:"id"`
+	Params DockerContainerListParams
+}
+
+type DockerContainerListResponseObject interface {
+	VisitDockerContainerListResponse(w http.ResponseWriter) error
+}
+
+type DockerContainerList200JSONResponse []DockerContainerSummary
+
+func (response DockerContainerList200JSONResponse) VisitDockerContainerListResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DockerContainerListdefaultJSONResponse struct {
+	Body       Error
+	StatusCode int
+}
+
+func (response DockerContainerListdefaultJSONResponse) VisitDockerContainerListResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DockerContainerInspectRequestObject struct {
+	Id          EndpointIdPath  `json:"id"`
+	ContainerId ContainerIdPath `json:"containerId"`
+}
+
+type DockerContainerInspectResponseObject interface {
+	VisitDockerContainerInspectResponse(w http.ResponseWriter) error
+}
+
+type DockerContainerInspect200JSONResponse DockerContainer
+
+func (response DockerContainerInspect200JSONResponse) VisitDockerContainerInspectResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DockerContainerInspectdefaultJSONResponse struct {
+	Body       Error
+	StatusCode int
+}
+
+func (response DockerContainerInspectdefaultJSONResponse) VisitDockerContainerInspectResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DockerContainerLogsRequestObject struct {
+	Id          EndpointIdPath  `json:"id"`
+	ContainerId ContainerIdPath `json:"containerId"`
+	Params      DockerContainerLogsParams
+}
+
+type DockerContainerLogsResponseObject interface {
+	VisitDockerContainerLogsResponse(w http.ResponseWriter) error
+}
+
+type DockerContainerLogs200ApplicationoctetStreamResponse struct {
+	Body          io.Reader
+	ContentLength int64
+}
+
+func (response DockerContainerLogs200ApplicationoctetStreamResponse) VisitDockerContainerLogsResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "application/octet-stream")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(200)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type DockerContainerLogsdefaultJSONResponse struct {
+	Body       Error
+	StatusCode int
+}
+
+func (response DockerContainerLogsdefaultJSONResponse) VisitDockerContainerLogsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DockerContainerRestartRequestObject struct {
+	Id          EndpointIdPath  `json:"id"`
+	ContainerId ContainerIdPath `json:"containerId"`
+	Params      DockerContainerRestartParams
+}
+
+type DockerContainerRestartResponseObject interface {
+	VisitDockerContainerRestartResponse(w http.ResponseWriter) error
+}
+
+type DockerContainerRestart204Response struct {
+}
+
+func (response DockerContainerRestart204Response) VisitDockerContainerRestartResponse(w http.ResponseWriter) error {
+	w.WriteHeader(204)
+	return nil
+}
+
+type DockerContainerRestartdefaultJSONResponse struct {
+	Body       Error
+	StatusCode int
+}
+
+func (response DockerContainerRestartdefaultJSONResponse) VisitDockerContainerRestartResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DockerServiceListRequestObject struct {
+	Id     EndpointIdPath `json:"id"`
+	Params DockerServiceListParams
+}
+
+type DockerServiceListResponseObject interface {
+	VisitDockerServiceListResponse(w http.ResponseWriter) error
+}
+
+type DockerServiceList200JSONResponse []DockerService
+
+func (response DockerServiceList200JSONResponse) VisitDockerServiceListResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DockerServiceListdefaultJSONResponse struct {
+	Body       Error
+	StatusCode int
+}
+
+func (response DockerServiceListdefaultJSONResponse) VisitDockerServiceListResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DockerServiceInspectRequestObject struct {
+	Id        EndpointIdPath `json:"id"`
+	ServiceId ServiceIdPath  `json:"serviceId"`
+}
+
+type DockerServiceInspectResponseObject interface {
+	VisitDockerServiceInspectResponse(w http.ResponseWriter) error
+}
+
+type DockerServiceInspect200JSONResponse DockerService
+
+func (response DockerServiceInspect200JSONResponse) VisitDockerServiceInspectResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DockerServiceInspectdefaultJSONResponse struct {
+	Body       Error
+	StatusCode int
+}
+
+func (response DockerServiceInspectdefaultJSONResponse) VisitDockerServiceInspectResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DockerServiceLogsRequestObject struct {
+	Id        EndpointIdPath `json:"id"`
+	ServiceId ServiceIdPath  `json:"serviceId"`
+	Params    DockerServiceLogsParams
+}
+
+type DockerServiceLogsResponseObject interface {
+	VisitDockerServiceLogsResponse(w http.ResponseWriter) error
+}
+
+type DockerServiceLogs200ApplicationoctetStreamResponse struct {
+	Body          io.Reader
+	ContentLength int64
+}
+
+func (response DockerServiceLogs200ApplicationoctetStreamResponse) VisitDockerServiceLogsResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "application/octet-stream")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(200)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type DockerServiceLogsdefaultJSONResponse struct {
+	Body       Error
+	StatusCode int
+}
+
+func (response DockerServiceLogsdefaultJSONResponse) VisitDockerServiceLogsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DockerServiceUpdateRequestObject struct {
+	Id        EndpointIdPath `json:"id"`
+	ServiceId ServiceIdPath  `json:"serviceId"`
+	Params    DockerServiceUpdateParams
+	Body      *DockerServiceUpdateJSONRequestBody
+}
+
+type DockerServiceUpdateResponseObject interface {
+	VisitDockerServiceUpdateResponse(w http.ResponseWriter) error
+}
+
+type DockerServiceUpdate200JSONResponse DockerServiceUpdateResult
+
+func (response DockerServiceUpdate200JSONResponse) VisitDockerServiceUpdateResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DockerServiceUpdatedefaultJSONResponse struct {
+	Body       Error
+	StatusCode int
+}
+
+func (response DockerServiceUpdatedefaultJSONResponse) VisitDockerServiceUpdateResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type EndpointDockerSwarmInspectRequestObject struct {
 	Id EndpointIdPath `json:"id"`
 }
@@ -1130,6 +2153,46 @@ func (response EndpointDockerSwarmInspectdefaultJSONResponse) VisitEndpointDocke
 	return err
 }
 
+type DockerTaskListRequestObject struct {
+	Id     EndpointIdPath `json:"id"`
+	Params DockerTaskListParams
+}
+
+type DockerTaskListResponseObject interface {
+	VisitDockerTaskListResponse(w http.ResponseWriter) error
+}
+
+type DockerTaskList200JSONResponse []DockerTask
+
+func (response DockerTaskList200JSONResponse) VisitDockerTaskListResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DockerTaskListdefaultJSONResponse struct {
+	Body       Error
+	StatusCode int
+}
+
+func (response DockerTaskListdefaultJSONResponse) VisitDockerTaskListResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type GitOperationRepoFilePreviewRequestObject struct {
 	Body *GitOperationRepoFilePreviewJSONRequestBody
 }
@@ -1158,6 +2221,202 @@ type GitOperationRepoFilePreviewdefaultJSONResponse struct {
 }
 
 func (response GitOperationRepoFilePreviewdefaultJSONResponse) VisitGitOperationRepoFilePreviewResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GitOpsSourcesListRequestObject struct {
+}
+
+type GitOpsSourcesListResponseObject interface {
+	VisitGitOpsSourcesListResponse(w http.ResponseWriter) error
+}
+
+type GitOpsSourcesList200JSONResponse []SourceListItem
+
+func (response GitOpsSourcesList200JSONResponse) VisitGitOpsSourcesListResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GitOpsSourcesListdefaultJSONResponse struct {
+	Body       Error
+	StatusCode int
+}
+
+func (response GitOpsSourcesListdefaultJSONResponse) VisitGitOpsSourcesListResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GitOpsSourceGetRequestObject struct {
+	Id SourceIdPath `json:"id"`
+}
+
+type GitOpsSourceGetResponseObject interface {
+	VisitGitOpsSourceGetResponse(w http.ResponseWriter) error
+}
+
+type GitOpsSourceGet200JSONResponse SourceDetail
+
+func (response GitOpsSourceGet200JSONResponse) VisitGitOpsSourceGetResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GitOpsSourceGetdefaultJSONResponse struct {
+	Body       Error
+	StatusCode int
+}
+
+func (response GitOpsSourceGetdefaultJSONResponse) VisitGitOpsSourceGetResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GitOpsSourcesUpdateGitRequestObject struct {
+	Id   SourceIdPath `json:"id"`
+	Body *GitOpsSourcesUpdateGitJSONRequestBody
+}
+
+type GitOpsSourcesUpdateGitResponseObject interface {
+	VisitGitOpsSourcesUpdateGitResponse(w http.ResponseWriter) error
+}
+
+type GitOpsSourcesUpdateGit200JSONResponse Source
+
+func (response GitOpsSourcesUpdateGit200JSONResponse) VisitGitOpsSourcesUpdateGitResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GitOpsSourcesUpdateGitdefaultJSONResponse struct {
+	Body       Error
+	StatusCode int
+}
+
+func (response GitOpsSourcesUpdateGitdefaultJSONResponse) VisitGitOpsSourcesUpdateGitResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GitOpsSourcesTestByIdRequestObject struct {
+	Id   SourceIdPath `json:"id"`
+	Body *GitOpsSourcesTestByIdJSONRequestBody
+}
+
+type GitOpsSourcesTestByIdResponseObject interface {
+	VisitGitOpsSourcesTestByIdResponse(w http.ResponseWriter) error
+}
+
+type GitOpsSourcesTestById200JSONResponse ConnectionTestResult
+
+func (response GitOpsSourcesTestById200JSONResponse) VisitGitOpsSourcesTestByIdResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GitOpsSourcesTestByIddefaultJSONResponse struct {
+	Body       Error
+	StatusCode int
+}
+
+func (response GitOpsSourcesTestByIddefaultJSONResponse) VisitGitOpsSourcesTestByIdResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GitOpsSourceWorkflowsRequestObject struct {
+	Id SourceIdPath `json:"id"`
+}
+
+type GitOpsSourceWorkflowsResponseObject interface {
+	VisitGitOpsSourceWorkflowsResponse(w http.ResponseWriter) error
+}
+
+type GitOpsSourceWorkflows200JSONResponse []SourceWorkflow
+
+func (response GitOpsSourceWorkflows200JSONResponse) VisitGitOpsSourceWorkflowsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GitOpsSourceWorkflowsdefaultJSONResponse struct {
+	Body       Error
+	StatusCode int
+}
+
+func (response GitOpsSourceWorkflowsdefaultJSONResponse) VisitGitOpsSourceWorkflowsResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
 	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
@@ -1879,12 +3138,54 @@ type StrictServerInterface interface {
 	// EndpointInspect One environment.
 	// (GET /endpoints/{id})
 	EndpointInspect(ctx context.Context, request EndpointInspectRequestObject) (EndpointInspectResponseObject, error)
+	// DockerContainerList Docker's container list through Portainer's Docker proxy.
+	// (GET /endpoints/{id}/docker/containers/json)
+	DockerContainerList(ctx context.Context, request DockerContainerListRequestObject) (DockerContainerListResponseObject, error)
+	// DockerContainerInspect Docker's container inspect (state, health, restart count, exit code).
+	// (GET /endpoints/{id}/docker/containers/{containerId}/json)
+	DockerContainerInspect(ctx context.Context, request DockerContainerInspectRequestObject) (DockerContainerInspectResponseObject, error)
+	// DockerContainerLogs A container's log. Without a TTY Docker multiplexes stdout and stderr: frames of an 8-byte header (stream 1 or 2, three zero bytes, a big-endian uint32 length) and the data.
+	// (GET /endpoints/{id}/docker/containers/{containerId}/logs)
+	DockerContainerLogs(ctx context.Context, request DockerContainerLogsRequestObject) (DockerContainerLogsResponseObject, error)
+	// DockerContainerRestart Restart a container (stop with a timeout, then start).
+	// (POST /endpoints/{id}/docker/containers/{containerId}/restart)
+	DockerContainerRestart(ctx context.Context, request DockerContainerRestartRequestObject) (DockerContainerRestartResponseObject, error)
+	// DockerServiceList Docker's swarm service list through Portainer's Docker proxy.
+	// (GET /endpoints/{id}/docker/services)
+	DockerServiceList(ctx context.Context, request DockerServiceListRequestObject) (DockerServiceListResponseObject, error)
+	// DockerServiceInspect One swarm service, with the version its update needs.
+	// (GET /endpoints/{id}/docker/services/{serviceId})
+	DockerServiceInspect(ctx context.Context, request DockerServiceInspectRequestObject) (DockerServiceInspectResponseObject, error)
+	// DockerServiceLogs The log of every task of a swarm service, multiplexed like a container's.
+	// (GET /endpoints/{id}/docker/services/{serviceId}/logs)
+	DockerServiceLogs(ctx context.Context, request DockerServiceLogsRequestObject) (DockerServiceLogsResponseObject, error)
+	// DockerServiceUpdate Replace a swarm service's spec (send the whole spec back). Raising TaskTemplate.ForceUpdate restarts its tasks without another change.
+	// (POST /endpoints/{id}/docker/services/{serviceId}/update)
+	DockerServiceUpdate(ctx context.Context, request DockerServiceUpdateRequestObject) (DockerServiceUpdateResponseObject, error)
 	// EndpointDockerSwarmInspect Docker's swarm inspect through Portainer's Docker proxy; gives the swarm id a swarm stack needs.
 	// (GET /endpoints/{id}/docker/swarm)
 	EndpointDockerSwarmInspect(ctx context.Context, request EndpointDockerSwarmInspectRequestObject) (EndpointDockerSwarmInspectResponseObject, error)
+	// DockerTaskList Docker's swarm task list (desired and current state, error, container).
+	// (GET /endpoints/{id}/docker/tasks)
+	DockerTaskList(ctx context.Context, request DockerTaskListRequestObject) (DockerTaskListResponseObject, error)
 	// GitOperationRepoFilePreview Read one file of a Git repository at a reference, without creating anything.
 	// (POST /gitops/repo/file/preview)
 	GitOperationRepoFilePreview(ctx context.Context, request GitOperationRepoFilePreviewRequestObject) (GitOperationRepoFilePreviewResponseObject, error)
+	// GitOpsSourcesList The GitOps Sources the caller can see (2.43 and later; 404 before).
+	// (GET /gitops/sources)
+	GitOpsSourcesList(ctx context.Context, request GitOpsSourcesListRequestObject) (GitOpsSourcesListResponseObject, error)
+	// GitOpsSourceGet One GitOps Source with its connection settings (never a password).
+	// (GET /gitops/sources/{id})
+	GitOpsSourceGet(ctx context.Context, request GitOpsSourceGetRequestObject) (GitOpsSourceGetResponseObject, error)
+	// GitOpsSourcesUpdateGit Change a Git Source: only the fields sent change (an omitted password keeps the stored one; authentication {} removes the credentials). Every stack using it is affected.
+	// (PUT /gitops/sources/{id})
+	GitOpsSourcesUpdateGit(ctx context.Context, request GitOpsSourcesUpdateGitRequestObject) (GitOpsSourcesUpdateGitResponseObject, error)
+	// GitOpsSourcesTestById Test that Portainer can reach a Source with its stored settings (fields sent override them).
+	// (POST /gitops/sources/{id}/test)
+	GitOpsSourcesTestById(ctx context.Context, request GitOpsSourcesTestByIdRequestObject) (GitOpsSourcesTestByIdResponseObject, error)
+	// GitOpsSourceWorkflows The workflows (one per stack or edge stack) that use a Source.
+	// (GET /gitops/sources/{id}/workflows)
+	GitOpsSourceWorkflows(ctx context.Context, request GitOpsSourceWorkflowsRequestObject) (GitOpsSourceWorkflowsResponseObject, error)
 	// StackList List the stacks the caller may see.
 	// (GET /stacks)
 	StackList(ctx context.Context, request StackListRequestObject) (StackListResponseObject, error)
@@ -2032,6 +3333,233 @@ func (sh *strictHandler) EndpointInspect(w http.ResponseWriter, r *http.Request,
 	}
 }
 
+// DockerContainerList operation middleware
+func (sh *strictHandler) DockerContainerList(w http.ResponseWriter, r *http.Request, id EndpointIdPath, params DockerContainerListParams) {
+	var request DockerContainerListRequestObject
+
+	request.Id = id
+	request.Params = params
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.DockerContainerList(ctx, request.(DockerContainerListRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "DockerContainerList")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(DockerContainerListResponseObject); ok {
+		if err := validResponse.VisitDockerContainerListResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// DockerContainerInspect operation middleware
+func (sh *strictHandler) DockerContainerInspect(w http.ResponseWriter, r *http.Request, id EndpointIdPath, containerId ContainerIdPath) {
+	var request DockerContainerInspectRequestObject
+
+	request.Id = id
+	request.ContainerId = containerId
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.DockerContainerInspect(ctx, request.(DockerContainerInspectRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "DockerContainerInspect")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(DockerContainerInspectResponseObject); ok {
+		if err := validResponse.VisitDockerContainerInspectResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// DockerContainerLogs operation middleware
+func (sh *strictHandler) DockerContainerLogs(w http.ResponseWriter, r *http.Request, id EndpointIdPath, containerId ContainerIdPath, params DockerContainerLogsParams) {
+	var request DockerContainerLogsRequestObject
+
+	request.Id = id
+	request.ContainerId = containerId
+	request.Params = params
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.DockerContainerLogs(ctx, request.(DockerContainerLogsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "DockerContainerLogs")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(DockerContainerLogsResponseObject); ok {
+		if err := validResponse.VisitDockerContainerLogsResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// DockerContainerRestart operation middleware
+func (sh *strictHandler) DockerContainerRestart(w http.ResponseWriter, r *http.Request, id EndpointIdPath, containerId ContainerIdPath, params DockerContainerRestartParams) {
+	var request DockerContainerRestartRequestObject
+
+	request.Id = id
+	request.ContainerId = containerId
+	request.Params = params
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.DockerContainerRestart(ctx, request.(DockerContainerRestartRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "DockerContainerRestart")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(DockerContainerRestartResponseObject); ok {
+		if err := validResponse.VisitDockerContainerRestartResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// DockerServiceList operation middleware
+func (sh *strictHandler) DockerServiceList(w http.ResponseWriter, r *http.Request, id EndpointIdPath, params DockerServiceListParams) {
+	var request DockerServiceListRequestObject
+
+	request.Id = id
+	request.Params = params
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.DockerServiceList(ctx, request.(DockerServiceListRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "DockerServiceList")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(DockerServiceListResponseObject); ok {
+		if err := validResponse.VisitDockerServiceListResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// DockerServiceInspect operation middleware
+func (sh *strictHandler) DockerServiceInspect(w http.ResponseWriter, r *http.Request, id EndpointIdPath, serviceId ServiceIdPath) {
+	var request DockerServiceInspectRequestObject
+
+	request.Id = id
+	request.ServiceId = serviceId
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.DockerServiceInspect(ctx, request.(DockerServiceInspectRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "DockerServiceInspect")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(DockerServiceInspectResponseObject); ok {
+		if err := validResponse.VisitDockerServiceInspectResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// DockerServiceLogs operation middleware
+func (sh *strictHandler) DockerServiceLogs(w http.ResponseWriter, r *http.Request, id EndpointIdPath, serviceId ServiceIdPath, params DockerServiceLogsParams) {
+	var request DockerServiceLogsRequestObject
+
+	request.Id = id
+	request.ServiceId = serviceId
+	request.Params = params
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.DockerServiceLogs(ctx, request.(DockerServiceLogsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "DockerServiceLogs")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(DockerServiceLogsResponseObject); ok {
+		if err := validResponse.VisitDockerServiceLogsResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// DockerServiceUpdate operation middleware
+func (sh *strictHandler) DockerServiceUpdate(w http.ResponseWriter, r *http.Request, id EndpointIdPath, serviceId ServiceIdPath, params DockerServiceUpdateParams) {
+	var request DockerServiceUpdateRequestObject
+
+	request.Id = id
+	request.ServiceId = serviceId
+	request.Params = params
+
+	var body DockerServiceUpdateJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.DockerServiceUpdate(ctx, request.(DockerServiceUpdateRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "DockerServiceUpdate")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(DockerServiceUpdateResponseObject); ok {
+		if err := validResponse.VisitDockerServiceUpdateResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
 // EndpointDockerSwarmInspect operation middleware
 func (sh *strictHandler) EndpointDockerSwarmInspect(w http.ResponseWriter, r *http.Request, id EndpointIdPath) {
 	var request EndpointDockerSwarmInspectRequestObject
@@ -2051,6 +3579,33 @@ func (sh *strictHandler) EndpointDockerSwarmInspect(w http.ResponseWriter, r *ht
 		sh.options.ResponseErrorHandlerFunc(w, r, err)
 	} else if validResponse, ok := response.(EndpointDockerSwarmInspectResponseObject); ok {
 		if err := validResponse.VisitEndpointDockerSwarmInspectResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// DockerTaskList operation middleware
+func (sh *strictHandler) DockerTaskList(w http.ResponseWriter, r *http.Request, id EndpointIdPath, params DockerTaskListParams) {
+	var request DockerTaskListRequestObject
+
+	request.Id = id
+	request.Params = params
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.DockerTaskList(ctx, request.(DockerTaskListRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "DockerTaskList")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(DockerTaskListResponseObject); ok {
+		if err := validResponse.VisitDockerTaskListResponse(w); err != nil {
 			sh.options.ResponseErrorHandlerFunc(w, r, err)
 		}
 	} else if response != nil {
@@ -2082,6 +3637,151 @@ func (sh *strictHandler) GitOperationRepoFilePreview(w http.ResponseWriter, r *h
 		sh.options.ResponseErrorHandlerFunc(w, r, err)
 	} else if validResponse, ok := response.(GitOperationRepoFilePreviewResponseObject); ok {
 		if err := validResponse.VisitGitOperationRepoFilePreviewResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// GitOpsSourcesList operation middleware
+func (sh *strictHandler) GitOpsSourcesList(w http.ResponseWriter, r *http.Request) {
+	var request GitOpsSourcesListRequestObject
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.GitOpsSourcesList(ctx, request.(GitOpsSourcesListRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GitOpsSourcesList")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(GitOpsSourcesListResponseObject); ok {
+		if err := validResponse.VisitGitOpsSourcesListResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// GitOpsSourceGet operation middleware
+func (sh *strictHandler) GitOpsSourceGet(w http.ResponseWriter, r *http.Request, id SourceIdPath) {
+	var request GitOpsSourceGetRequestObject
+
+	request.Id = id
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.GitOpsSourceGet(ctx, request.(GitOpsSourceGetRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GitOpsSourceGet")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(GitOpsSourceGetResponseObject); ok {
+		if err := validResponse.VisitGitOpsSourceGetResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// GitOpsSourcesUpdateGit operation middleware
+func (sh *strictHandler) GitOpsSourcesUpdateGit(w http.ResponseWriter, r *http.Request, id SourceIdPath) {
+	var request GitOpsSourcesUpdateGitRequestObject
+
+	request.Id = id
+
+	var body GitOpsSourcesUpdateGitJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.GitOpsSourcesUpdateGit(ctx, request.(GitOpsSourcesUpdateGitRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GitOpsSourcesUpdateGit")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(GitOpsSourcesUpdateGitResponseObject); ok {
+		if err := validResponse.VisitGitOpsSourcesUpdateGitResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// GitOpsSourcesTestById operation middleware
+func (sh *strictHandler) GitOpsSourcesTestById(w http.ResponseWriter, r *http.Request, id SourceIdPath) {
+	var request GitOpsSourcesTestByIdRequestObject
+
+	request.Id = id
+
+	var body GitOpsSourcesTestByIdJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		if !errors.Is(err, io.EOF) {
+			sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+			return
+		}
+	} else {
+		request.Body = &body
+	}
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.GitOpsSourcesTestById(ctx, request.(GitOpsSourcesTestByIdRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GitOpsSourcesTestById")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(GitOpsSourcesTestByIdResponseObject); ok {
+		if err := validResponse.VisitGitOpsSourcesTestByIdResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// GitOpsSourceWorkflows operation middleware
+func (sh *strictHandler) GitOpsSourceWorkflows(w http.ResponseWriter, r *http.Request, id SourceIdPath) {
+	var request GitOpsSourceWorkflowsRequestObject
+
+	request.Id = id
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.GitOpsSourceWorkflows(ctx, request.(GitOpsSourceWorkflowsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GitOpsSourceWorkflows")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(GitOpsSourceWorkflowsResponseObject); ok {
+		if err := validResponse.VisitGitOpsSourceWorkflowsResponse(w); err != nil {
 			sh.options.ResponseErrorHandlerFunc(w, r, err)
 		}
 	} else if response != nil {

@@ -70,6 +70,30 @@ func (e GitopsChangeInputMechanism) Valid() bool {
 	}
 }
 
+// Defines values for GitopsRowGitops.
+const (
+	GitopsRowGitopsNone           GitopsRowGitops = "none"
+	GitopsRowGitopsPolling        GitopsRowGitops = "polling"
+	GitopsRowGitopsPollingWebhook GitopsRowGitops = "polling+webhook"
+	GitopsRowGitopsWebhook        GitopsRowGitops = "webhook"
+)
+
+// Valid indicates whether the value is a known member of the GitopsRowGitops enum.
+func (e GitopsRowGitops) Valid() bool {
+	switch e {
+	case GitopsRowGitopsNone:
+		return true
+	case GitopsRowGitopsPolling:
+		return true
+	case GitopsRowGitopsPollingWebhook:
+		return true
+	case GitopsRowGitopsWebhook:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for GitopsSettingsMechanism.
 const (
 	GitopsSettingsMechanismNone           GitopsSettingsMechanism = "none"
@@ -184,6 +208,31 @@ type EnvironmentRow struct {
 	Url  *string `json:"url,omitempty"`
 }
 
+// EnvironmentView defines model for EnvironmentView.
+type EnvironmentView struct {
+	Cpus              *int    `json:"cpus,omitempty"`
+	DockerVersion     *string `json:"docker_version,omitempty"`
+	GroupId           *int    `json:"group_id,omitempty"`
+	Id                int     `json:"id"`
+	Images            *int    `json:"images,omitempty"`
+	MemoryBytes       *int    `json:"memory_bytes,omitempty"`
+	Name              string  `json:"name"`
+	PublicUrl         *string `json:"public_url,omitempty"`
+	RunningContainers *int    `json:"running_containers,omitempty"`
+	Services          *int    `json:"services,omitempty"`
+
+	// SnapshotTime RFC 3339
+	SnapshotTime      *string `json:"snapshot_time,omitempty"`
+	Stacks            *int    `json:"stacks,omitempty"`
+	Status            string  `json:"status"`
+	StoppedContainers *int    `json:"stopped_containers,omitempty"`
+	Swarm             *bool   `json:"swarm,omitempty"`
+	TagIds            *[]int  `json:"tag_ids,omitempty"`
+	Type              string  `json:"type"`
+	Url               *string `json:"url,omitempty"`
+	Volumes           *int    `json:"volumes,omitempty"`
+}
+
 // GitView defines model for GitView.
 type GitView struct {
 	AdditionalFiles   *[]string `json:"additional_files,omitempty"`
@@ -245,6 +294,27 @@ type GitopsChangeInput struct {
 // GitopsChangeInputMechanism what triggers updates
 type GitopsChangeInputMechanism string
 
+// GitopsRow defines model for GitopsRow.
+type GitopsRow struct {
+	ComposePath       *string         `json:"compose_path,omitempty"`
+	CredentialsStored *bool           `json:"credentials_stored,omitempty"`
+	DeployedCommit    *string         `json:"deployed_commit,omitempty"`
+	EnvironmentId     int             `json:"environment_id"`
+	Gitops            GitopsRowGitops `json:"gitops"`
+	Interval          *string         `json:"interval,omitempty"`
+	Name              string          `json:"name"`
+	Reference         *string         `json:"reference,omitempty"`
+	RepositoryUrl     string          `json:"repository_url"`
+
+	// SourceId the GitOps Source (2.43 and later)
+	SourceId   *int    `json:"source_id,omitempty"`
+	StackId    int     `json:"stack_id"`
+	WebhookUrl *string `json:"webhook_url,omitempty"`
+}
+
+// GitopsRowGitops defines model for GitopsRow.Gitops.
+type GitopsRowGitops string
+
 // GitopsSettings defines model for GitopsSettings.
 type GitopsSettings struct {
 	ForcePullImage *bool                   `json:"force_pull_image,omitempty"`
@@ -272,6 +342,12 @@ type GitopsView struct {
 	Status        *string         `json:"status,omitempty"`
 	Type          *string         `json:"type,omitempty"`
 }
+
+// Limit defines model for Limit.
+type Limit = int
+
+// Offset defines model for Offset.
+type Offset = int
 
 // RecreateInput defines model for RecreateInput.
 type RecreateInput struct {
@@ -307,6 +383,15 @@ type RecreateInput struct {
 // RecreateInputGitops default keep
 type RecreateInputGitops string
 
+// StackFileView defines model for StackFileView.
+type StackFileView struct {
+	Compose string  `json:"compose"`
+	Lines   *int    `json:"lines,omitempty"`
+	Name    string  `json:"name"`
+	Note    *string `json:"note,omitempty"`
+	StackId int     `json:"stack_id"`
+}
+
 // StackRow defines model for StackRow.
 type StackRow struct {
 	EnvironmentId int `json:"environment_id"`
@@ -319,7 +404,7 @@ type StackRow struct {
 	Id     int     `json:"id"`
 	Name   string  `json:"name"`
 
-	// Status active, inactive, or status-N for values newer Portainer releases add
+	// Status active, inactive, deploying, error
 	Status string `json:"status"`
 
 	// Type compose, swarm or kubernetes

@@ -122,7 +122,10 @@ func TestEnvironments(t *testing.T) {
 		{"search name, case-insensitive", papi.EndpointListParams{Search: ptr("LOC")}, []string{"local"}, 1, 3},
 		{"search URL", papi.EndpointListParams{Search: ptr("docker.sock")}, []string{"local"}, 1, 3},
 		{"types", papi.EndpointListParams{Types: &[]papi.EndpointType{papi.EndpointTypeAgentDocker, papi.EndpointTypeEdgeDocker}}, []string{"swarm", "edge-kiosk"}, 2, 3},
-		{"page", papi.EndpointListParams{Start: ptr(1), Limit: ptr(1)}, []string{"swarm"}, 3, 3},
+		// start counts from 1, as on a real Portainer: 0 and 1 are both the first.
+		{"page from 0", papi.EndpointListParams{Start: ptr(0), Limit: ptr(1)}, []string{"local"}, 3, 3},
+		{"page from 1", papi.EndpointListParams{Start: ptr(1), Limit: ptr(1)}, []string{"local"}, 3, 3},
+		{"second page", papi.EndpointListParams{Start: ptr(2), Limit: ptr(1)}, []string{"swarm"}, 3, 3},
 		{"page past the end", papi.EndpointListParams{Start: ptr(5), Limit: ptr(2)}, nil, 3, 3},
 		{"no match", papi.EndpointListParams{Search: ptr("zzz")}, nil, 0, 3},
 	}

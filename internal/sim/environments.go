@@ -112,7 +112,9 @@ func (s *Sim) EndpointList(_ context.Context, req papi.EndpointListRequestObject
 		match = append(match, s.endpointView(e))
 	}
 	total := len(match)
-	start := min(max(deref(p.Start), 0), total)
+	// Portainer counts start from 1; 0 and 1 both mean the first environment (measured on a
+	// real 2.23, portainer-behaviour.md "Conventions").
+	start := min(max(deref(p.Start)-1, 0), total)
 	end := total
 	if limit := deref(p.Limit); limit > 0 {
 		end = min(start+limit, total)

@@ -1,0 +1,296 @@
+package tools
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Behaviours are what a Portainer release does that the tools adapt to. This file is the only
+// place that maps versions to behaviours: overlays ask Caps, never a version number. Each
+// behaviour names the section of shared/portainer-current.md (PC) or portainer-behaviour.md
+// (PB) it comes from.
+type Behaviours struct {
+	// AsyncDeploy: create, update, Git redeploy and webhooks answer 200 while the stack is
+	// still deploying (Status 3); it ends as Status 1, or 4 with Portainer's message in
+	// DeploymentStatus, and a second deploy meanwhile gets 409. (PC §1 "Async create", §4, §5:
+	// 2.41.0.) The tools wait on Status 3 on every version, so a release that deploys
+	// asynchronously without being known to is still waited for.
+	AsyncDeploy bool `json:"async_deploy"`
+	// GitSources: a Git stack's URL, credentials and TLS setting live on a GitOps Source that
+	// other stacks may share; changing them through one stack changes all of them. (PC §3, §7:
+	// 2.43.)
+	GitSources bool `json:"gitops_sources"`
+	// SourcePolling: the polling interval lives on the Source (interval), one poll job per
+	// Source; the stack's AutoUpdate.Interval is ignored. (PC §1 "Polling moved off the stack",
+	// §7 "Interval": 2.44.)
+	SourcePolling bool `json:"source_polling"`
+	// InPlaceGitChange: POST /stacks/{id}/git takes RepositoryURL, ConfigFilePath and
+	// AdditionalFiles, so a new repository, compose path or additional files keep the stack
+	// id, env, webhook and volumes. (PC §3 "Now"; 2.40 per the release history. The tools read
+	// the stack back after such a change, so a release that ignores the fields is detected.)
+	InPlaceGitChange bool `json:"in_place_git_change"`
+	// MinInterval: Portainer itself refuses polling intervals under one minute ("interval must
+	// be at least 1 minute"). (PC §1 "AutoUpdate": 2.33.2/2.34.) The tools refuse them on every
+	// version.
+	MinInterval bool `json:"min_interval_1m"`
+	// ErroredStackStart: a stack in error (Status 4) cannot be started: redeploy or update it.
+	// (PC §8: 2.41 and later.)
+	ErroredStackStart bool `json:"errored_stack_cannot_start"`
+	// PreviewByStack: the file preview takes stackId and uses that stack's stored credentials,
+	// so a new reference of a private stack can be checked without its password. (PC §7;
+	// [EE244] gitops.repositoryFilePreviewPayload. Sources era, 2.43 and later.)
+	PreviewByStack bool `json:"preview_by_stack"`
+	// RedeployAuthFlagNeeded: Git redeploy uses stored credentials only when the request says
+	// RepositoryAuthentication=true (PC §5: up to 2.43, portainer#13224). The tools always send
+	// it with an empty password when credentials are stored, which works on every version.
+	RedeployAuthFlagNeeded bool `json:"redeploy_auth_flag_needed"`
+	// ForceUpdatePolls: AutoUpdate.ForceUpdate makes polling redeploy without a new commit.
+	// 2.23 stores it and ignores it (PB, measured); 2.44 "Fixed the forced polling usage in
+	// Git sources" (PC §7 history).
+	ForceUpdatePolls bool `json:"force_update_polls"`
+	// BusinessEdition: the Business Edition's endpoints exist (edge stack GitOps and webhooks,
+	// shared Git credentials, change windows). From /system/version ServerEdition (PC §9).
+	BusinessEdition bool `json:"business_edition"`
+}
+
+// release is one row of the table: the behaviours of every version from From on, up to the
+// next row.
+type release struct {
+	From  [2]int // major, minor
+	Patch int    // first patch of From that behaves so (0: all)
+	B     Behaviours
+	Note  string
+}
+
+// releases is the table, oldest first. Versions older than the first row are treated as the
+// first row, with a warning; newer than the last as the last, with a warning.
+var releases = []release{
+	{From: [2]int{2, 19}, B: Behaviours{RedeployAuthFlagNeeded: true},
+		Note: "deploys finish before Portainer answers"},
+	{From: [2]int{2, 33}, Patch: 2, B: Behaviours{MinInterval: true, RedeployAuthFlagNeeded: true},
+		Note: "Portainer refuses polling intervals under 1m"},
+	{From: [2]int{2, 39}, B: Behaviours{MinInterval: true, RedeployAuthFlagNeeded: true},
+		Note: "whether compose deploys finish in the background is unverified for 2.39; the tools wait on Status 3 either way"},
+	{From: [2]int{2, 40}, B: Behaviours{MinInterval: true, RedeployAuthFlagNeeded: true, InPlaceGitChange: true}},
+	{From: [2]int{2, 41}, B: Behaviours{MinInterval: true, RedeployAuthFlagNeeded: true, InPlaceGitChange: true, AsyncDeploy: true, ErroredStackStart: true}},
+	{From: [2]int{2, 43}, B: Behaviours{MinInterval: true, RedeployAuthFlagNeeded: true, InPlaceGitChange: true, AsyncDeploy: true, ErroredStackStart: true, GitSources: true, PreviewByStack: true}},
+	{From: [2]int{2, 44}, B: Behaviours{MinInterval: true, InPlaceGitChange: true, AsyncDeploy: true, ErroredStackStart: true, GitSources: true, SourcePolling: true, ForceUpdatePolls: true, PreviewByStack: true}},
+	{From: [2]int{2, 45}, B: Behaviours{MinInterval: true, InPlaceGitChange: true, AsyncDeploy: true, ErroredStackStart: true, GitSources: true, SourcePolling: true, ForceUpdatePolls: true, PreviewByStack: true}},
+}
+
+// ltsMinors are the long-term-support releases (Portainer's VersionSupport says so itself
+// from 2.45 on).
+var ltsMinors = map[int]bool{21: true, 27: true, 33: true, 39: true, 45: true}
+
+// Caps is what the server knows of the Portainer it talks to.
+type Caps struct {
+	Version  string `json:"version"`
+	Edition  string `json:"edition"`           // CE or BE ("" until known)
+	Support  string `json:"support,omitempty"` // LTS or STS
+	Detected bool   `json:"detected"`
+	Warning  string `json:"warning,omitempty"`
+	Note     string `json:"note,omitempty"`
+	Behaviours
+}
+
+// parseVersion reads "2.45.0", "v2.39.5", "2.45.0-rc1".
+func parseVersion(v string) (major, minor, patch int, ok bool) {
+	v = strings.TrimPrefix(strings.TrimSpace(v), "v")
+	if i := strings.IndexAny(v, "-+ "); i >= 0 {
+		v = v[:i]
+	}
+	parts := strings.Split(v, ".")
+	if len(parts) < 2 {
+		return 0, 0, 0, false
+	}
+	var err error
+	if major, err = strconv.Atoi(parts[0]); err != nil {
+		return 0, 0, 0, false
+	}
+	if minor, err = strconv.Atoi(parts[1]); err != nil {
+		return 0, 0, 0, false
+	}
+	if len(parts) > 2 {
+		patch, _ = strconv.Atoi(parts[2])
+	}
+	return major, minor, patch, true
+}
+
+func before(a, b [3]int) bool {
+	for i := range a {
+		if a[i] != b[i] {
+			return a[i] < b[i]
+		}
+	}
+	return false
+}
+
+// CapsFor maps a version and edition to behaviours.
+func CapsFor(version, edition, support string) Caps {
+	c := Caps{Version: version, Edition: normalizeEdition(edition), Support: support, Detected: true}
+	major, minor, patch, ok := parseVersion(version)
+	last := releases[len(releases)-1]
+	if !ok {
+		c.Behaviours = last.B
+		c.Warning = fmt.Sprintf("Portainer reported the version %q, which cannot be read; the tools assume the newest known behaviour (%d.%d)", version, last.From[0], last.From[1])
+	} else {
+		v := [3]int{major, minor, patch}
+		row := releases[0]
+		for _, r := range releases {
+			if !before(v, [3]int{r.From[0], r.From[1], r.Patch}) {
+				row = r
+			}
+		}
+		c.Behaviours, c.Note = row.B, row.Note
+		switch first := releases[0].From; {
+		case before(v, [3]int{first[0], first[1], 0}):
+			c.Warning = fmt.Sprintf("Portainer %s is older than %d.%d, the oldest release these tools know; they behave as for %d.%d", version, first[0], first[1], first[0], first[1])
+		case before([3]int{last.From[0], last.From[1] + 1, 0}, v) || v == [3]int{last.From[0], last.From[1] + 1, 0}:
+			c.Warning = fmt.Sprintf("Portainer %s is newer than %d.%d, the newest release these tools know; they use its behaviour, which may have changed since", version, last.From[0], last.From[1])
+		}
+		if c.Support == "" && major == 2 {
+			c.Support = "STS"
+			if ltsMinors[minor] {
+				c.Support = "LTS"
+			}
+		}
+	}
+	c.BusinessEdition = c.Edition == "BE"
+	return c
+}
+
+func normalizeEdition(e string) string {
+	switch strings.ToUpper(strings.TrimSpace(e)) {
+	case "BE", "EE":
+		return "BE"
+	case "CE":
+		return "CE"
+	}
+	return ""
+}
+
+// unknownCaps is what the tools assume while Portainer has not said what it is: the newest
+// known behaviour, so that waits and checks are the strictest.
+func unknownCaps(reason string) Caps {
+	last := releases[len(releases)-1]
+	return Caps{Behaviours: last.B, Warning: "Portainer's version is not known yet (" + reason + "); the tools assume the newest known behaviour"}
+}
+
+// capsState detects Portainer's version and edition once, in the background or on the first
+// call that needs them, and remembers the answer.
+type capsState struct {
+	mu       sync.Mutex
+	caps     Caps
+	known    bool // version known
+	edition  bool // edition known (needs an authenticated call)
+	lastFail string
+	lastTry  time.Time
+}
+
+// Caps returns what is known of Portainer, detecting it first if needed (a call bounded by
+// the read timeout; it never blocks initialize or tools/list, which do not call this).
+func (d *Deps) Caps(ctx context.Context) Caps {
+	st := d.capsState()
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	if st.known && st.edition {
+		return st.caps
+	}
+	// Do not hammer an unreachable Portainer: retry detection at most every 5 seconds.
+	if !st.lastTry.IsZero() && time.Since(st.lastTry) < 5*time.Second && !st.known {
+		return unknownCaps(st.lastFail)
+	}
+	st.lastTry = time.Now()
+	d.detect(ctx, st)
+	if !st.known {
+		return unknownCaps(st.lastFail)
+	}
+	return st.caps
+}
+
+// DetectCaps runs detection now (the server calls it in the background at start).
+func (d *Deps) DetectCaps(ctx context.Context) (Caps, error) {
+	st := d.capsState()
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	st.lastTry = time.Now()
+	d.detect(ctx, st)
+	if !st.known {
+		return unknownCaps(st.lastFail), fmt.Errorf("%s", st.lastFail)
+	}
+	return st.caps, nil
+}
+
+func (d *Deps) capsState() *capsState {
+	d.capsOnce.Do(func() {
+		if d.caps == nil {
+			d.caps = &capsState{}
+		}
+	})
+	return d.caps
+}
+
+// detect asks Portainer: /system/version (authenticated: version, edition, support), or,
+// without a usable key, the public /system/status (version only).
+func (d *Deps) detect(ctx context.Context, st *capsState) {
+	ctx, cancel := context.WithTimeout(ctx, d.readTimeout())
+	defer cancel()
+	ver, err := d.Client.SystemVersionWithResponse(ctx)
+	if err == nil && ver.JSON200 != nil && deref(ver.JSON200.ServerVersion) != "" {
+		v := ver.JSON200
+		st.caps = CapsFor(deref(v.ServerVersion), deref(v.ServerEdition), deref(v.VersionSupport))
+		st.known, st.edition = true, st.caps.Edition != ""
+		return
+	}
+	if st.known {
+		return
+	}
+	status, err2 := d.Client.SystemStatusWithResponse(ctx)
+	if err2 == nil && status.JSON200 != nil && deref(status.JSON200.Version) != "" {
+		st.caps = CapsFor(deref(status.JSON200.Version), "", "")
+		st.known = true
+		return
+	}
+	switch {
+	case err != nil:
+		st.lastFail = d.describeCallError(err)
+	case err2 != nil:
+		st.lastFail = d.describeCallError(err2)
+	default:
+		st.lastFail = fmt.Sprintf("Portainer answered %d to /system/version", ver.StatusCode())
+	}
+}
+
+// SetCaps fixes what the server knows of Portainer (tests, and the demo's simulator).
+func (d *Deps) SetCaps(c Caps) {
+	st := d.capsState()
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	st.caps, st.known, st.edition = c, true, c.Edition != ""
+}
+
+// versionInfo is what get_portainer_info shows of the table.
+func (c Caps) describe() []string {
+	var out []string
+	b := c.Behaviours
+	add := func(on bool, yes, no string) {
+		if on && yes != "" {
+			out = append(out, yes)
+		} else if !on && no != "" {
+			out = append(out, no)
+		}
+	}
+	add(b.AsyncDeploy, "deploys finish after Portainer answers (Status 3, then 1 or 4): the deploy tools wait for the result", "deploys finish before Portainer answers")
+	add(b.GitSources, "Git settings live on shared GitOps Sources: credential and TLS changes apply to every stack on the Source", "Git settings are stored per stack")
+	add(b.SourcePolling, "the polling interval is set on the GitOps Source, for every stack on it", "")
+	add(b.InPlaceGitChange, "repository URL, compose path and additional files change in place (same stack id, env, webhook, volumes)", "a new repository URL, compose path or additional files needs recreate_stack (delete and create)")
+	add(b.MinInterval, "Portainer refuses polling intervals under 1m", "")
+	add(b.ErroredStackStart, "a stack in error cannot be started: redeploy or update it", "")
+	add(b.ForceUpdatePolls, "force_update makes polling redeploy without a new commit", "force_update is stored but polling and webhooks still redeploy only on a new commit")
+	add(b.BusinessEdition, "Business Edition tools are available", "")
+	return out
+}

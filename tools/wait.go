@@ -1,0 +1,151 @@
+package tools
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/mark3labs/mcp-go/mcp"
+
+	"github.com/portainer-mcp/portainer-mcp/gen/papi"
+)
+
+// DeployWait says how a deploying tool waits for the outcome.
+type DeployWait struct {
+	// Wait for Portainer to finish the deploy (Status 3 -> 1 or 4). False returns at once.
+	Wait bool
+	// Verify, after Portainer finished, that the stack's containers run (and are healthy
+	// where a healthcheck exists).
+	Verify bool
+}
+
+// waitArgs reads the common wait and verify arguments (both default true).
+func waitArgs(a Args) DeployWait {
+	return DeployWait{Wait: a.Bool("wait", true), Verify: a.Bool("wait", true) && a.Bool("verify", true)}
+}
+
+// waitSteps are the pauses between reads of a deploying stack: quick at first (most deploys
+// take seconds), then every 3 seconds.
+var waitSteps = []time.Duration{300 * time.Millisecond, 500 * time.Millisecond, time.Second, 2 * time.Second, 3 * time.Second}
+
+func waitStep(i int) time.Duration {
+	return waitSteps[min(i, len(waitSteps)-1)]
+}
+
+// sleepCtx waits d, or less when ctx ends; tests replace the clock with Deps.Sleep.
+func (d *Deps) sleepCtx(ctx context.Context, dur time.Duration) error {
+	if d.Sleep != nil {
+		d.Sleep(dur)
+		return ctx.Err()
+	}
+	t := time.NewTimer(dur)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}
+
+// Deploy status values Portainer 2.41+ adds to 1 (active) and 2 (inactive).
+const (
+	statusDeploying papi.StackStatus = 3
+	statusError     papi.StackStatus = 4
+)
+
+// deployMessage is Portainer's message for a failed deploy: the last DeploymentStatus entry
+// with a message.
+func deployMessage(st *papi.Stack) string {
+	if st.DeploymentStatus == nil {
+		return ""
+	}
+	list := *st.DeploymentStatus
+	for i := len(list) - 1; i >= 0; i-- {
+		if m := deref(list[i].Message); m != "" {
+			return m
+		}
+	}
+	return ""
+}
+
+// AwaitDeploy waits until Portainer has finished deploying st (what names the action, as
+// "the create"), then, with w.Verify, until its containers run. It returns the stack as it
+// ended, or a tool error saying what failed and what to do. Bounded by the deploy timeout.
+func (d *Deps) AwaitDeploy(ctx context.Context, tool, what string, st *papi.Stack, w DeployWait) (*papi.Stack, *mcp.CallToolResult) {
+	if !w.Wait {
+		return st, nil
+	}
+	id := deref(st.Id)
+	start := time.Now()
+	deadline := start.Add(d.deployTimeout())
+	for i := 0; deref(st.Status) == statusDeploying; i++ {
+		if time.Now().After(deadline) {
+			return st, mcp.NewToolResultError(fmt.Sprintf(
+				"%s: Portainer is still deploying stack %d (%s) after %s (--deploy-timeout %s). It may still finish or fail: check with get_stack %d in a while; do not start another deploy of it meanwhile (Portainer answers 409 while one runs).",
+				tool, id, deref(st.Name), time.Since(start).Round(time.Second), d.deployTimeout(), id))
+		}
+		Progress(ctx, fmt.Sprintf("Portainer is deploying stack %d (%s): %s so far", id, deref(st.Name), time.Since(start).Round(time.Second)))
+		if err := d.sleepCtx(ctx, waitStep(i)); err != nil {
+			return st, d.waitCancelled(tool, what, st, err)
+		}
+		next, res := d.readStack(ctx, tool, id)
+		if res != nil {
+			if ctx.Err() != nil {
+				return st, d.waitCancelled(tool, what, st, ctx.Err())
+			}
+			if i < 5 { // a read can fail while Portainer is busy: try again
+				continue
+			}
+			res.Content = append(res.Content, mcp.NewTextContent(fmt.Sprintf("%s of stack %d was accepted; its outcome is not known yet: check with get_stack %d.", what, id, id)))
+			return st, res
+		}
+		st = next
+	}
+	if deref(st.Status) == statusError {
+		msg := deployMessage(st)
+		if msg == "" {
+			msg = "Portainer gave no message"
+		}
+		return st, mcp.NewToolResultError(fmt.Sprintf(
+			"%s: %s of stack %d (%s) FAILED after Portainer accepted it. Portainer says: %s. The stack is in error: fix the cause (the compose file, the image, the repository), then redeploy it (update_stack for a file-based stack, redeploy_stack for a Git stack); get_stack_status shows its containers.",
+			tool, what, id, deref(st.Name), msg))
+	}
+	if w.Verify && deref(st.Status) == papi.StackStatusActive {
+		if res := d.verifyContainers(ctx, tool, st, deadline); res != nil {
+			return st, res
+		}
+	}
+	return st, nil
+}
+
+// waitCancelled is the answer when the caller cancelled while the deploy ran: the deploy
+// itself goes on in Portainer.
+func (d *Deps) waitCancelled(tool, what string, st *papi.Stack, err error) *mcp.CallToolResult {
+	why := "the call was cancelled"
+	if errors.Is(err, context.DeadlineExceeded) {
+		why = "the call ran out of time"
+	}
+	return mcp.NewToolResultError(fmt.Sprintf("%s: %s while waiting: %s of stack %d (%s) was accepted by Portainer and goes on without this call. Check its outcome with get_stack %d.",
+		tool, why, what, deref(st.Id), deref(st.Name), deref(st.Id)))
+}
+
+// readStack reads a stack (a GET, with the read timeout).
+func (d *Deps) readStack(ctx context.Context, tool string, id int) (*papi.Stack, *mcp.CallToolResult) {
+	return getStack(ctx, d, tool, id)
+}
+
+func (d *Deps) deployTimeout() time.Duration {
+	if d.DeployTimeout > 0 {
+		return d.DeployTimeout
+	}
+	return 5 * time.Minute
+}
+
+func (d *Deps) readTimeout() time.Duration {
+	if d.Timeout > 0 {
+		return d.Timeout
+	}
+	return 30 * time.Second
+}
