@@ -4,8 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"net/url"
-	"regexp"
 	"strings"
 
 	"github.com/mark3labs/mcp-go/mcp"
@@ -13,9 +11,6 @@ import (
 	"github.com/portainer-mcp/portainer-mcp/gen/papi"
 	"github.com/portainer-mcp/portainer-mcp/gen/views"
 )
-
-// stackNameRe is Portainer's rule for stack names (compose project names).
-var stackNameRe = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]*$`)
 
 // DefaultRef is the reference used when none is given: Portainer's file preview reads
 // refs/heads/main then, so the stack is deployed from the same reference that was checked.
@@ -32,42 +27,6 @@ func fullRef(ref string) string {
 		return ref
 	}
 	return "refs/heads/" + ref
-}
-
-// checkCredentials applies Portainer's rule (authentication needs a username and a
-// password) before anything is sent, and keeps credentials out of repository URLs, where
-// they would be stored and shown in clear.
-func checkCredentials(s gitSource) error {
-	if u, err := url.Parse(s.URL); err != nil || u.Scheme == "" || u.Host == "" {
-		return fmt.Errorf("repository_url %q is not a URL like https://git.example.com/team/app.git", stripUserinfo(s.URL))
-	} else if u.User != nil {
-		return fmt.Errorf("repository_url carries credentials: give them as username and password, never in the URL")
-	}
-	switch {
-	case s.Password != "" && s.User == "":
-		return fmt.Errorf("a password needs a username (for a token, the user name your Git host expects)")
-	case s.User != "" && s.Password == "":
-		return fmt.Errorf("username %s was given without a password or token: Portainer needs both", s.User)
-	}
-	return nil
-}
-
-// stripUserinfo removes user:password@ from a URL-like string.
-func stripUserinfo(raw string) string {
-	if i := strings.Index(raw, "://"); i >= 0 {
-		rest := raw[i+3:]
-		if at := strings.LastIndex(rest, "@"); at >= 0 && (strings.Index(rest, "/") < 0 || at < strings.Index(rest, "/")) {
-			return raw[:i+3] + rest[at+1:]
-		}
-	}
-	return raw
-}
-
-func checkStackName(name string) error {
-	if !stackNameRe.MatchString(name) {
-		return fmt.Errorf("stack name %q is not valid: use lower case letters, digits, '-' and '_', starting with a letter or digit", name)
-	}
-	return nil
 }
 
 // stackDef is a stack as the tools create it: a Git stack (Git set) or a file-based one
@@ -258,6 +217,9 @@ func CreateStackFromGit(ctx context.Context, d *Deps, a Args) (*mcp.CallToolResu
 	if err := checkCredentials(src); err != nil {
 		return ArgError(tool, err), nil
 	}
+	if err := checkRepoPaths(src.Path, g.Additional); err != nil {
+		return ArgError(tool, err), nil
+	}
 	mech := string(deref(in.Gitops))
 	if (mech == "" || mech == "none") && deref(in.Interval) != "" {
 		return ArgError(tool, fmt.Errorf("an interval was given without polling: pass gitops=polling to poll every %s", deref(in.Interval))), nil
@@ -278,9 +240,26 @@ func CreateStackFromGit(ctx context.Context, d *Deps, a Args) (*mcp.CallToolResu
 	if res != nil {
 		return res, nil
 	}
+	st, res = d.AwaitDeploy(ctx, tool, "the create", st, waitArgs(a))
+	if res != nil {
+		return res, nil
+	}
 	v := gitopsView(d, st)
 	if g.AutoUpdate != nil && deref(g.AutoUpdate.Webhook) != "" {
 		v.Note = ptr("Give webhook_url to your Git host (push event, POST, no secret) so a push redeploys the stack.")
 	}
 	return Result(v)
+}
+
+// checkRepoPaths checks the compose path and the additional files of a Git stack.
+func checkRepoPaths(composePath string, additional []string) error {
+	if err := checkRepoPath("compose_path", composePath); err != nil {
+		return err
+	}
+	for _, f := range additional {
+		if err := checkRepoPath("additional file", f); err != nil {
+			return err
+		}
+	}
+	return nil
 }

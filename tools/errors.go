@@ -22,7 +22,7 @@ func APIError(tool string, r *http.Response, body []byte) *mcp.CallToolResult {
 	if said := portainerSaid(body); said != "" {
 		msg += ": " + said
 	}
-	return mcp.NewToolResultError(msg + ". " + hint(tool, status))
+	return mcp.NewToolResultError(strings.TrimSuffix(msg, ".") + ". " + hint(tool, status, portainerSaid(body)))
 }
 
 // portainerSaid is the message and details of Portainer's error body (or the start of the
@@ -49,7 +49,25 @@ func portainerSaid(body []byte) string {
 	return said
 }
 
-func hint(tool string, status int) string {
+// hint says what to do next, from the tool, the status and what Portainer said.
+func hint(tool string, status int, said string) string {
+	lower := strings.ToLower(said)
+	switch {
+	case strings.Contains(lower, "deployment is already in progress") || strings.Contains(lower, "deployment is in progress"):
+		return "Portainer is still deploying this stack and refuses another change until that ends: wait, check it with get_stack, then try again. Nothing was changed."
+	case strings.Contains(lower, "is already running") || strings.Contains(lower, "already active"):
+		return "The stack is already running: there is nothing to start (get_stack_status shows its containers)."
+	case strings.Contains(lower, "already inactive"):
+		return "The stack is already stopped."
+	case strings.Contains(lower, "webhook") && status == http.StatusConflict:
+		return "That webhook id belongs to another stack: let the tool generate one (omit it)."
+	case strings.Contains(lower, "name") && (strings.Contains(lower, "already exists") || strings.Contains(lower, "unique")):
+		return "The name is taken on that environment (names compare without case): pick another name, or change the existing stack."
+	case strings.Contains(lower, "not a swarm manager") || strings.Contains(lower, "swarm is not"):
+		return "That environment is not a swarm: deploy a compose stack there, or pick a swarm environment (list_environments shows swarm=yes)."
+	case strings.Contains(lower, "interval must be at least"):
+		return "Use an interval of at least 1m, such as 5m. Nothing was changed."
+	}
 	switch status {
 	case http.StatusUnauthorized:
 		return "The API key was refused: check PORTAINER_API_KEY (create a key in Portainer under My account > Access tokens)."
@@ -59,9 +77,12 @@ func hint(tool string, status int) string {
 		if strings.Contains(tool, "environment") {
 			return "Check the id with list_environments."
 		}
+		if strings.Contains(tool, "source") {
+			return "Check the id with list_gitops_sources."
+		}
 		return "Check the id with list_stacks (and list_environments for environment ids)."
 	case http.StatusConflict:
-		return "The name (or webhook) is already in use on that environment: pick another name, or update the existing stack."
+		return "It conflicts with what exists (see Portainer's message): change the request, or the existing object."
 	case http.StatusBadRequest:
 		return "Fix the request as the message says; nothing was changed."
 	case http.StatusServiceUnavailable:
@@ -86,8 +107,13 @@ func (d *Deps) describeCallError(err error) string {
 	if where == "" {
 		where = "Portainer"
 	}
+	// Only a write that got no answer has an unknown outcome; a read changed nothing.
+	outcome := "Nothing was changed by this read"
 	var ue *url.Error
 	if errors.As(err, &ue) {
+		if m := strings.ToUpper(ue.Op); m != "GET" && m != "HEAD" {
+			outcome = uncertainOutcome + ": check with the matching get_ or list_ tool before retrying"
+		}
 		err = ue.Err
 	}
 	var certErr *x509.UnknownAuthorityError
@@ -99,13 +125,13 @@ func (d *Deps) describeCallError(err error) string {
 	case errors.As(err, &certErr), errors.As(err, &invalid), errors.As(err, &hostErr) || strings.Contains(err.Error(), "x509:"):
 		return fmt.Sprintf("the TLS certificate of %s is not trusted (%v). Give its CA with --tls-ca-file (PORTAINER_TLS_CA_FILE), or, for a self-signed test server only, --tls-skip-verify.", where, err)
 	case errors.Is(err, context.DeadlineExceeded) || isTimeout(err):
-		return fmt.Sprintf("%s did not answer in time (%s). Check that it is reachable, or raise the timeout. %s: check with the matching get_ or list_ tool before retrying.", where, d.timeouts(), uncertainOutcome)
+		return fmt.Sprintf("%s did not answer in time (%s). Check that it is reachable, or raise the timeout. %s.", where, d.timeouts(), outcome)
 	case errors.As(err, &dnsErr):
 		return fmt.Sprintf("cannot resolve the host of %s (%v). Check PORTAINER_URL.", where, dnsErr)
 	case errors.As(err, &opErr):
 		return fmt.Sprintf("cannot reach Portainer at %s (%v). Check PORTAINER_URL and that Portainer is running.", where, opErr.Err)
 	case strings.Contains(err.Error(), "EOF") || strings.Contains(err.Error(), "connection reset"):
-		return fmt.Sprintf("the connection to %s closed before an answer (%v). %s: check with the matching get_ or list_ tool before retrying.", where, err, uncertainOutcome)
+		return fmt.Sprintf("the connection to %s closed before an answer (%v). %s.", where, err, outcome)
 	}
 	return fmt.Sprintf("the request to %s failed: %v", where, err)
 }

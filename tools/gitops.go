@@ -383,6 +383,9 @@ func changeGitops(ctx context.Context, d *Deps, a Args, tool string) (*mcp.CallT
 	notes := []string{}
 	if deref(in.Redeploy) {
 		red, res := redeploy(ctx, d, tool, after, nil, nil, "")
+		if res == nil {
+			red, res = d.AwaitDeploy(ctx, tool, "the redeploy", red, waitArgs(a))
+		}
 		if res != nil {
 			res.Content = append(res.Content, mcp.NewTextContent("The settings change itself was saved; only the redeploy failed. Fix the cause and call redeploy_stack."))
 			return res, nil
@@ -528,8 +531,15 @@ func RedeployStack(ctx context.Context, d *Deps, a Args) (*mcp.CallToolResult, e
 	if !isGit(st) {
 		return mcp.NewToolResultError(fmt.Sprintf("%s: stack %d (%s) is file-based, so there is nothing to pull. Nothing was changed. Use update_stack to redeploy it with its compose file (pull_image=true re-pulls images).", tool, in.StackID, deref(st.Name))), nil
 	}
+	if res := deploying(tool, st); res != nil {
+		return res, nil
+	}
 	before := deref(st.GitConfig.ConfigHash)
 	after, res := redeploy(ctx, d, tool, st, in.Pull, in.Prune, in.Password)
+	if res != nil {
+		return res, nil
+	}
+	after, res = d.AwaitDeploy(ctx, tool, "the redeploy", after, waitArgs(a))
 	if res != nil {
 		return res, nil
 	}

@@ -136,6 +136,9 @@ func CreateStack(ctx context.Context, d *Deps, a Args) (*mcp.CallToolResult, err
 	if err := a.Bind(&in); err != nil {
 		return ArgError(tool, err), nil
 	}
+	if err := checkStackName(in.Name); err != nil {
+		return ArgError(tool, err), nil
+	}
 	if err := checkEnv(in.Env); err != nil {
 		return ArgError(tool, err), nil
 	}
@@ -147,7 +150,23 @@ func CreateStack(ctx context.Context, d *Deps, a Args) (*mcp.CallToolResult, err
 	if res != nil {
 		return res, nil
 	}
-	return Result(stackView(d, st, false))
+	st, res = d.AwaitDeploy(ctx, tool, "the create", st, waitArgs(a))
+	if res != nil {
+		return res, nil
+	}
+	return Result(deployedView(d, st, waitArgs(a)))
+}
+
+// deployedView is a stack just deployed, with a note when the caller did not wait.
+func deployedView(d *Deps, st *papi.Stack, w DeployWait) views.StackView {
+	v := stackView(d, st, false)
+	switch {
+	case !w.Wait && deref(st.Status) == statusDeploying:
+		v.Note = ptr(fmt.Sprintf("Portainer accepted it and is still deploying: check with get_stack %d (status) and get_stack_status (containers).", deref(st.Id)))
+	case !w.Verify:
+		v.Note = ptr("The containers were not checked (verify=false): get_stack_status shows them.")
+	}
+	return v
 }
 
 // swarmID finds the swarm an environment belongs to, which swarm stacks must name.
@@ -156,26 +175,14 @@ func (d *Deps) swarmID(ctx context.Context, tool string, envID int) (string, *mc
 	if err != nil {
 		return "", d.CallFailed(tool, err)
 	}
-	if resp.JSON200 == nil || deref(resp.JSON200.ID) == "" {
-		r := APIError(tool, resp.HTTPResponse, resp.Body)
-		r.Content = append(r.Content, mcp.NewTextContent(fmt.Sprintf("Environment %d does not look like a swarm manager; deploy a compose stack (type=compose) instead, or pick a swarm environment from list_environments.", envID)))
-		return "", r
+	switch {
+	case resp.JSON200 != nil && deref(resp.JSON200.ID) != "":
+		return *resp.JSON200.ID, nil
+	case resp.StatusCode() == http.StatusNotFound && strings.Contains(strings.ToLower(portainerSaid(resp.Body)), "environment"):
+		return "", APIError(tool, resp.HTTPResponse, resp.Body)
 	}
-	return *resp.JSON200.ID, nil
-}
-
-func checkEnv(env []papi.Pair) error {
-	seen := map[string]bool{}
-	for _, p := range env {
-		if strings.TrimSpace(p.Name) == "" {
-			return fmt.Errorf("every env entry needs a name")
-		}
-		if seen[p.Name] {
-			return fmt.Errorf("env names %s twice", p.Name)
-		}
-		seen[p.Name] = true
-	}
-	return nil
+	return "", mcp.NewToolResultError(fmt.Sprintf("%s: environment %d is not a swarm manager, so it cannot run a swarm stack (Docker says: %s). Deploy a compose stack there (type=compose), or pick an environment with swarm=yes in list_environments. Nothing was changed.",
+		tool, envID, strings.TrimSuffix(portainerSaid(resp.Body), ".")))
 }
 
 // UpdateStack implements update_stack with the Git-detach guard: PUT /stacks/{id} on a Git
@@ -185,6 +192,9 @@ func UpdateStack(ctx context.Context, d *Deps, a Args, stackID int, params *papi
 	const tool = "update_stack"
 	st, res := getStack(ctx, d, tool, stackID)
 	if res != nil {
+		return res, nil
+	}
+	if res := deploying(tool, st); res != nil {
 		return res, nil
 	}
 	detach := a.Bool("detach_from_git", false)
@@ -242,7 +252,11 @@ func UpdateStack(ctx context.Context, d *Deps, a Args, stackID int, params *papi
 		}
 		return r, nil
 	}
-	v := stackView(d, resp.JSON200, false)
+	updated, res := d.AwaitDeploy(ctx, tool, "the update", resp.JSON200, waitArgs(a))
+	if res != nil {
+		return res, nil
+	}
+	v := deployedView(d, updated, waitArgs(a))
 	if wasGit {
 		v.Note = ptr(fmt.Sprintf("The stack is now file-based: Portainer dropped its Git link (%s, reference %q) and its GitOps settings (%s). recreate_stack can move it back onto Git.",
 			deref(st.GitConfig.URL), deref(st.GitConfig.ReferenceName), mechanism(st.AutoUpdate)))

@@ -361,12 +361,31 @@ func TestStackLifecycle(t *testing.T) {
 	if stopped["status"] != "inactive" {
 		t.Errorf("stop_stack = %v", stopped)
 	}
-	wantError(t, s.call("stop_stack", map[string]any{"stack_id": id}), "400")
+	before := len(sm.Requests())
+	wantError(t, s.call("stop_stack", map[string]any{"stack_id": id}), "already stopped", "Nothing was changed")
+	for _, r := range sm.Requests()[before:] {
+		if strings.HasSuffix(strings.SplitN(r, "?", 2)[0], "/stop") {
+			t.Errorf("stop_stack on a stopped stack sent %s", r)
+		}
+	}
 	started := structured(t, s.call("start_stack", map[string]any{"stack_id": id}))
 	if started["status"] != "active" {
 		t.Errorf("start_stack = %v", started)
 	}
-	wantError(t, s.call("start_stack", map[string]any{"stack_id": id}), "400")
+	mid := len(sm.Requests())
+	// Starting a running stack: the answer fits the tool (not a name-taken hint), and no
+	// start reaches Portainer.
+	res := s.call("start_stack", map[string]any{"stack_id": id})
+	wantError(t, res, "already running", "Nothing was changed")
+	if strings.Contains(text(res), "pick another name") {
+		t.Errorf("start_stack on a running stack gives a name hint: %s", text(res))
+	}
+	for _, r := range sm.Requests()[mid:] {
+		if strings.HasSuffix(strings.SplitN(r, "?", 2)[0], "/start") {
+			t.Errorf("start_stack on a running stack sent %s", r)
+		}
+	}
+
 
 	del := structured(t, s.call("delete_stack", map[string]any{"stack_id": id}))
 	if del["ok"] != true || !strings.Contains(del["message"].(string), "volumes") {
@@ -404,12 +423,17 @@ func TestErrorPaths(t *testing.T) {
 		{"unknown stack", "get_stack", map[string]any{"stack_id": 999}, []string{"404", "list_stacks"}},
 		{"unknown stack for stop", "stop_stack", map[string]any{"stack_id": 999}, []string{"404"}},
 		{"unknown environment", "get_environment", map[string]any{"environment_id": 999}, []string{"404", "list_environments"}},
-		{"duplicate name, other case", "create_stack", map[string]any{"environment_id": 1, "name": "WEB", "compose": compose}, []string{"409", "already"}},
+		{"duplicate name", "create_stack", map[string]any{"environment_id": 1, "name": "web", "compose": compose}, []string{"409", "already", "pick another name"}},
+		{"name Portainer would rewrite", "create_stack", map[string]any{"environment_id": 1, "name": "My Stack!", "compose": compose}, []string{"would silently turn it into \"mystack\"", "Nothing was changed"}},
+		{"name too long", "create_stack", map[string]any{"environment_id": 1, "name": strings.Repeat("a", 300), "compose": compose}, []string{"300 characters", "at most 63"}},
+		{"env name with =", "create_stack", map[string]any{"environment_id": 1, "name": "envtest", "compose": compose, "env": []map[string]any{{"name": "A=B", "value": "x"}}}, []string{"env name \"A=B\" is not valid"}},
+		{"swarm on a non-swarm environment", "create_stack", map[string]any{"environment_id": 1, "name": "sw", "compose": compose, "type": "swarm"}, []string{"environment 1 is not a swarm manager", "type=compose"}},
 		{"bad compose", "create_stack", map[string]any{"environment_id": 1, "name": "broken", "compose": "services: [oops"}, []string{"500", "compose"}},
 		{"missing argument", "create_stack", map[string]any{"environment_id": 1, "name": "x"}, []string{"compose"}},
 		{"wrong type", "get_stack", map[string]any{"stack_id": "seven"}, []string{"stack_id"}},
 		{"unknown argument", "get_stack", map[string]any{"stack_id": 1, "stackid": 2}, []string{`unknown argument "stackid"`, "stack_id"}},
 		{"bad list filter", "list_stacks", map[string]any{"status": "running"}, []string{"status", "'active', 'inactive'"}},
+		{"unknown argument to a tool without arguments", "get_portainer_info", map[string]any{"x": 1}, []string{"takes no arguments"}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -580,11 +604,11 @@ func TestWrongEnvironmentRefused(t *testing.T) {
 	s := start(t, simEnv(t, sm)...)
 	web, _ := sm.StackByName(1, "web")
 	id := *web.Stack.Id
-	for _, tool := range []string{"delete_stack", "stop_stack", "update_stack"} {
+	for _, tool := range []string{"delete_stack", "update_stack"} {
 		wantError(t, s.call(tool, map[string]any{"stack_id": id, "environment_id": 2}), "is on environment 1, not 2")
 	}
 	if _, ok := sm.Stack(id); !ok {
 		t.Fatal("the stack is gone")
 	}
-	structured(t, s.call("stop_stack", map[string]any{"stack_id": id, "environment_id": 1}))
+	structured(t, s.call("update_stack", map[string]any{"stack_id": id, "environment_id": 1}))
 }

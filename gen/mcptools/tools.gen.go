@@ -75,7 +75,7 @@ var Tools = []tools.Def{
 		Destructive:  false,
 		Idempotent:   false,
 		OpenWorld:    true,
-		InputSchema:  `{"additionalProperties":false,"properties":{"compose":{"description":"the compose file text (YAML)","type":"string"},"env":{"items":{"additionalProperties":false,"description":"One environment variable.","properties":{"name":{"type":"string"},"value":{"type":"string"}},"required":["name"],"type":"object"},"type":"array"},"environment_id":{"description":"environment to deploy on (list_environments)","type":"integer"},"name":{"description":"stack name: lower case letters, digits, - and _","type":"string"},"type":{"description":"default compose","enum":["compose","swarm"],"type":"string"}},"required":["compose","environment_id","name"],"type":"object"}`,
+		InputSchema:  `{"additionalProperties":false,"properties":{"compose":{"description":"the compose file text (YAML)","type":"string"},"env":{"items":{"additionalProperties":false,"description":"One environment variable.","properties":{"name":{"type":"string"},"value":{"type":"string"}},"required":["name"],"type":"object"},"type":"array"},"environment_id":{"description":"environment to deploy on (list_environments)","type":"integer"},"name":{"description":"stack name: lower case letters, digits, - and _","type":"string"},"type":{"description":"default compose","enum":["compose","swarm"],"type":"string"},"verify":{"type":"boolean"},"wait":{"type":"boolean"}},"required":["compose","environment_id","name"],"type":"object"}`,
 		OutputSchema: `{"properties":{"created":{"type":"string"},"created_by":{"type":"string"},"entry_point":{"type":"string"},"env":{"items":{"properties":{"name":{"type":"string"},"value":{"type":"string"}},"required":["name"],"type":"object"},"type":"array"},"environment_id":{"type":"integer"},"git":{"properties":{"additional_files":{"items":{"type":"string"},"type":"array"},"compose_path":{"type":"string"},"credentials_stored":{"type":"boolean"},"deployed_commit":{"type":"string"},"reference":{"type":"string"},"repository_url":{"type":"string"},"tls_skip_verify":{"type":"boolean"},"username":{"type":"string"}},"type":"object"},"gitops":{"properties":{"force_pull_image":{"type":"boolean"},"force_update":{"type":"boolean"},"interval":{"type":"string"},"mechanism":{"enum":["none","polling","webhook","polling+webhook"],"type":"string"},"webhook_id":{"type":"string"},"webhook_url":{"type":"string"}},"required":["mechanism"],"type":"object"},"id":{"type":"integer"},"name":{"type":"string"},"note":{"type":"string"},"prune":{"type":"boolean"},"status":{"type":"string"},"swarm_id":{"type":"string"},"type":{"type":"string"},"updated":{"type":"string"},"updated_by":{"type":"string"}},"required":["environment_id","id","name","status","type"],"type":"object"}`,
 		Handler:      tools.CreateStack,
 	},
@@ -138,30 +138,30 @@ var Tools = []tools.Def{
 	{
 		Name:         "start_stack",
 		Title:        "Start a stack",
-		Description:  "Starts a stopped (inactive) stack. Fails if the stack is already active.",
+		Description:  "Starts a stopped stack and waits until its containers run. Says so and changes nothing if it is already running; a stack in error needs update_stack or redeploy_stack instead.",
 		Toolset:      "stacks",
 		Operation:    "StackStart",
 		ReadOnly:     false,
 		Destructive:  false,
 		Idempotent:   false,
 		OpenWorld:    true,
-		InputSchema:  `{"additionalProperties":false,"properties":{"environment_id":{"description":"The stack's environment (read from the stack when not given to the tool).","type":"integer"},"stack_id":{"description":"Stack id.","type":"integer"}},"required":["stack_id"],"type":"object"}`,
+		InputSchema:  `{"additionalProperties":false,"properties":{"stack_id":{"type":"integer"},"verify":{"type":"boolean"},"wait":{"type":"boolean"}},"required":["stack_id"],"type":"object"}`,
 		OutputSchema: `{"properties":{"created":{"type":"string"},"created_by":{"type":"string"},"entry_point":{"type":"string"},"env":{"items":{"properties":{"name":{"type":"string"},"value":{"type":"string"}},"required":["name"],"type":"object"},"type":"array"},"environment_id":{"type":"integer"},"git":{"properties":{"additional_files":{"items":{"type":"string"},"type":"array"},"compose_path":{"type":"string"},"credentials_stored":{"type":"boolean"},"deployed_commit":{"type":"string"},"reference":{"type":"string"},"repository_url":{"type":"string"},"tls_skip_verify":{"type":"boolean"},"username":{"type":"string"}},"type":"object"},"gitops":{"properties":{"force_pull_image":{"type":"boolean"},"force_update":{"type":"boolean"},"interval":{"type":"string"},"mechanism":{"enum":["none","polling","webhook","polling+webhook"],"type":"string"},"webhook_id":{"type":"string"},"webhook_url":{"type":"string"}},"required":["mechanism"],"type":"object"},"id":{"type":"integer"},"name":{"type":"string"},"note":{"type":"string"},"prune":{"type":"boolean"},"status":{"type":"string"},"swarm_id":{"type":"string"},"type":{"type":"string"},"updated":{"type":"string"},"updated_by":{"type":"string"}},"required":["environment_id","id","name","status","type"],"type":"object"}`,
-		Handler:      handleStartStack,
+		Handler:      tools.StartStack,
 	},
 	{
 		Name:         "stop_stack",
 		Title:        "Stop a stack",
-		Description:  "Stops an active stack; for a compose stack its containers are removed (volumes and the stack definition stay, start_stack brings it back). Fails if the stack is already stopped.",
+		Description:  "Stops a running stack; a compose stack's containers are removed (volumes and the stack definition stay; start_stack brings it back). Says so if it is already stopped.",
 		Toolset:      "stacks",
 		Operation:    "StackStop",
 		ReadOnly:     false,
 		Destructive:  true,
 		Idempotent:   false,
 		OpenWorld:    true,
-		InputSchema:  `{"additionalProperties":false,"properties":{"environment_id":{"description":"The stack's environment (read from the stack when not given to the tool).","type":"integer"},"stack_id":{"description":"Stack id.","type":"integer"}},"required":["stack_id"],"type":"object"}`,
+		InputSchema:  `{"additionalProperties":false,"properties":{"stack_id":{"type":"integer"}},"required":["stack_id"],"type":"object"}`,
 		OutputSchema: `{"properties":{"created":{"type":"string"},"created_by":{"type":"string"},"entry_point":{"type":"string"},"env":{"items":{"properties":{"name":{"type":"string"},"value":{"type":"string"}},"required":["name"],"type":"object"},"type":"array"},"environment_id":{"type":"integer"},"git":{"properties":{"additional_files":{"items":{"type":"string"},"type":"array"},"compose_path":{"type":"string"},"credentials_stored":{"type":"boolean"},"deployed_commit":{"type":"string"},"reference":{"type":"string"},"repository_url":{"type":"string"},"tls_skip_verify":{"type":"boolean"},"username":{"type":"string"}},"type":"object"},"gitops":{"properties":{"force_pull_image":{"type":"boolean"},"force_update":{"type":"boolean"},"interval":{"type":"string"},"mechanism":{"enum":["none","polling","webhook","polling+webhook"],"type":"string"},"webhook_id":{"type":"string"},"webhook_url":{"type":"string"}},"required":["mechanism"],"type":"object"},"id":{"type":"integer"},"name":{"type":"string"},"note":{"type":"string"},"prune":{"type":"boolean"},"status":{"type":"string"},"swarm_id":{"type":"string"},"type":{"type":"string"},"updated":{"type":"string"},"updated_by":{"type":"string"}},"required":["environment_id","id","name","status","type"],"type":"object"}`,
-		Handler:      handleStopStack,
+		Handler:      tools.StopStack,
 	},
 	{
 		Name:         "update_stack",
@@ -173,7 +173,7 @@ var Tools = []tools.Def{
 		Destructive:  true,
 		Idempotent:   false,
 		OpenWorld:    true,
-		InputSchema:  `{"additionalProperties":false,"properties":{"compose":{"description":"new compose file text (omitted: the current file)","type":"string"},"detach_from_git":{"description":"on a Git stack: accept that Portainer detaches it from Git (GitOps off, stack becomes file-based)","type":"boolean"},"env":{"description":"replaces all env variables (omitted: the current ones are kept)","items":{"additionalProperties":false,"description":"One environment variable.","properties":{"name":{"type":"string"},"value":{"type":"string"}},"required":["name"],"type":"object"},"type":"array"},"environment_id":{"description":"The stack's environment (read from the stack when not given to the tool).","type":"integer"},"prune":{"description":"swarm only: remove services no longer in the file","type":"boolean"},"pull_image":{"description":"re-pull images even if the tag is unchanged (deprecated in 2.36 for RepullImageAndRedeploy)","type":"boolean"},"stack_id":{"description":"Stack id.","type":"integer"}},"required":["stack_id"],"type":"object"}`,
+		InputSchema:  `{"additionalProperties":false,"properties":{"compose":{"description":"new compose file text (omitted: the current file)","type":"string"},"detach_from_git":{"description":"on a Git stack: accept that Portainer detaches it from Git (GitOps off, stack becomes file-based)","type":"boolean"},"env":{"description":"replaces all env variables (omitted: the current ones are kept)","items":{"additionalProperties":false,"description":"One environment variable.","properties":{"name":{"type":"string"},"value":{"type":"string"}},"required":["name"],"type":"object"},"type":"array"},"environment_id":{"description":"The stack's environment (read from the stack when not given to the tool).","type":"integer"},"prune":{"description":"swarm only: remove services no longer in the file","type":"boolean"},"pull_image":{"description":"re-pull images even if the tag is unchanged","type":"boolean"},"stack_id":{"description":"Stack id.","type":"integer"},"verify":{"type":"boolean"},"wait":{"type":"boolean"}},"required":["stack_id"],"type":"object"}`,
 		OutputSchema: `{"properties":{"created":{"type":"string"},"created_by":{"type":"string"},"entry_point":{"type":"string"},"env":{"items":{"properties":{"name":{"type":"string"},"value":{"type":"string"}},"required":["name"],"type":"object"},"type":"array"},"environment_id":{"type":"integer"},"git":{"properties":{"additional_files":{"items":{"type":"string"},"type":"array"},"compose_path":{"type":"string"},"credentials_stored":{"type":"boolean"},"deployed_commit":{"type":"string"},"reference":{"type":"string"},"repository_url":{"type":"string"},"tls_skip_verify":{"type":"boolean"},"username":{"type":"string"}},"type":"object"},"gitops":{"properties":{"force_pull_image":{"type":"boolean"},"force_update":{"type":"boolean"},"interval":{"type":"string"},"mechanism":{"enum":["none","polling","webhook","polling+webhook"],"type":"string"},"webhook_id":{"type":"string"},"webhook_url":{"type":"string"}},"required":["mechanism"],"type":"object"},"id":{"type":"integer"},"name":{"type":"string"},"note":{"type":"string"},"prune":{"type":"boolean"},"status":{"type":"string"},"swarm_id":{"type":"string"},"type":{"type":"string"},"updated":{"type":"string"},"updated_by":{"type":"string"}},"required":["environment_id","id","name","status","type"],"type":"object"}`,
 		Handler:      handleUpdateStack,
 	},
@@ -187,7 +187,7 @@ var Tools = []tools.Def{
 		Destructive:  false,
 		Idempotent:   false,
 		OpenWorld:    true,
-		InputSchema:  `{"additionalProperties":false,"properties":{"additional_files":{"items":{"type":"string"},"type":"array"},"compose_path":{"description":"default docker-compose.yml","type":"string"},"env":{"items":{"additionalProperties":false,"description":"One environment variable.","properties":{"name":{"type":"string"},"value":{"type":"string"}},"required":["name"],"type":"object"},"type":"array"},"environment_id":{"type":"integer"},"force_pull_image":{"type":"boolean"},"force_update":{"type":"boolean"},"gitops":{"description":"default none","enum":["none","polling","webhook","polling+webhook"],"type":"string"},"interval":{"description":"with polling: a Go duration such as 5m","type":"string"},"name":{"type":"string"},"password":{"description":"password or token; never shown back","type":"string"},"reference":{"description":"branch name or full ref such as refs/tags/v1 (default refs/heads/main)","type":"string"},"repository_url":{"type":"string"},"tls_skip_verify":{"type":"boolean"},"type":{"description":"default compose","enum":["compose","swarm"],"type":"string"},"username":{"type":"string"}},"required":["environment_id","name","repository_url"],"type":"object"}`,
+		InputSchema:  `{"additionalProperties":false,"properties":{"additional_files":{"items":{"type":"string"},"type":"array"},"compose_path":{"description":"default docker-compose.yml","type":"string"},"env":{"items":{"additionalProperties":false,"description":"One environment variable.","properties":{"name":{"type":"string"},"value":{"type":"string"}},"required":["name"],"type":"object"},"type":"array"},"environment_id":{"type":"integer"},"force_pull_image":{"type":"boolean"},"force_update":{"type":"boolean"},"gitops":{"description":"default none","enum":["none","polling","webhook","polling+webhook"],"type":"string"},"interval":{"description":"with polling: a Go duration such as 5m","type":"string"},"name":{"type":"string"},"password":{"description":"password or token; never shown back","type":"string"},"reference":{"description":"branch name or full ref such as refs/tags/v1 (default refs/heads/main)","type":"string"},"repository_url":{"type":"string"},"tls_skip_verify":{"type":"boolean"},"type":{"description":"default compose","enum":["compose","swarm"],"type":"string"},"username":{"type":"string"},"verify":{"type":"boolean"},"wait":{"type":"boolean"}},"required":["environment_id","name","repository_url"],"type":"object"}`,
 		OutputSchema: `{"properties":{"env_names":{"items":{"type":"string"},"type":"array"},"environment_id":{"type":"integer"},"git":{"properties":{"additional_files":{"items":{"type":"string"},"type":"array"},"compose_path":{"type":"string"},"credentials_stored":{"type":"boolean"},"deployed_commit":{"type":"string"},"reference":{"type":"string"},"repository_url":{"type":"string"},"tls_skip_verify":{"type":"boolean"},"username":{"type":"string"}},"type":"object"},"gitops":{"properties":{"force_pull_image":{"type":"boolean"},"force_update":{"type":"boolean"},"interval":{"type":"string"},"mechanism":{"enum":["none","polling","webhook","polling+webhook"],"type":"string"},"webhook_id":{"type":"string"},"webhook_url":{"type":"string"}},"required":["mechanism"],"type":"object"},"name":{"type":"string"},"note":{"type":"string"},"prune":{"type":"boolean"},"redeployed":{"type":"boolean"},"stack_id":{"type":"integer"},"status":{"type":"string"},"type":{"type":"string"}},"required":["environment_id","name","stack_id"],"type":"object"}`,
 		Handler:      tools.CreateStackFromGit,
 	},
@@ -215,7 +215,7 @@ var Tools = []tools.Def{
 		Destructive:  false,
 		Idempotent:   true,
 		OpenWorld:    true,
-		InputSchema:  `{"additionalProperties":false,"properties":{"env":{"description":"replaces ALL env variables","items":{"additionalProperties":false,"description":"One environment variable.","properties":{"name":{"type":"string"},"value":{"type":"string"}},"required":["name"],"type":"object"},"type":"array"},"force_pull_image":{"description":"re-pull images on update","type":"boolean"},"force_update":{"description":"redeploy even without a new commit","type":"boolean"},"interval":{"description":"polling interval: 5m, 1h30m (min 1m)","type":"string"},"mechanism":{"description":"what triggers updates","enum":["polling","webhook","polling+webhook"],"type":"string"},"prune":{"type":"boolean"},"redeploy":{"description":"redeploy after the change","type":"boolean"},"reference":{"description":"branch name or full ref to follow","type":"string"},"remove_credentials":{"description":"forget stored Git credentials","type":"boolean"},"repository_password":{"description":"new Git password or token","type":"string"},"repository_username":{"description":"new Git username (with repository_password)","type":"string"},"set_env":{"description":"add or change these, keep the rest","items":{"additionalProperties":false,"description":"One environment variable.","properties":{"name":{"type":"string"},"value":{"type":"string"}},"required":["name"],"type":"object"},"type":"array"},"stack_id":{"description":"the stack","type":"integer"},"tls_skip_verify":{"type":"boolean"},"unset_env":{"description":"remove these names","items":{"type":"string"},"type":"array"}},"required":["stack_id"],"type":"object"}`,
+		InputSchema:  `{"additionalProperties":false,"properties":{"env":{"description":"replaces ALL env variables","items":{"additionalProperties":false,"description":"One environment variable.","properties":{"name":{"type":"string"},"value":{"type":"string"}},"required":["name"],"type":"object"},"type":"array"},"force_pull_image":{"description":"re-pull images on update","type":"boolean"},"force_update":{"description":"redeploy even without a new commit","type":"boolean"},"interval":{"description":"polling interval: 5m, 1h30m (min 1m)","type":"string"},"mechanism":{"description":"what triggers updates","enum":["polling","webhook","polling+webhook"],"type":"string"},"prune":{"type":"boolean"},"redeploy":{"description":"redeploy after the change","type":"boolean"},"reference":{"description":"branch name or full ref to follow","type":"string"},"remove_credentials":{"description":"forget stored Git credentials","type":"boolean"},"repository_password":{"description":"new Git password or token","type":"string"},"repository_username":{"description":"new Git username (with repository_password)","type":"string"},"set_env":{"description":"add or change these, keep the rest","items":{"additionalProperties":false,"description":"One environment variable.","properties":{"name":{"type":"string"},"value":{"type":"string"}},"required":["name"],"type":"object"},"type":"array"},"stack_id":{"description":"the stack","type":"integer"},"tls_skip_verify":{"type":"boolean"},"unset_env":{"description":"remove these names","items":{"type":"string"},"type":"array"},"verify":{"type":"boolean"},"wait":{"type":"boolean"}},"required":["stack_id"],"type":"object"}`,
 		OutputSchema: `{"properties":{"env_names":{"items":{"type":"string"},"type":"array"},"environment_id":{"type":"integer"},"git":{"properties":{"additional_files":{"items":{"type":"string"},"type":"array"},"compose_path":{"type":"string"},"credentials_stored":{"type":"boolean"},"deployed_commit":{"type":"string"},"reference":{"type":"string"},"repository_url":{"type":"string"},"tls_skip_verify":{"type":"boolean"},"username":{"type":"string"}},"type":"object"},"gitops":{"properties":{"force_pull_image":{"type":"boolean"},"force_update":{"type":"boolean"},"interval":{"type":"string"},"mechanism":{"enum":["none","polling","webhook","polling+webhook"],"type":"string"},"webhook_id":{"type":"string"},"webhook_url":{"type":"string"}},"required":["mechanism"],"type":"object"},"name":{"type":"string"},"note":{"type":"string"},"prune":{"type":"boolean"},"redeployed":{"type":"boolean"},"stack_id":{"type":"integer"},"status":{"type":"string"},"type":{"type":"string"}},"required":["environment_id","name","stack_id"],"type":"object"}`,
 		Handler:      tools.EnableStackGitops,
 	},
@@ -284,7 +284,7 @@ var Tools = []tools.Def{
 		Destructive:  false,
 		Idempotent:   false,
 		OpenWorld:    true,
-		InputSchema:  `{"additionalProperties":false,"properties":{"prune":{"description":"remove services that are no longer in the compose file","type":"boolean"},"pull_image":{"description":"re-pull images even if the tag is unchanged","type":"boolean"},"repository_password":{"description":"only if the stored password no longer works","type":"string"},"stack_id":{"description":"the stack","type":"integer"}},"required":["stack_id"],"type":"object"}`,
+		InputSchema:  `{"additionalProperties":false,"properties":{"prune":{"description":"remove services that are no longer in the compose file","type":"boolean"},"pull_image":{"description":"re-pull images even if the tag is unchanged","type":"boolean"},"repository_password":{"description":"only if the stored password no longer works","type":"string"},"stack_id":{"description":"the stack","type":"integer"},"verify":{"type":"boolean"},"wait":{"type":"boolean"}},"required":["stack_id"],"type":"object"}`,
 		OutputSchema: `{"properties":{"env_names":{"items":{"type":"string"},"type":"array"},"environment_id":{"type":"integer"},"git":{"properties":{"additional_files":{"items":{"type":"string"},"type":"array"},"compose_path":{"type":"string"},"credentials_stored":{"type":"boolean"},"deployed_commit":{"type":"string"},"reference":{"type":"string"},"repository_url":{"type":"string"},"tls_skip_verify":{"type":"boolean"},"username":{"type":"string"}},"type":"object"},"gitops":{"properties":{"force_pull_image":{"type":"boolean"},"force_update":{"type":"boolean"},"interval":{"type":"string"},"mechanism":{"enum":["none","polling","webhook","polling+webhook"],"type":"string"},"webhook_id":{"type":"string"},"webhook_url":{"type":"string"}},"required":["mechanism"],"type":"object"},"name":{"type":"string"},"note":{"type":"string"},"prune":{"type":"boolean"},"redeployed":{"type":"boolean"},"stack_id":{"type":"integer"},"status":{"type":"string"},"type":{"type":"string"}},"required":["environment_id","name","stack_id"],"type":"object"}`,
 		Handler:      tools.RedeployStack,
 	},
@@ -326,7 +326,7 @@ var Tools = []tools.Def{
 		Destructive:  false,
 		Idempotent:   true,
 		OpenWorld:    true,
-		InputSchema:  `{"additionalProperties":false,"properties":{"env":{"description":"replaces ALL env variables","items":{"additionalProperties":false,"description":"One environment variable.","properties":{"name":{"type":"string"},"value":{"type":"string"}},"required":["name"],"type":"object"},"type":"array"},"force_pull_image":{"description":"re-pull images on update","type":"boolean"},"force_update":{"description":"redeploy even without a new commit","type":"boolean"},"interval":{"description":"polling interval: 5m, 1h30m (min 1m)","type":"string"},"mechanism":{"description":"what triggers updates","enum":["polling","webhook","polling+webhook"],"type":"string"},"prune":{"type":"boolean"},"redeploy":{"description":"redeploy after the change","type":"boolean"},"reference":{"description":"branch name or full ref to follow","type":"string"},"remove_credentials":{"description":"forget stored Git credentials","type":"boolean"},"repository_password":{"description":"new Git password or token","type":"string"},"repository_username":{"description":"new Git username (with repository_password)","type":"string"},"set_env":{"description":"add or change these, keep the rest","items":{"additionalProperties":false,"description":"One environment variable.","properties":{"name":{"type":"string"},"value":{"type":"string"}},"required":["name"],"type":"object"},"type":"array"},"stack_id":{"description":"the stack","type":"integer"},"tls_skip_verify":{"type":"boolean"},"unset_env":{"description":"remove these names","items":{"type":"string"},"type":"array"}},"required":["stack_id"],"type":"object"}`,
+		InputSchema:  `{"additionalProperties":false,"properties":{"env":{"description":"replaces ALL env variables","items":{"additionalProperties":false,"description":"One environment variable.","properties":{"name":{"type":"string"},"value":{"type":"string"}},"required":["name"],"type":"object"},"type":"array"},"force_pull_image":{"description":"re-pull images on update","type":"boolean"},"force_update":{"description":"redeploy even without a new commit","type":"boolean"},"interval":{"description":"polling interval: 5m, 1h30m (min 1m)","type":"string"},"mechanism":{"description":"what triggers updates","enum":["polling","webhook","polling+webhook"],"type":"string"},"prune":{"type":"boolean"},"redeploy":{"description":"redeploy after the change","type":"boolean"},"reference":{"description":"branch name or full ref to follow","type":"string"},"remove_credentials":{"description":"forget stored Git credentials","type":"boolean"},"repository_password":{"description":"new Git password or token","type":"string"},"repository_username":{"description":"new Git username (with repository_password)","type":"string"},"set_env":{"description":"add or change these, keep the rest","items":{"additionalProperties":false,"description":"One environment variable.","properties":{"name":{"type":"string"},"value":{"type":"string"}},"required":["name"],"type":"object"},"type":"array"},"stack_id":{"description":"the stack","type":"integer"},"tls_skip_verify":{"type":"boolean"},"unset_env":{"description":"remove these names","items":{"type":"string"},"type":"array"},"verify":{"type":"boolean"},"wait":{"type":"boolean"}},"required":["stack_id"],"type":"object"}`,
 		OutputSchema: `{"properties":{"env_names":{"items":{"type":"string"},"type":"array"},"environment_id":{"type":"integer"},"git":{"properties":{"additional_files":{"items":{"type":"string"},"type":"array"},"compose_path":{"type":"string"},"credentials_stored":{"type":"boolean"},"deployed_commit":{"type":"string"},"reference":{"type":"string"},"repository_url":{"type":"string"},"tls_skip_verify":{"type":"boolean"},"username":{"type":"string"}},"type":"object"},"gitops":{"properties":{"force_pull_image":{"type":"boolean"},"force_update":{"type":"boolean"},"interval":{"type":"string"},"mechanism":{"enum":["none","polling","webhook","polling+webhook"],"type":"string"},"webhook_id":{"type":"string"},"webhook_url":{"type":"string"}},"required":["mechanism"],"type":"object"},"name":{"type":"string"},"note":{"type":"string"},"prune":{"type":"boolean"},"redeployed":{"type":"boolean"},"stack_id":{"type":"integer"},"status":{"type":"string"},"type":{"type":"string"}},"required":["environment_id","name","stack_id"],"type":"object"}`,
 		Handler:      tools.UpdateStackGitops,
 	},
@@ -400,64 +400,6 @@ func handleGetStackFile(ctx context.Context, d *tools.Deps, a tools.Args) (*mcp.
 		return tools.ArgError("get_stack_file", err), nil
 	}
 	return tools.GetStackFile(ctx, d, a, stackID)
-}
-
-// handleStartStack implements start_stack (POST /stacks/{id}/start).
-func handleStartStack(ctx context.Context, d *tools.Deps, a tools.Args) (*mcp.CallToolResult, error) {
-	stackID, err := a.Int("stack_id")
-	if err != nil {
-		return tools.ArgError("start_stack", err), nil
-	}
-	var params papi.StackStartParams
-	if err := a.Decode(&params, map[string]string{"environment_id": "endpointId"}); err != nil {
-		return tools.ArgError("start_stack", err), nil
-	}
-	// The stack's own environment: Portainer would act on any environment it is given.
-	endpointID, res := tools.StackEndpoint(ctx, d, "start_stack", stackID)
-	if res != nil {
-		return res, nil
-	}
-	if res := tools.CheckEndpointArg(a, "start_stack", "environment_id", stackID, endpointID); res != nil {
-		return res, nil
-	}
-	params.EndpointId = endpointID
-	resp, err := d.Client.StackStartWithResponse(ctx, stackID, &params)
-	if err != nil {
-		return d.CallFailed("start_stack", err), nil
-	}
-	if resp.JSON200 == nil {
-		return tools.APIError("start_stack", resp.HTTPResponse, resp.Body), nil
-	}
-	return tools.Shaped(d, resp.JSON200)
-}
-
-// handleStopStack implements stop_stack (POST /stacks/{id}/stop).
-func handleStopStack(ctx context.Context, d *tools.Deps, a tools.Args) (*mcp.CallToolResult, error) {
-	stackID, err := a.Int("stack_id")
-	if err != nil {
-		return tools.ArgError("stop_stack", err), nil
-	}
-	var params papi.StackStopParams
-	if err := a.Decode(&params, map[string]string{"environment_id": "endpointId"}); err != nil {
-		return tools.ArgError("stop_stack", err), nil
-	}
-	// The stack's own environment: Portainer would act on any environment it is given.
-	endpointID, res := tools.StackEndpoint(ctx, d, "stop_stack", stackID)
-	if res != nil {
-		return res, nil
-	}
-	if res := tools.CheckEndpointArg(a, "stop_stack", "environment_id", stackID, endpointID); res != nil {
-		return res, nil
-	}
-	params.EndpointId = endpointID
-	resp, err := d.Client.StackStopWithResponse(ctx, stackID, &params)
-	if err != nil {
-		return d.CallFailed("stop_stack", err), nil
-	}
-	if resp.JSON200 == nil {
-		return tools.APIError("stop_stack", resp.HTTPResponse, resp.Body), nil
-	}
-	return tools.Shaped(d, resp.JSON200)
 }
 
 // handleUpdateStack implements update_stack (PUT /stacks/{id}).

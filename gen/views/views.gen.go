@@ -174,6 +174,8 @@ type CreateFromGitInput struct {
 	// Type default compose
 	Type     *CreateFromGitInputType `json:"type,omitempty"`
 	Username *string                 `json:"username,omitempty"`
+	Verify   *bool                   `json:"verify,omitempty"`
+	Wait     *bool                   `json:"wait,omitempty"`
 }
 
 // CreateFromGitInputGitops default none
@@ -289,6 +291,8 @@ type GitopsChangeInput struct {
 
 	// UnsetEnv remove these names
 	UnsetEnv *[]string `json:"unset_env,omitempty"`
+	Verify   *bool     `json:"verify,omitempty"`
+	Wait     *bool     `json:"wait,omitempty"`
 }
 
 // GitopsChangeInputMechanism what triggers updates
@@ -383,6 +387,13 @@ type RecreateInput struct {
 // RecreateInputGitops default keep
 type RecreateInputGitops string
 
+// StackDeployInput defines model for StackDeployInput.
+type StackDeployInput struct {
+	StackId int   `json:"stack_id"`
+	Verify  *bool `json:"verify,omitempty"`
+	Wait    *bool `json:"wait,omitempty"`
+}
+
 // StackFileView defines model for StackFileView.
 type StackFileView struct {
 	Compose string  `json:"compose"`
@@ -390,6 +401,11 @@ type StackFileView struct {
 	Name    string  `json:"name"`
 	Note    *string `json:"note,omitempty"`
 	StackId int     `json:"stack_id"`
+}
+
+// StackIdInput defines model for StackIdInput.
+type StackIdInput struct {
+	StackId int `json:"stack_id"`
 }
 
 // StackRow defines model for StackRow.
