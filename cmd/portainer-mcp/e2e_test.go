@@ -386,7 +386,6 @@ func TestStackLifecycle(t *testing.T) {
 		}
 	}
 
-
 	del := structured(t, s.call("delete_stack", map[string]any{"stack_id": id}))
 	if del["ok"] != true || !strings.Contains(del["message"].(string), "volumes") {
 		t.Errorf("delete_stack = %v", del)
