@@ -24,15 +24,44 @@ func secretArg(name string) bool {
 	return strings.Contains(n, "password") || strings.Contains(n, "token") || strings.Contains(n, "secret")
 }
 
-// argSecrets collects the secret values a call carries.
+// argSecrets collects the secret values a call carries: arguments named for secrets, and
+// passwords written into URL-like arguments (user:password@host), even malformed ones.
 func argSecrets(a Args) []string {
 	var out []string
 	for k, v := range a {
-		if s, ok := v.(string); ok && secretArg(k) && s != "" {
+		s, ok := v.(string)
+		if !ok || s == "" {
+			continue
+		}
+		if secretArg(k) {
 			out = append(out, s)
 		}
+		out = append(out, userinfoPasswords(s)...)
 	}
 	return out
+}
+
+// userinfoPasswords finds the password of every user:password@ in s.
+func userinfoPasswords(s string) []string {
+	var out []string
+	for rest := s; ; {
+		at := strings.Index(rest, "@")
+		if at < 0 {
+			return out
+		}
+		head := rest[:at]
+		if i := strings.LastIndexAny(head, "/ \t\n\"'"); i >= 0 {
+			head = head[i+1:]
+		}
+		if c := strings.Index(head, ":"); c >= 0 && len(head)-c-1 >= minSecret {
+			pw := head[c+1:]
+			if dec, err := url.PathUnescape(pw); err == nil {
+				out = append(out, dec)
+			}
+			out = append(out, pw)
+		}
+		rest = rest[at+1:]
+	}
 }
 
 // secretForms is every way a secret can appear in what Go, JSON and HTTP produce: as is,
@@ -152,9 +181,4 @@ func (s *Scrubber) Result(r *mcp.CallToolResult) *mcp.CallToolResult {
 // server holds or the call carried leaves in it.
 func RedactResult(r *mcp.CallToolResult, secrets []string) *mcp.CallToolResult {
 	return NewScrubber(secrets).Result(r)
-}
-
-// StripUserinfo removes user:password@ from a URL-like string, for messages that quote a URL.
-func StripUserinfo(raw string) string {
-	return userinfoRe.ReplaceAllString(raw, "${1}")
 }

@@ -81,8 +81,15 @@ func TestUserinfoNeverEchoed(t *testing.T) {
 	if !strings.Contains(got, "git.example.com/x.git") {
 		t.Errorf("the rest of the URL was lost: %q", got)
 	}
-	if got := tools.StripUserinfo("https://u:p@h/x"); got != "https://h/x" {
-		t.Errorf("StripUserinfo = %q", got)
+	for in, want := range map[string]string{
+		"https://u:p@h/x":   "https://[REDACTED]@h/x",
+		"https//u:pw@h":     "https//[REDACTED]@h",
+		"u:pw@h:x":          "[REDACTED]@h:x",
+		"https://h/no-info": "https://h/no-info",
+	} {
+		if got := tools.HideUserinfo(in); got != want {
+			t.Errorf("HideUserinfo(%q) = %q, want %q", in, got, want)
+		}
 	}
 }
 

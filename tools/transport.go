@@ -5,8 +5,11 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
+	"net/url"
+	"strings"
 	"sync"
 	"time"
 )
@@ -25,6 +28,9 @@ type Transport struct {
 
 // RoundTrip implements http.RoundTripper.
 func (t *Transport) RoundTrip(r *http.Request) (*http.Response, error) {
+	if err := checkPath(r.URL); err != nil {
+		return nil, err
+	}
 	limit, ctx := t.Write, r.Context()
 	if r.Method == http.MethodGet || r.Method == http.MethodHead {
 		limit = t.Read
@@ -57,6 +63,19 @@ func (t *Transport) RoundTrip(r *http.Request) (*http.Response, error) {
 	}
 	resp.Body = cancelOnClose{ReadCloser: resp.Body, cancel: cancel}
 	return resp, nil
+}
+
+// checkPath is the last line of defence against ids that would move a request elsewhere in
+// Portainer's API: no path segment may be "." or "..", or hide a '/' or '\' in an escape.
+// Tools check ids before they build a request; this catches what they miss.
+func checkPath(u *url.URL) error {
+	for _, seg := range strings.Split(u.EscapedPath(), "/") {
+		dec, err := url.PathUnescape(seg)
+		if err != nil || dec == "." || dec == ".." || (dec != seg && strings.ContainsAny(dec, `/\`)) {
+			return fmt.Errorf("refused to send a request to %s: an id in it is not a plain name (it holds %q)", u.Path, seg)
+		}
+	}
+	return nil
 }
 
 type cancelOnClose struct {

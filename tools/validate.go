@@ -93,7 +93,7 @@ func checkRepoPath(what, p string) error {
 // need SSH keys it never uses, git:// fails with "invalid auth method", file:// would read
 // Portainer's own disk.
 func checkRepoURL(raw string) error {
-	shown := StripUserinfo(raw)
+	shown := HideUserinfo(raw)
 	if strings.TrimSpace(raw) == "" {
 		return fmt.Errorf("repository_url is empty: give the repository's https URL, like https://git.example.com/team/app.git")
 	}
@@ -101,7 +101,7 @@ func checkRepoURL(raw string) error {
 		return fmt.Errorf("repository_url %q is an SSH address: Portainer clones over HTTP(S) only (a username and a token for private repositories); give the repository's https URL", shown)
 	}
 	u, err := url.Parse(raw)
-	if err != nil || u.Scheme == "" || u.Host == "" {
+	if err != nil || u.Scheme == "" || !strings.Contains(raw, "://") {
 		return fmt.Errorf("repository_url %q is not a URL like https://git.example.com/team/app.git", shown)
 	}
 	switch strings.ToLower(u.Scheme) {
@@ -110,6 +110,9 @@ func checkRepoURL(raw string) error {
 		return fmt.Errorf("repository_url uses %s://: Portainer clones over HTTP(S) only (a username and a token for private repositories); give the repository's https URL", u.Scheme)
 	default:
 		return fmt.Errorf("repository_url uses %s://, which Portainer cannot clone: give the repository's https URL", u.Scheme)
+	}
+	if u.Host == "" {
+		return fmt.Errorf("repository_url %q has no host: write it like https://git.example.com/team/app.git", shown)
 	}
 	if u.User != nil {
 		return fmt.Errorf("repository_url carries credentials: give them as username and password, never in the URL (Portainer would store and show them)")
@@ -141,4 +144,18 @@ func checkWebhookID(id string) error {
 		return fmt.Errorf("webhook_id %q is not a webhook id: it is a lower-case UUID like 3f6c1a2e-8b4d-4e1f-9a7c-0d5e6f7a8b9c (get_stack_webhook shows a stack's)", id)
 	}
 	return nil
+}
+
+// HideUserinfo hides whatever stands before an '@' in a URL-like text, even a malformed one,
+// so that an error quoting it never shows a password.
+func HideUserinfo(raw string) string {
+	at := strings.LastIndex(raw, "@")
+	if at < 0 {
+		return raw
+	}
+	start := 0
+	if i := strings.LastIndex(raw[:at], "//"); i >= 0 {
+		start = i + 2
+	}
+	return raw[:start] + Redacted + raw[at:]
 }

@@ -181,15 +181,15 @@ func normalizeURL(raw string) (string, error) {
 	}
 	u, err := url.Parse(s)
 	if err != nil || u.Host == "" {
-		return "", fmt.Errorf("PORTAINER_URL %q is not a valid address: write it like https://portainer.example.com:9443", tools.StripUserinfo(raw))
+		return "", fmt.Errorf("PORTAINER_URL %q is not a valid address: write it like https://portainer.example.com:9443", tools.HideUserinfo(raw))
 	}
 	if p := u.Port(); p != "" {
 		if n, err := strconv.Atoi(p); err != nil || n < 1 || n > 65535 {
-			return "", fmt.Errorf("PORTAINER_URL %q has port %s, which is not between 1 and 65535", tools.StripUserinfo(raw), p)
+			return "", fmt.Errorf("PORTAINER_URL %q has port %s, which is not between 1 and 65535", tools.HideUserinfo(raw), p)
 		}
 	}
 	if u.Scheme != "http" && u.Scheme != "https" {
-		return "", fmt.Errorf("PORTAINER_URL %q must use http or https, not %s", tools.StripUserinfo(raw), u.Scheme)
+		return "", fmt.Errorf("PORTAINER_URL %q must use http or https, not %s", tools.HideUserinfo(raw), u.Scheme)
 	}
 	if u.User != nil {
 		return "", fmt.Errorf("PORTAINER_URL must not carry a user or password; use PORTAINER_API_KEY")

@@ -520,6 +520,9 @@ func TestConfigErrors(t *testing.T) {
 		{"bad toolset", []string{"PORTAINER_URL=p.example", "PORTAINER_API_KEY=k"}, []string{"--toolsets", "stacks,nope"}, "unknown toolset"},
 		{"flag typo does not print the key", []string{"PORTAINER_URL=p.example", "PORTAINER_API_KEY=key-SENTINEL-42"}, []string{"--read-onyl"}, "read-onyl"},
 		{"bad CA file", []string{"PORTAINER_URL=p.example", "PORTAINER_API_KEY=k", "PORTAINER_TLS_CA_FILE=" + keyFile}, nil, "no PEM certificate"},
+		{"port out of range", []string{"PORTAINER_API_KEY=k"}, []string{"--url", "http://127.0.0.1:99999"}, "not between 1 and 65535"},
+		{"password in a malformed url", []string{"PORTAINER_API_KEY=k"}, []string{"--url", "http://u:pw-SENTINEL-9@h:99x"}, "PORTAINER_URL"},
+		{"password in a url", []string{"PORTAINER_API_KEY=k"}, []string{"--url", "https://u:pw-SENTINEL-9@h"}, "must not carry a user"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -610,4 +613,26 @@ func TestWrongEnvironmentRefused(t *testing.T) {
 		t.Fatal("the stack is gone")
 	}
 	structured(t, s.call("update_stack", map[string]any{"stack_id": id, "environment_id": 1}))
+}
+
+// TestHelpAndFlagErrors: --help begins with what the program is; a bad flag is one line
+// that points to --help, not the whole usage.
+func TestHelpAndFlagErrors(t *testing.T) {
+	out, err := exec.Command(binary, "--help").CombinedOutput()
+	if err != nil {
+		t.Fatalf("--help: %v\n%s", err, out)
+	}
+	if first := strings.SplitN(string(out), "\n", 2)[0]; !strings.HasPrefix(first, "portainer-mcp: an MCP server") {
+		t.Errorf("--help begins with %q", first)
+	}
+	if !strings.Contains(string(out), "-deploy-timeout") {
+		t.Errorf("--help lists no flags:\n%s", out)
+	}
+	cmd := exec.Command(binary, "--bogus")
+	cmd.Env = []string{"PATH=" + os.Getenv("PATH")}
+	out, err = cmd.CombinedOutput()
+	lines := strings.Split(strings.TrimSpace(string(out)), "\n")
+	if err == nil || len(lines) != 1 || !strings.Contains(lines[0], "--help") {
+		t.Errorf("a bad flag printed %d lines: %q (err %v)", len(lines), out, err)
+	}
 }

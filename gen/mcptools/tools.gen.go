@@ -312,7 +312,7 @@ var Tools = []tools.Def{
 		Destructive:  false,
 		Idempotent:   false,
 		OpenWorld:    true,
-		InputSchema:  `{"additionalProperties":false,"properties":{"stack_id":{"description":"the stack whose webhook to call","type":"integer"},"webhook_id":{"description":"or the webhook UUID itself","type":"string"}},"type":"object"}`,
+		InputSchema:  `{"additionalProperties":false,"properties":{"stack_id":{"description":"the stack whose webhook to call","type":"integer"},"verify":{"type":"boolean"},"wait":{"description":"wait for the redeploy (needs stack_id; default false)","type":"boolean"},"webhook_id":{"description":"or the webhook UUID itself","type":"string"}},"type":"object"}`,
 		OutputSchema: `{"properties":{"message":{"type":"string"},"ok":{"type":"boolean"},"webhook_url":{"type":"string"}},"required":["ok","message"],"type":"object"}`,
 		Handler:      tools.TriggerStackWebhook,
 	},
