@@ -44,12 +44,34 @@ type stackDef struct {
 
 // MarshalJSON leaves the Git password out.
 func (s gitSource) MarshalJSON() ([]byte, error) {
-	return json.Marshal(map[string]any{"repository_url": s.URL, "reference": s.Ref, "compose_path": s.Path,
-		"username": s.User, "credentials": s.User != "" || s.Password != "", "tls_skip_verify": s.TLSSkip})
+	m := map[string]any{"repository_url": s.URL, "reference": s.Ref, "compose_path": s.Path,
+		"username": s.User, "credentials": s.User != "" || s.Password != "" || s.SourceID != 0, "tls_skip_verify": s.TLSSkip}
+	if s.SourceID != 0 {
+		m["source_id"] = s.SourceID
+	}
+	return json.Marshal(m)
 }
 
-// create makes the stack in Portainer.
-func (s stackDef) create(ctx context.Context, d *Deps, tool string) (*papi.Stack, *mcp.CallToolResult) {
+// create makes the stack in Portainer, and says what became of the request.
+func (s stackDef) create(ctx context.Context, d *Deps, tool string) (*papi.Stack, outcome, *mcp.CallToolResult) {
+	st, res := s.createOnce(ctx, d, tool)
+	if res == nil {
+		return st, done, nil
+	}
+	return nil, resultOutcome(res), res
+}
+
+// resultOutcome reads the outcome of a write from its tool error: one whose answer never
+// came, or came from a proxy, may have happened.
+func resultOutcome(res *mcp.CallToolResult) outcome {
+	txt := ResultText(res)
+	if strings.Contains(txt, uncertainOutcome) || strings.Contains(txt, "answered 502") || strings.Contains(txt, "answered 503") || strings.Contains(txt, "answered 504") {
+		return unknown
+	}
+	return failed
+}
+
+func (s stackDef) createOnce(ctx context.Context, d *Deps, tool string) (*papi.Stack, *mcp.CallToolResult) {
 	if s.Git != nil {
 		return createGitStack(ctx, d, tool, s)
 	}
@@ -154,7 +176,7 @@ func checkSource(ctx context.Context, d *Deps, tool string, g stackDef) *mcp.Cal
 // createGitStack creates a Git stack (it does no checks of its own beyond Portainer's).
 func createGitStack(ctx context.Context, d *Deps, tool string, g stackDef) (*papi.Stack, *mcp.CallToolResult) {
 	src := *g.Git
-	auth := src.User != "" || src.Password != ""
+	auth := src.SourceID == 0 && (src.User != "" || src.Password != "")
 	var env *[]papi.Pair
 	if len(g.Env) > 0 {
 		env = ptr(append([]papi.Pair{}, g.Env...))
@@ -170,6 +192,11 @@ func createGitStack(ctx context.Context, d *Deps, tool string, g stackDef) (*pap
 	payload := papi.ComposeStackFromGitPayload{Name: g.Name, RepositoryURL: src.URL, RepositoryReferenceName: opt(src.Ref),
 		RepositoryAuthentication: ptr(auth), RepositoryUsername: user, RepositoryPassword: pass, ComposeFile: ptr(src.Path),
 		AdditionalFiles: files, AutoUpdate: g.AutoUpdate, Env: env, TLSSkipVerify: ptr(src.TLSSkip)}
+	if src.SourceID != 0 {
+		// URL, credentials and TLS come from the Source (2.43 and later).
+		payload.SourceID = ptr(src.SourceID)
+		payload.RepositoryAuthentication, payload.RepositoryUsername, payload.RepositoryPassword = nil, nil, nil
+	}
 	if g.Swarm {
 		swarmID, res := d.swarmID(ctx, tool, g.EnvironmentID)
 		if res != nil {

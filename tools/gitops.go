@@ -695,18 +695,26 @@ func ValidateGitRepository(ctx context.Context, d *Deps, a Args) (*mcp.CallToolR
 	return Result(out)
 }
 
-// gitSource is a repository, reference and file, with credentials.
+// gitSource is a repository, reference and file, with credentials: given (User and
+// Password), or stored in Portainer (SourceID: a GitOps Source; StackID: a stack's own,
+// for the file preview of 2.43 and later).
 type gitSource struct {
 	URL, Ref, Path, User, Password string
 	TLSSkip                        bool
+	SourceID, StackID              int
 }
 
 // previewFile asks Portainer for a file of a repository. problem is Portainer's reason when
 // it answered that it cannot read it; res is a tool error when Portainer could not be asked.
 func previewFile(ctx context.Context, d *Deps, tool string, s gitSource) (content, problem string, res *mcp.CallToolResult) {
 	body := papi.RepositoryFilePreviewPayload{Repository: s.URL, Reference: opt(s.Ref), TargetFile: ptr(s.Path), TLSSkipVerify: optb(s.TLSSkip)}
-	if s.User != "" || s.Password != "" {
+	switch {
+	case s.User != "" || s.Password != "":
 		body.Username, body.Password = ptr(s.User), ptr(s.Password)
+	case s.SourceID != 0:
+		body.SourceId = ptr(s.SourceID)
+	case s.StackID != 0:
+		body.StackId = ptr(s.StackID)
 	}
 	resp, err := d.Client.GitOperationRepoFilePreviewWithResponse(ctx, body)
 	if err != nil {

@@ -227,7 +227,7 @@ func TestWebhookFlow(t *testing.T) {
 	if resp.StatusCode != http.StatusNotFound {
 		t.Errorf("old webhook URL answers %d, want 404", resp.StatusCode)
 	}
-	h.fails("trigger_stack_webhook", map[string]any{"webhook_id": "not-a-uuid"}, "400")
+	h.fails("trigger_stack_webhook", map[string]any{"webhook_id": "not-a-uuid"}, "is not a webhook id")
 	h.fails("trigger_stack_webhook", map[string]any{"webhook_id": hook}, "404")
 }
 

@@ -69,10 +69,9 @@ func newHarness(t testing.TB) *harness {
 
 	srv := httptest.NewServer(s.Handler())
 	t.Cleanup(srv.Close)
-	c, err := papi.NewClientWithResponses(srv.URL+"/api", papi.WithRequestEditorFn(func(_ context.Context, r *http.Request) error {
-		r.Header.Set("X-API-Key", "sim-api-key")
-		return nil
-	}))
+	// The server's own transport: writes finish when a call is cancelled, ids are checked.
+	c, err := papi.NewClientWithResponses(srv.URL+"/api", papi.WithHTTPClient(&http.Client{
+		Transport: &tools.Transport{APIKey: "sim-api-key", Read: 5 * time.Second, Write: 30 * time.Second}}))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -15,163 +16,350 @@ import (
 	"github.com/portainer-mcp/portainer-mcp/gen/views"
 )
 
-// RecreateStack implements recreate_stack: plan, check, snapshot, delete, create, verify,
-// and restore the original from the snapshot when anything after the delete fails.
-func RecreateStack(ctx context.Context, d *Deps, a Args) (*mcp.CallToolResult, error) {
-	res, deleted, err := recreate(ctx, d, a)
-	if err == nil && res != nil && res.IsError && !deleted {
-		txt := ResultText(res)
-		if !strings.Contains(txt, "Nothing was changed") && !strings.Contains(txt, "is unchanged") {
-			res.Content = append(res.Content, mcp.NewTextContent("Nothing was changed: the stack is as it was (the flow stops before deleting anything when a check or read fails)."))
-		}
-	}
-	return res, err
-}
+// recreate_stack makes the changes Portainer has no single call for: a file-based stack onto
+// Git, another repository, compose path or additional files, a new name. Where the
+// capability table says Portainer changes the repository, path and files in place (2.40 and
+// later), it does that instead: same stack id, env, webhook and volumes. Otherwise it plans,
+// checks, snapshots, deletes, creates, waits for the new deploy, and restores the original if
+// anything after the delete fails. Once the delete is sent the flow finishes on a context of
+// its own, so a cancelled call never leaves the stack half-moved.
 
-// recreate runs the flow; deleted tells whether it got as far as deleting the original.
-func recreate(ctx context.Context, d *Deps, a Args) (*mcp.CallToolResult, bool, error) {
+// errInPlaceElsewhere refuses a re-create for what another tool changes in place.
+var errInPlaceElsewhere = fmt.Errorf("nothing here needs a re-create: the reference, credentials, TLS and GitOps settings of a Git stack change in place with update_stack_gitops (disable_stack_gitops turns GitOps off), keeping the stack. recreate_stack is for a new repository, compose path, additional files or name")
+
+// outcome is what became of a write.
+type outcome int
+
+const (
+	failed  outcome = iota // Portainer refused it: nothing changed
+	done                   // Portainer did it
+	unknown                // no answer came: it may or may not have happened
+)
+
+// RecreateStack implements recreate_stack.
+func RecreateStack(ctx context.Context, d *Deps, a Args) (*mcp.CallToolResult, error) {
 	const tool = "recreate_stack"
 	var in views.RecreateInput
 	if err := a.Bind(&in); err != nil {
-		return ArgError(tool, err), false, nil
+		return ArgError(tool, err), nil
 	}
 	dryRun := in.DryRun == nil || *in.DryRun
+	if deref(in.Gitops) == "none" && in.Interval != nil {
+		return ArgError(tool, fmt.Errorf("gitops=none turns polling off, so interval %s contradicts it: drop one of the two", *in.Interval)), nil
+	}
+	unchanged := func(res *mcp.CallToolResult) (*mcp.CallToolResult, error) {
+		res.Content = append(res.Content, mcp.NewTextContent("Nothing was changed: the flow stops before deleting or changing anything when a check or a read fails."))
+		return res, nil
+	}
 
 	st, res := getStack(ctx, d, tool, in.StackId)
 	if res != nil {
-		return res, false, nil
+		return unchanged(res)
 	}
 	if res := savedCredential(tool, st); res != nil {
-		return res, false, nil
+		return res, nil
 	}
 	if t := deref(st.Type); t != papi.StackTypeCompose && t != papi.StackTypeSwarm {
-		return mcp.NewToolResultError(fmt.Sprintf("%s: stack %d is a %s stack; only compose and swarm stacks can be re-created. Nothing was changed.", tool, in.StackId, stackTypeName(st.Type))), false, nil
+		return ArgError(tool, fmt.Errorf("stack %d is a %s stack; only compose and swarm stacks can be re-created", in.StackId, stackTypeName(st.Type))), nil
 	}
-	old, res := currentDef(ctx, d, tool, st, deref(in.OldPassword), deref(in.Password))
+	if res := deploying(tool, st); res != nil {
+		return res, nil
+	}
+	if isGit(st) && in.Name == nil && in.RepositoryUrl == nil && in.ComposePath == nil && in.AdditionalFiles == nil {
+		return ArgError(tool, errInPlaceElsewhere), nil
+	}
+	caps := d.Caps(ctx)
+	old, res := currentDef(ctx, d, tool, st, caps, deref(in.OldPassword), deref(in.Password))
 	if res != nil {
-		return res, false, nil
+		return unchanged(res)
 	}
 	target, changes, err := targetDef(d, old, st, in)
 	if err != nil {
-		return ArgError(tool, err), false, nil
+		return ArgError(tool, err), nil
 	}
+	p := &recreatePlan{st: st, old: old, target: target, changes: changes}
+	p.inPlace = caps.InPlaceGitChange && old.Git != nil && target.Git != nil && strings.EqualFold(old.Name, target.Name)
+	if res := p.check(ctx, d, tool); res != nil {
+		return unchanged(res)
+	}
+	if dryRun {
+		out := p.view("planned")
+		out.DryRun = ptr(true)
+		out.Next = ptr("Call recreate_stack again with the same arguments and dry_run=false to do it.")
+		return Result(out)
+	}
+	if err := ctx.Err(); err != nil {
+		return mcp.NewToolResultError(fmt.Sprintf("%s: cancelled before anything was changed; stack %d is as it was.", tool, in.StackId)), nil
+	}
+	if p.inPlace {
+		return p.changeInPlace(ctx, d, tool)
+	}
+	return p.deleteAndCreate(ctx, d, tool)
+}
 
-	// Checks that can fail before anything is deleted.
-	var kept, warnings []string
-	kept = append(kept, fmt.Sprintf("env (%d variables, with values)", len(old.Env)))
-	if target.AutoUpdate != nil && old.AutoUpdate != nil && deref(target.AutoUpdate.Webhook) != "" && deref(target.AutoUpdate.Webhook) == deref(old.AutoUpdate.Webhook) {
-		kept = append(kept, "webhook URL "+d.WebhookURL(deref(old.AutoUpdate.Webhook)))
+// recreatePlan is one re-create: the stack, what it is and what it becomes.
+type recreatePlan struct {
+	st             *papi.Stack
+	old, target    stackDef
+	changes        []string
+	kept, warnings []string
+	inPlace        bool
+	snapshot       string
+}
+
+func (p *recreatePlan) id() int { return deref(p.st.Id) }
+
+// view is the structured answer.
+func (p *recreatePlan) view(result string) views.RecreateResult {
+	v := views.RecreateResult{Result: views.RecreateResultResult(result), StackId: p.id(), Changes: &p.changes, Kept: &p.kept}
+	if p.inPlace {
+		v.Method = views.InPlace
+		v.WillChange = ptr(fmt.Sprintf("stack %d in place: %s", p.id(), p.target.describe()))
+	} else {
+		v.Method = views.DeleteAndCreate
+		v.WillDelete = ptr(fmt.Sprintf("stack %d: %s", p.id(), p.old.describe()))
+		v.WillCreate = ptr(p.target.describe())
 	}
-	if mechanism(target.AutoUpdate) == mechanism(old.AutoUpdate) && old.AutoUpdate != nil {
-		kept = append(kept, "GitOps settings ("+string(mechanism(old.AutoUpdate))+")")
+	if len(p.warnings) > 0 {
+		v.Warnings = &p.warnings
+	}
+	if p.snapshot != "" {
+		v.Snapshot = &p.snapshot
+	}
+	return v
+}
+
+// check runs everything that can fail before anything is changed, and fills what the plan
+// keeps and warns about.
+func (p *recreatePlan) check(ctx context.Context, d *Deps, tool string) *mcp.CallToolResult {
+	old, target := p.old, p.target
+	p.kept = append(p.kept, fmt.Sprintf("env (%d variables, with values)", len(old.Env)))
+	if hook := deref(deref(target.AutoUpdate).Webhook); hook != "" && hook == deref(deref(old.AutoUpdate).Webhook) {
+		p.kept = append(p.kept, "webhook URL "+d.WebhookURL(hook))
+	}
+	if old.AutoUpdate != nil && mechanism(target.AutoUpdate) == mechanism(old.AutoUpdate) {
+		p.kept = append(p.kept, "GitOps settings ("+string(mechanism(old.AutoUpdate))+")")
+	}
+	if p.inPlace {
+		p.kept = append(p.kept, "the stack id, its named volumes and its access settings (changed in place)")
 	}
 	if !strings.EqualFold(target.Name, old.Name) {
 		if err := checkStackName(target.Name); err != nil {
-			return ArgError(tool, err), false, nil
+			return ArgError(tool, err)
 		}
 		taken, res := findStack(ctx, d, tool, target.EnvironmentID, target.Name)
 		if res != nil {
-			return res, false, nil
+			return res
 		}
 		if taken != nil {
-			return mcp.NewToolResultError(fmt.Sprintf("%s: the name %q is already used by stack %d on environment %d. Nothing was changed: pick another name.", tool, target.Name, deref(taken.Id), target.EnvironmentID)), false, nil
+			return mcp.NewToolResultError(fmt.Sprintf("%s: the name %q is already used by stack %d on environment %d. Pick another name.", tool, target.Name, deref(taken.Id), target.EnvironmentID))
 		}
-		warnings = append(warnings, fmt.Sprintf("Renaming: the named volumes of %q stay on the environment under that name; %q starts with new, empty volumes.", old.Name, target.Name))
-	} else {
-		kept = append(kept, "named volumes (same name, same environment)")
+		p.warnings = append(p.warnings, fmt.Sprintf("Renaming: the named volumes of %q stay on the environment under that name; %q starts with new, empty volumes.", old.Name, target.Name))
+	} else if !p.inPlace {
+		p.kept = append(p.kept, "named volumes (same name, same environment)")
 	}
 	if target.Git != nil {
 		if res := checkSource(ctx, d, tool, target); res != nil {
-			return res, false, nil
+			return res
 		}
 	}
 	if old.Git != nil {
-		// The original must be re-creatable if the re-create fails.
+		// The original must be restorable if the re-create fails.
 		if res := checkSource(ctx, d, tool, old); res != nil {
 			res.Content = append(res.Content, mcp.NewTextContent("That is the stack's CURRENT source: if the re-create failed it could not be restored from there, so the flow stops here."))
-			return res, false, nil
+			return res
 		}
-		warnings = append(warnings, "If the re-create fails, the original is restored from its repository at the latest commit of its reference (Portainer cannot deploy an older commit).")
+		p.warnings = append(p.warnings, "If the change fails, the original is restored from its repository at the latest commit of its reference (Portainer cannot deploy an older commit).")
 	}
-	if st.Option != nil && deref(st.Option.Prune) {
-		warnings = append(warnings, "The stack's prune option is not carried over by Portainer's create: set it again with update_stack_gitops prune=true (Git stacks) after the re-create.")
-	}
-	warnings = append(warnings, "Portainer's access settings of the stack (ownership, teams) are not carried over: the new stack belongs to the API key's user.")
-	if deref(st.Status) == papi.StackStatusInactive {
-		warnings = append(warnings, "The stack is stopped now; the re-created stack is started by Portainer's create.")
-	}
-	plan := map[string]any{
-		"stack_id":     in.StackId,
-		"will_delete":  fmt.Sprintf("stack %d: %s", in.StackId, old.describe()),
-		"will_create":  target.describe(),
-		"changes":      changes,
-		"kept":         kept,
-		"checks":       "passed: new source readable, name free, credentials at hand",
-		"new_stack_id": "assigned by Portainer (the stack id changes)",
-	}
-	if len(warnings) > 0 {
-		plan["warnings"] = warnings
-	}
-	if dryRun {
-		plan["dry_run"] = true
-		plan["next"] = "Call recreate_stack again with the same arguments and dry_run=false to do it."
-		res, err := Result(plan)
-		return res, false, err
-	}
-
-	// Snapshot, then delete.
-	snapPath, err := writeSnapshot(d, st, old, target)
-	if err != nil {
-		return mcp.NewToolResultError(fmt.Sprintf("%s: could not write the snapshot of stack %d before deleting it (%v). Nothing was changed: set --state-dir (PORTAINER_MCP_STATE_DIR) to a writable directory.", tool, in.StackId, err)), false, nil
-	}
-
-	if res := deleteStack(ctx, d, tool, st); res != nil {
-		uncertain := isUncertain(res)
-		gone, res2 := stackGone(ctx, d, tool, st, uncertain)
-		if res2 != nil || !gone {
-			msg := fmt.Sprintf("The delete did not go through: the original stack %d is unchanged. Nothing was created. Snapshot: %s", in.StackId, snapPath)
-			if uncertain {
-				msg = fmt.Sprintf("The delete's outcome is unknown; stack %d still exists after a minute and is unchanged, so nothing was created. "+
-					"If Portainer is still removing it, it may yet disappear: check with get_stack %d; if it is gone, restore it from the snapshot %s (%s)",
-					in.StackId, in.StackId, snapPath, restoreHint(old))
-			}
-			res.Content = append(res.Content, mcp.NewTextContent(msg))
-			return res, uncertain, nil
+	if !p.inPlace {
+		p.warnings = append(p.warnings, "The stack id changes: Portainer gives the new stack its own id.")
+		if p.st.Option != nil && deref(p.st.Option.Prune) {
+			p.warnings = append(p.warnings, "The stack's prune option is not carried over by Portainer's create: set it again with update_stack_gitops prune=true (Git stacks) after the re-create.")
 		}
-		// The delete happened although its answer was lost: go on.
+		p.warnings = append(p.warnings, "Portainer's access settings of the stack (ownership, teams) are not carried over: the new stack belongs to the API key's user.")
+		if deref(p.st.Status) == papi.StackStatusInactive {
+			p.warnings = append(p.warnings, "The stack is stopped now; the re-created stack is started by Portainer's create.")
+		}
 	}
+	return nil
+}
 
-	created, res := createAndFind(ctx, d, tool, target)
+// changeInPlace changes repository, compose path and files through POST /stacks/{id}/git,
+// redeploys, and puts the old settings back if the new ones do not deploy.
+func (p *recreatePlan) changeInPlace(ctx context.Context, d *Deps, tool string) (*mcp.CallToolResult, error) {
+	id := p.id()
+	want := p.gitPayload(p.target)
+	Progress(ctx, fmt.Sprintf("changing the Git settings of stack %d in place", id))
+	after, res := updateGit(ctx, d, tool, p.st, want)
+	if res != nil {
+		return res, nil
+	}
+	if problems := sourceDiff(p.target, after); len(problems) > 0 {
+		// This Portainer ignored the fields: nothing was deployed, put the rest back.
+		back, _ := updateGit(context.WithoutCancel(ctx), d, tool, after, p.gitPayload(p.old))
+		msg := fmt.Sprintf("%s: Portainer accepted the change but kept %s, so it cannot change this in place.", tool, strings.Join(problems, "; "))
+		if back != nil {
+			msg += " The stack's settings were put back as they were."
+		}
+		return mcp.NewToolResultError(msg), nil
+	}
+	// From here the stack has new settings: finish (deploy, or put the old ones back) even if
+	// the call is cancelled.
+	flow, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*d.deployTimeout()+time.Minute)
+	defer cancel()
+	Progress(ctx, fmt.Sprintf("redeploying stack %d from %s", id, p.target.Git.URL))
+	deployed, res := redeploy(flow, d, tool, after, nil, nil, p.target.Git.Password)
 	if res == nil {
-		out := map[string]any{"result": "re-created", "old_stack_id": in.StackId, "stack": gitopsView(d, created), "snapshot": snapPath, "changes": changes, "kept": kept}
-		if problems := target.matches(created); len(problems) > 0 {
-			out["warnings"] = append(warnings, "The new stack differs from what was asked: "+strings.Join(problems, "; "))
-		} else if len(warnings) > 0 {
-			out["warnings"] = warnings
+		deployed, res = d.AwaitDeploy(flow, tool, "the redeploy", deployed, DeployWait{Wait: true, Verify: true})
+	}
+	if res == nil {
+		out := p.view("changed in place")
+		out.Stack = ptr(gitopsView(d, deployed))
+		return Result(out)
+	}
+	failure := ResultText(res)
+	Progress(ctx, fmt.Sprintf("the new source did not deploy; putting stack %d back", id))
+	back, res2 := updateGit(flow, d, tool, after, p.gitPayload(p.old))
+	if res2 == nil {
+		var red *papi.Stack
+		red, res2 = redeploy(flow, d, tool, back, nil, nil, p.old.Git.Password)
+		if res2 == nil {
+			_, res2 = d.AwaitDeploy(flow, tool, "the redeploy of the original", red, DeployWait{Wait: true})
 		}
-		res, err := Result(out)
-		return res, true, err
+	}
+	if res2 == nil {
+		return mcp.NewToolResultError(fmt.Sprintf("%s: FAILED, ORIGINAL RESTORED. Stack %d did not deploy from the new source: %s\nIts old Git settings were put back and redeployed (same stack id). Fix the cause and run recreate_stack again.",
+			tool, id, failure)), nil
+	}
+	return mcp.NewToolResultError(fmt.Sprintf("%s: FAILED, NOT RESTORED. Stack %d did not deploy from the new source: %s\nPutting its old settings back failed too: %s\nThe stack still exists (id %d) with the new settings; to go back by hand: update_stack_gitops and redeploy_stack with %s.",
+		tool, id, failure, ResultText(res2), id, restoreHint(p.old))), nil
+}
+
+// gitPayload is the POST /stacks/{id}/git payload that gives the stack def's Git settings.
+func (p *recreatePlan) gitPayload(def stackDef) papi.StackGitUpdatePayload {
+	out := fullGitState(p.st)
+	g := def.Git
+	out.RepositoryURL = ptr(g.URL)
+	out.ConfigFilePath = ptr(g.Path)
+	out.AdditionalFiles = ptr(append([]string{}, def.Additional...))
+	out.RepositoryReferenceName = ptr(g.Ref)
+	out.TLSSkipVerify = ptr(g.TLSSkip)
+	out.AutoUpdate = def.AutoUpdate
+	out.Env = ptr(append([]papi.Pair{}, def.Env...))
+	switch {
+	case g.SourceID != 0:
+		out.SourceID = ptr(g.SourceID)
+		out.RepositoryAuthentication, out.RepositoryUsername, out.RepositoryPassword = nil, nil, nil
+	case g.User != "":
+		out.RepositoryAuthentication, out.RepositoryUsername, out.RepositoryPassword = ptr(true), ptr(g.User), ptr(g.Password)
+	default:
+		out.RepositoryAuthentication, out.RepositoryUsername, out.RepositoryPassword = ptr(false), nil, nil
+	}
+	return out
+}
+
+// sourceDiff says where a stack's repository, path and files differ from def's.
+func sourceDiff(def stackDef, st *papi.Stack) []string {
+	var out []string
+	g := deref(st.GitConfig)
+	if !strings.EqualFold(strings.TrimSuffix(deref(g.URL), ".git"), strings.TrimSuffix(def.Git.URL, ".git")) {
+		out = append(out, "the repository "+deref(g.URL))
+	}
+	if strings.TrimPrefix(deref(g.ConfigFilePath), "/") != strings.TrimPrefix(def.Git.Path, "/") {
+		out = append(out, "the compose path "+deref(g.ConfigFilePath))
+	}
+	if !slices.Equal(deref(st.AdditionalFiles), def.Additional) && (len(deref(st.AdditionalFiles)) > 0 || len(def.Additional) > 0) {
+		out = append(out, fmt.Sprintf("the additional files %v", deref(st.AdditionalFiles)))
+	}
+	return out
+}
+
+// deleteAndCreate snapshots, deletes, creates and waits for the new stack, restoring the
+// original when anything after the delete fails.
+func (p *recreatePlan) deleteAndCreate(ctx context.Context, d *Deps, tool string) (*mcp.CallToolResult, error) {
+	id := p.id()
+	snap, err := writeSnapshot(d, p.st, p.old, p.target)
+	if err != nil {
+		return mcp.NewToolResultError(fmt.Sprintf("%s: could not write the snapshot of stack %d before deleting it (%v). Nothing was changed: set --state-dir (PORTAINER_MCP_STATE_DIR) to a writable directory.", tool, id, err)), nil
+	}
+	p.snapshot = snap
+	// The delete is sent: from here the flow runs to its end on its own context, whatever
+	// happens to the call.
+	flow, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*d.deployTimeout()+3*time.Minute)
+	defer cancel()
+
+	Progress(ctx, fmt.Sprintf("deleting stack %d (snapshot %s)", id, snap))
+	switch out, res := deleteStack(flow, d, tool, p.st); out {
+	case failed:
+		res.Content = append(res.Content, mcp.NewTextContent(fmt.Sprintf("The delete did not go through: stack %d is unchanged. Nothing was created. Snapshot: %s", id, snap)))
+		return res, nil
+	case unknown:
+		gone, waited := d.stackGone(flow, tool, p.st)
+		if !gone {
+			res.Content = append(res.Content, mcp.NewTextContent(fmt.Sprintf(
+				"The delete's outcome is unknown: stack %d still exists, unchanged, after %s of waiting, so nothing was created. If Portainer is still removing it, it may yet disappear: check with get_stack %d; if it is gone, restore it from the snapshot %s (%s)",
+				id, waited.Round(time.Second), id, snap, restoreHint(p.old))))
+			return res, nil
+		}
+		// It was deleted although the answer was lost: go on.
+	}
+
+	Progress(ctx, fmt.Sprintf("creating %s", p.target.describe()))
+	created, res := createAndFind(flow, d, tool, p.target)
+	if res == nil {
+		var newSt *papi.Stack
+		newSt, res = d.AwaitDeploy(flow, tool, "the create", created, DeployWait{Wait: true, Verify: true})
+		if res == nil {
+			out := p.view("re-created")
+			out.NewStackId = newSt.Id
+			out.Stack = ptr(gitopsView(d, newSt))
+			if problems := p.target.matches(newSt); len(problems) > 0 {
+				p.warnings = append(p.warnings, "The new stack differs from what was asked: "+strings.Join(problems, "; "))
+				out.Warnings = &p.warnings
+			}
+			return Result(out)
+		}
+		if deref(newSt.Status) == statusDeploying {
+			// Still deploying at the deadline: its outcome is Portainer's to tell.
+			res.Content = append(res.Content, mcp.NewTextContent(fmt.Sprintf("The original stack %d was deleted; the new stack %d is still deploying. Snapshot of the original: %s. If the new one ends in error, restore the original: %s",
+				id, deref(newSt.Id), snap, restoreHint(p.old))))
+			return res, nil
+		}
+		// The new stack exists but does not work: remove it before restoring the original
+		// under the same name.
+		Progress(ctx, fmt.Sprintf("the new stack %d failed; removing it", deref(newSt.Id)))
+		if out, res2 := deleteStack(flow, d, tool, newSt); out != done {
+			if gone, _ := d.stackGone(flow, tool, newSt); !gone {
+				res.Content = append(res.Content, mcp.NewTextContent(fmt.Sprintf("FAILED, NOT RESTORED. The original stack %d was deleted and the new stack %d failed; removing the failed stack failed too (%s), so the original was not restored beside it. Snapshot: %s. To restore by hand: delete_stack %d, then %s",
+					id, deref(newSt.Id), firstLine(ResultText(res2)), snap, deref(newSt.Id), restoreHint(p.old))))
+				return res, nil
+			}
+		}
 	}
 	failure := ResultText(res)
 
-	// Restore the original.
-	restored, res2 := createAndFind(ctx, d, tool, old)
+	Progress(ctx, "restoring the original from the snapshot")
+	restored, res2 := createAndFind(flow, d, tool, p.old)
 	if res2 == nil {
-		msg := fmt.Sprintf("%s: FAILED, ORIGINAL RESTORED. Creating the new stack failed after the original was deleted: %s\n"+
-			"The original was re-created from the snapshot as stack %d (%s); its id changed from %d. Snapshot: %s. Fix the cause and run recreate_stack again.",
-			tool, failure, deref(restored.Id), old.describe(), in.StackId, snapPath)
-		return mcp.NewToolResultError(msg), true, nil
+		restored, res2 = d.AwaitDeploy(flow, tool, "the restore", restored, DeployWait{Wait: true})
 	}
-	msg := fmt.Sprintf("%s: FAILED, NOT RESTORED. Creating the new stack failed after the original stack %d was deleted: %s\n"+
+	if res2 == nil {
+		return mcp.NewToolResultError(fmt.Sprintf("%s: FAILED, ORIGINAL RESTORED. The new stack did not come up after the original was deleted: %s\n"+
+			"The original was re-created from the snapshot as stack %d (%s); its id changed from %d. Snapshot: %s. Fix the cause and run recreate_stack again.",
+			tool, failure, deref(restored.Id), p.old.describe(), id, snap)), nil
+	}
+	return mcp.NewToolResultError(fmt.Sprintf("%s: FAILED, NOT RESTORED. The new stack did not come up after the original stack %d was deleted: %s\n"+
 		"Restoring the original failed too: %s\n"+
 		"The original's definition (compose file or Git source, env with values, GitOps settings, webhook id) is in the snapshot %s. "+
 		"To restore it by hand: %s",
-		tool, in.StackId, failure, ResultText(res2), snapPath, restoreHint(old))
-	return mcp.NewToolResultError(msg), true, nil
+		tool, id, failure, ResultText(res2), snap, restoreHint(p.old))), nil
 }
 
-// currentDef reads what is needed to create the stack again.
-func currentDef(ctx context.Context, d *Deps, tool string, st *papi.Stack, oldPassword, password string) (stackDef, *mcp.CallToolResult) {
+// currentDef reads what is needed to create the stack again. With GitOps Sources (2.43 and
+// later) a Git stack's credentials stay on its Source, which outlives the stack, so it is
+// re-created from the Source and no password is needed; before, Portainer never returns the
+// stored password, so the caller must give it.
+func currentDef(ctx context.Context, d *Deps, tool string, st *papi.Stack, caps Caps, oldPassword, password string) (stackDef, *mcp.CallToolResult) {
 	def := stackDef{EnvironmentID: deref(st.EndpointId), Name: deref(st.Name), Swarm: deref(st.Type) == papi.StackTypeSwarm, Env: deref(st.Env)}
 	f, err := d.Client.StackFileInspectWithResponse(ctx, deref(st.Id))
 	if err != nil {
@@ -192,30 +380,43 @@ func currentDef(ctx context.Context, d *Deps, tool string, st *papi.Stack, oldPa
 		au.JobID = nil
 		def.AutoUpdate = &au
 	}
-	if credentialsStored(g) {
-		def.Git.User = deref(g.Authentication.Username)
-		def.Git.Password = oldPassword
-		if def.Git.Password == "" {
-			def.Git.Password = password
-		}
-		if def.Git.Password == "" {
-			return def, mcp.NewToolResultError(fmt.Sprintf(
-				"%s: stack %d (%s) has stored Git credentials (user %s), and Portainer never returns passwords. Nothing was changed. "+
-					"Pass the password again (password, or old_password when the new source uses other credentials): re-creating the stack, and restoring it if that fails, needs it.",
-				tool, deref(st.Id), deref(st.Name), def.Git.User))
-		}
+	if !credentialsStored(g) {
+		return def, nil
+	}
+	def.Git.User = deref(g.Authentication.Username)
+	def.Git.Password = oldPassword
+	if def.Git.Password == "" {
+		def.Git.Password = password
+	}
+	if def.Git.Password == "" && caps.GitSources && deref(st.GitSourceId) != 0 {
+		def.Git.SourceID = deref(st.GitSourceId)
+	}
+	if def.Git.Password == "" && def.Git.SourceID == 0 {
+		return def, mcp.NewToolResultError(fmt.Sprintf(
+			"%s: stack %d (%s) has stored Git credentials (user %s), and Portainer never returns passwords. "+
+				"Pass the password again (password, or old_password when the new source uses other credentials): re-creating the stack, and restoring it if that fails, needs it.",
+			tool, deref(st.Id), deref(st.Name), def.Git.User))
 	}
 	return def, nil
 }
 
-// targetDef applies the requested changes to the current definition.
+// targetDef applies the requested changes to the current definition. It refuses
+// contradictions and changes that other tools make in place.
 func targetDef(d *Deps, old stackDef, st *papi.Stack, in views.RecreateInput) (stackDef, []string, error) {
 	t := old
 	t.Env = append([]papi.Pair{}, old.Env...)
+	mech := string(deref(in.Gitops))
+	if mech == "none" && in.Interval != nil {
+		return t, nil, fmt.Errorf("gitops=none turns polling off, so interval %s contradicts it: drop one of the two", *in.Interval)
+	}
 	var changes []string
 	if in.Name != nil && *in.Name != old.Name {
 		t.Name = *in.Name
 		changes = append(changes, fmt.Sprintf("name %q -> %q", old.Name, t.Name))
+	}
+	structural := len(changes) > 0 || in.RepositoryUrl != nil || in.ComposePath != nil || in.AdditionalFiles != nil
+	if old.Git != nil && !structural {
+		return t, nil, errInPlaceElsewhere
 	}
 	gitAsked := in.RepositoryUrl != nil || in.Reference != nil || in.ComposePath != nil || in.AdditionalFiles != nil || in.Username != nil ||
 		in.TlsSkipVerify != nil || in.Gitops != nil || in.Interval != nil
@@ -233,9 +434,10 @@ func targetDef(d *Deps, old stackDef, st *papi.Stack, in views.RecreateInput) (s
 		src = *old.Git
 	}
 	if in.RepositoryUrl != nil && strings.TrimSpace(*in.RepositoryUrl) != src.URL {
-		changes = append(changes, fmt.Sprintf("repository %s -> %s", orNone(src.URL), *in.RepositoryUrl))
+		changes = append(changes, fmt.Sprintf("repository %s -> %s", orNone(src.URL), strings.TrimSpace(*in.RepositoryUrl)))
 		src.URL = strings.TrimSpace(*in.RepositoryUrl)
-		src.User, src.Password = "", "" // another repository: its credentials only when given
+		// Another repository: its own credentials only when given, and not the old Source.
+		src.User, src.Password, src.SourceID = "", "", 0
 	}
 	if in.Reference != nil && fullRef(*in.Reference) != src.Ref {
 		changes = append(changes, fmt.Sprintf("reference %q -> %q", src.Ref, fullRef(*in.Reference)))
@@ -251,27 +453,32 @@ func targetDef(d *Deps, old stackDef, st *papi.Stack, in views.RecreateInput) (s
 	if src.Path == "" {
 		src.Path = "docker-compose.yml"
 	}
-	if in.AdditionalFiles != nil {
+	if in.AdditionalFiles != nil && !slices.Equal(*in.AdditionalFiles, old.Additional) {
 		changes = append(changes, fmt.Sprintf("additional files [%s] -> [%s]", strings.Join(old.Additional, ", "), strings.Join(*in.AdditionalFiles, ", ")))
 		t.Additional = *in.AdditionalFiles
+	}
+	if err := checkRepoPaths(src.Path, t.Additional); err != nil {
+		return t, nil, err
 	}
 	if in.Username != nil {
 		if in.Password == nil {
 			return t, nil, fmt.Errorf("username %s was given without a password or token: Portainer needs both", *in.Username)
 		}
-		src.User = *in.Username
+		src.User, src.SourceID = *in.Username, 0
 	}
-	if in.Password != nil {
+	if in.Password != nil && (src.SourceID == 0 || in.Username != nil) {
 		src.Password = *in.Password
 	}
-	if err := checkCredentials(src); err != nil {
-		return t, nil, err
+	if src.SourceID == 0 {
+		if err := checkCredentials(src); err != nil {
+			return t, nil, err
+		}
 	}
 	if in.TlsSkipVerify != nil {
 		src.TLSSkip = *in.TlsSkipVerify
 	}
 	t.Git = &src
-	switch mech := string(deref(in.Gitops)); mech {
+	switch mech {
 	case "", "keep":
 		if in.Interval != nil {
 			au, err := gitopsChange{Interval: *in.Interval}.apply(d, old.AutoUpdate)
@@ -324,107 +531,78 @@ func findStack(ctx context.Context, d *Deps, tool string, envID int, name string
 	return nil, nil
 }
 
-func deleteStack(ctx context.Context, d *Deps, tool string, st *papi.Stack) *mcp.CallToolResult {
+// writeOutcome classifies the answer to a write.
+func writeOutcome(err error, status int) outcome {
+	switch {
+	case err != nil:
+		return unknown
+	case status/100 == 2:
+		return done
+	case status >= 500 && status != 500:
+		// 502, 503, 504: a proxy or a restart between us and Portainer; it may have happened.
+		return unknown
+	}
+	return failed
+}
+
+func deleteStack(ctx context.Context, d *Deps, tool string, st *papi.Stack) (outcome, *mcp.CallToolResult) {
 	resp, err := d.Client.StackDeleteWithResponse(ctx, deref(st.Id), &papi.StackDeleteParams{EndpointId: st.EndpointId})
 	if err != nil {
-		return d.CallFailed(tool, err)
+		return unknown, d.CallFailed(tool, err)
 	}
-	if resp.StatusCode()/100 != 2 {
-		return APIError(tool, resp.HTTPResponse, resp.Body)
+	if resp.StatusCode() == 404 { // already gone
+		return done, nil
 	}
-	return nil
-}
-
-// stackGone tells whether a stack no longer exists (reading it answers 404). When the
-// delete's outcome is unknown (it timed out or the connection dropped), Portainer may still
-// be running compose down, so it keeps looking for a while.
-func stackGone(ctx context.Context, d *Deps, tool string, st *papi.Stack, uncertain bool) (bool, *mcp.CallToolResult) {
-	var last *mcp.CallToolResult
-	tries := 3
-	if uncertain {
-		tries = len(settleWaits)
+	out := writeOutcome(nil, resp.StatusCode())
+	if out == done {
+		return done, nil
 	}
-	for attempt := 0; attempt < tries; attempt++ {
-		resp, err := d.Client.StackInspectWithResponse(ctx, deref(st.Id))
-		if err == nil {
-			switch resp.StatusCode() {
-			case 404:
-				return true, nil
-			case 200:
-				if !uncertain || attempt == tries-1 {
-					return false, nil
-				}
-			default:
-				last = APIError(tool, resp.HTTPResponse, resp.Body)
-			}
-		} else {
-			last = d.CallFailed(tool, err)
-		}
-		d.settle(attempt, uncertain)
-	}
-	if last == nil {
-		return false, nil
-	}
-	return false, last
-}
-
-// createAndFind creates a stack; when the create's answer is an error, it looks the stack up
-// by name, since Portainer may have created it before the answer was lost. When the outcome
-// is unknown (timeout, dropped connection) it keeps looking for a while: a slow deploy may
-// still finish, and restoring the original beside it would leave two stacks.
-func createAndFind(ctx context.Context, d *Deps, tool string, def stackDef) (*papi.Stack, *mcp.CallToolResult) {
-	st, res := def.create(ctx, d, tool)
-	if res == nil {
-		return st, nil
-	}
-	uncertain := isUncertain(res)
-	tries := 3
-	if uncertain {
-		tries = len(settleWaits)
-	}
-	for attempt := 0; attempt < tries; attempt++ {
-		found, lookErr := findStack(ctx, d, tool, def.EnvironmentID, def.Name)
-		if lookErr == nil {
-			if found != nil && len(def.matches(found)) == 0 {
-				return found, nil
-			}
-			if !uncertain {
-				return nil, res
-			}
-		}
-		d.settle(attempt, uncertain)
-	}
-	return nil, res
+	return out, APIError(tool, resp.HTTPResponse, resp.Body)
 }
 
 // settleWaits are the waits between looks at a stack whose create or delete has an unknown
-// outcome: about a minute in all.
+// outcome: about a minute in all, as long as Portainer may still be running compose.
 var settleWaits = []time.Duration{time.Second, 2 * time.Second, 4 * time.Second, 8 * time.Second, 15 * time.Second, 30 * time.Second}
 
-func (d *Deps) settle(attempt int, uncertain bool) {
-	if !uncertain {
-		d.pause(attempt)
-		return
+// stackGone looks, for about a minute, whether a stack whose delete has an unknown outcome
+// disappears. It returns whether it did and how long it waited.
+func (d *Deps) stackGone(ctx context.Context, tool string, st *papi.Stack) (bool, time.Duration) {
+	var waited time.Duration
+	for i := 0; ; i++ {
+		resp, err := d.Client.StackInspectWithResponse(ctx, deref(st.Id))
+		if err == nil && resp.StatusCode() == 404 {
+			return true, waited
+		}
+		if i == len(settleWaits) {
+			return false, waited
+		}
+		waited += settleWaits[i]
+		if d.sleepCtx(ctx, settleWaits[i]) != nil {
+			return false, waited
+		}
 	}
-	if d.Sleep != nil {
-		d.Sleep(settleWaits[attempt])
-		return
-	}
-	time.Sleep(settleWaits[attempt])
 }
 
-// isUncertain tells whether a tool error says a write may or may not have happened.
-func isUncertain(r *mcp.CallToolResult) bool {
-	return r != nil && strings.Contains(ResultText(r), uncertainOutcome)
-}
-
-func (d *Deps) pause(attempt int) {
-	wait := time.Duration(attempt+1) * 200 * time.Millisecond
-	if d.Sleep != nil {
-		d.Sleep(wait)
-		return
+// createAndFind creates a stack. When the create's outcome is unknown (no answer, a proxy
+// error) it keeps looking for the stack by name for about a minute: a slow deploy may still
+// finish, and restoring the original beside it would leave two stacks.
+func createAndFind(ctx context.Context, d *Deps, tool string, def stackDef) (*papi.Stack, *mcp.CallToolResult) {
+	st, out, res := def.create(ctx, d, tool)
+	switch out {
+	case done:
+		return st, nil
+	case failed:
+		return nil, res
 	}
-	time.Sleep(wait)
+	for i := 0; ; i++ {
+		found, lookErr := findStack(ctx, d, tool, def.EnvironmentID, def.Name)
+		if lookErr == nil && found != nil && len(def.matches(found)) == 0 {
+			return found, nil
+		}
+		if i == len(settleWaits) || d.sleepCtx(ctx, settleWaits[i]) != nil {
+			return nil, res
+		}
+	}
 }
 
 // ResultText is the text of a tool result, its parts joined by newlines.
@@ -491,17 +669,24 @@ func writeSnapshot(d *Deps, st *papi.Stack, old, target stackDef) (string, error
 }
 
 func restoreHint(old stackDef) string {
+	kind := map[bool]string{true: "swarm", false: "compose"}[old.Swarm]
 	if old.Git == nil {
 		return fmt.Sprintf("call create_stack with environment_id=%d, name=%q, type=%s, compose = original.compose_file and env = original.env from the snapshot.",
-			old.EnvironmentID, old.Name, map[bool]string{true: "swarm", false: "compose"}[old.Swarm])
+			old.EnvironmentID, old.Name, kind)
 	}
 	h := fmt.Sprintf("call create_stack_from_git with environment_id=%d, name=%q, type=%s, repository_url=%q, reference=%q, compose_path=%q, additional_files and env from original in the snapshot",
-		old.EnvironmentID, old.Name, map[bool]string{true: "swarm", false: "compose"}[old.Swarm], old.Git.URL, old.Git.Ref, old.Git.Path)
+		old.EnvironmentID, old.Name, kind, old.Git.URL, old.Git.Ref, old.Git.Path)
 	if old.Git.User != "" {
 		h += fmt.Sprintf(", username=%q and the Git password (not stored in the snapshot)", old.Git.User)
 	}
 	if old.AutoUpdate != nil {
-		h += fmt.Sprintf(", then restore GitOps %s (interval %q); the old webhook id %s can only be kept through Portainer's API (AutoUpdate.Webhook)", mechanism(old.AutoUpdate), deref(old.AutoUpdate.Interval), deref(old.AutoUpdate.Webhook))
+		h += fmt.Sprintf(", then restore GitOps %s", mechanism(old.AutoUpdate))
+		if iv := deref(old.AutoUpdate.Interval); iv != "" {
+			h += fmt.Sprintf(" (interval %s)", iv)
+		}
+		if hook := deref(old.AutoUpdate.Webhook); hook != "" {
+			h += fmt.Sprintf("; the old webhook id %s can only be kept through Portainer's API (AutoUpdate.Webhook)", hook)
+		}
 	}
 	return h + "."
 }

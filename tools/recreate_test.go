@@ -246,10 +246,10 @@ func TestRecreateFaultTable(t *testing.T) {
 			for _, m := range modes {
 				t.Run(fmt.Sprintf("%s/%02d %s %s %s", fl.name, k, method, path, m.name), func(t *testing.T) {
 					h, id, orig, skip := fl.start(t)
-					// The fault must hit this call: count matching calls up to it.
+					// The fault must hit this call: count the flow's matching calls up to it
+					// (a fault sees only the requests made after it is injected).
 					nth := 0
-					all := append(h.sim.Requests()[:skip:skip], calls[:k+1]...)
-					for _, r := range all {
+					for _, r := range calls[:k+1] {
 						rm, rt, _ := strings.Cut(r, " ")
 						rp, _, _ := strings.Cut(rt, "?")
 						if rm == method && strings.HasPrefix(rp, path) {
@@ -260,6 +260,9 @@ func TestRecreateFaultTable(t *testing.T) {
 					f.Method, f.PathPrefix, f.Nth = method, path, nth
 					h.sim.InjectFault(f)
 					msg, isErr := fl.run(h, id)
+					if !fired(h, skip, call) {
+						t.Fatalf("the fault never hit %s: %v", call, h.sim.Requests()[skip:])
+					}
 
 					newSt, newOK := h.byName(fl.newName)
 					oldSt, oldOK := h.byName(orig.Name)
@@ -293,6 +296,16 @@ func TestRecreateFaultTable(t *testing.T) {
 			}
 		}
 	}
+}
+
+// fired tells whether the flow sent call at all (a fault that misses tests nothing).
+func fired(h *harness, skip int, call string) bool {
+	for _, r := range h.sim.Requests()[skip:] {
+		if r == call {
+			return true
+		}
+	}
+	return false
 }
 
 func countStacks(h *harness, name string) int {

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -635,4 +636,71 @@ func TestHelpAndFlagErrors(t *testing.T) {
 	if err == nil || len(lines) != 1 || !strings.Contains(lines[0], "--help") {
 		t.Errorf("a bad flag printed %d lines: %q (err %v)", len(lines), out, err)
 	}
+}
+
+// TestCancelledRequestNotAnswered: a request the client cancels gets no answer (the MCP
+// specification: the receiver should not respond), and the server logs what became of the
+// write with how to check it.
+func TestCancelledRequestNotAnswered(t *testing.T) {
+	sm := sim.New(sim.Options{})
+	hold, arrived := make(chan struct{}), make(chan string, 1)
+	sm.InjectFault(sim.Fault{Method: "POST", PathPrefix: "/api/stacks/create/", Hold: hold, Arrived: arrived})
+	cmd := exec.Command(binary)
+	cmd.Env = append(os.Environ(), append(simEnv(t, sm), "PORTAINER_MCP_STATE_DIR="+t.TempDir())...)
+	stdin, _ := cmd.StdinPipe()
+	stdout, _ := cmd.StdoutPipe()
+	stderr := &syncBuf{}
+	cmd.Stderr = stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer cmd.Process.Kill()
+	lines := make(chan string, 16)
+	go func() {
+		sc := bufio.NewScanner(stdout)
+		sc.Buffer(make([]byte, 1<<20), 1<<20)
+		for sc.Scan() {
+			lines <- sc.Text()
+		}
+		close(lines)
+	}()
+	send := func(s string) { fmt.Fprintln(stdin, s) }
+	send(`{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"t","version":"1"}}}`)
+	send(`{"jsonrpc":"2.0","method":"notifications/initialized"}`)
+	send(`{"jsonrpc":"2.0","id":5,"method":"tools/call","params":{"name":"create_stack","arguments":{"environment_id":1,"name":"slow","compose":"services:\n  a:\n    image: nginx\n"}}}`)
+	select {
+	case <-arrived:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the create never reached the simulator")
+	}
+	send(`{"jsonrpc":"2.0","method":"notifications/cancelled","params":{"requestId":5,"reason":"user pressed stop"}}`)
+	time.Sleep(100 * time.Millisecond)
+	close(hold)
+	deadline := time.Now().Add(10 * time.Second)
+	for !strings.Contains(stderr.String(), "cancelled by the client") {
+		if time.Now().After(deadline) {
+			t.Fatalf("no log of the cancelled write:\n%s", stderr.String())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if !strings.Contains(stderr.String(), "create_stack") || !strings.Contains(stderr.String(), "check=") {
+		t.Errorf("the log does not say which write or how to check it:\n%s", stderr.String())
+	}
+	send(`{"jsonrpc":"2.0","id":6,"method":"ping"}`)
+	for line := range lines {
+		var msg struct {
+			ID json.RawMessage `json:"id"`
+		}
+		_ = json.Unmarshal([]byte(line), &msg)
+		switch string(msg.ID) {
+		case "5":
+			t.Fatalf("the cancelled request was answered: %s", line)
+		case "6":
+			if _, ok := sm.StackByName(1, "slow"); !ok {
+				t.Error("the write that was in flight did not finish")
+			}
+			return
+		}
+	}
+	t.Fatal("no answer to the ping")
 }

@@ -145,6 +145,45 @@ func (e RecreateInputGitops) Valid() bool {
 	}
 }
 
+// Defines values for RecreateResultMethod.
+const (
+	DeleteAndCreate RecreateResultMethod = "delete and create"
+	InPlace         RecreateResultMethod = "in place"
+)
+
+// Valid indicates whether the value is a known member of the RecreateResultMethod enum.
+func (e RecreateResultMethod) Valid() bool {
+	switch e {
+	case DeleteAndCreate:
+		return true
+	case InPlace:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for RecreateResultResult.
+const (
+	ChangedInPlace RecreateResultResult = "changed in place"
+	Planned        RecreateResultResult = "planned"
+	ReCreated      RecreateResultResult = "re-created"
+)
+
+// Valid indicates whether the value is a known member of the RecreateResultResult enum.
+func (e RecreateResultResult) Valid() bool {
+	switch e {
+	case ChangedInPlace:
+		return true
+	case Planned:
+		return true
+	case ReCreated:
+		return true
+	default:
+		return false
+	}
+}
+
 // CreateFromGitInput defines model for CreateFromGitInput.
 type CreateFromGitInput struct {
 	AdditionalFiles *[]string `json:"additional_files,omitempty"`
@@ -386,6 +425,30 @@ type RecreateInput struct {
 
 // RecreateInputGitops default keep
 type RecreateInputGitops string
+
+// RecreateResult defines model for RecreateResult.
+type RecreateResult struct {
+	Changes    *[]string            `json:"changes,omitempty"`
+	DryRun     *bool                `json:"dry_run,omitempty"`
+	Kept       *[]string            `json:"kept,omitempty"`
+	Method     RecreateResultMethod `json:"method"`
+	NewStackId *int                 `json:"new_stack_id,omitempty"`
+	Next       *string              `json:"next,omitempty"`
+	Result     RecreateResultResult `json:"result"`
+	Snapshot   *string              `json:"snapshot,omitempty"`
+	Stack      *GitopsView          `json:"stack,omitempty"`
+	StackId    int                  `json:"stack_id"`
+	Warnings   *[]string            `json:"warnings,omitempty"`
+	WillChange *string              `json:"will_change,omitempty"`
+	WillCreate *string              `json:"will_create,omitempty"`
+	WillDelete *string              `json:"will_delete,omitempty"`
+}
+
+// RecreateResultMethod defines model for RecreateResult.Method.
+type RecreateResultMethod string
+
+// RecreateResultResult defines model for RecreateResult.Result.
+type RecreateResultResult string
 
 // StackDeployInput defines model for StackDeployInput.
 type StackDeployInput struct {

@@ -20,6 +20,10 @@ type Fault struct {
 	Message    string // answer message, default "injected fault"
 	Drop       bool   // close the connection with no answer
 	After      bool   // apply the request, then fail the answer: the call happened, the client sees an error
+	// Hold keeps a matching request waiting until the channel is closed, then serves it (a
+	// slow Portainer). Arrived, when set, receives "METHOD path" as the request starts to wait.
+	Hold    <-chan struct{}
+	Arrived chan<- string
 }
 
 type faultState struct {
@@ -72,6 +76,16 @@ func (s *Sim) serveWithFaults(w http.ResponseWriter, r *http.Request, next http.
 	if f == nil {
 		next(w, r)
 		return
+	}
+	if f.Hold != nil {
+		if f.Arrived != nil {
+			f.Arrived <- r.Method + " " + r.URL.Path
+		}
+		<-f.Hold
+		if f.Status == 0 && !f.Drop && !f.After {
+			next(w, r)
+			return
+		}
 	}
 	if f.After {
 		next(&discardWriter{header: http.Header{}}, r)
