@@ -69,8 +69,7 @@ type release struct {
 // releases is the table, oldest first. Versions older than the first row are treated as the
 // first row, with a warning; newer than the last as the last, with a warning.
 var releases = []release{
-	{From: [2]int{2, 19}, B: Behaviours{RedeployAuthFlagNeeded: true},
-		Note: "deploys finish before Portainer answers"},
+	{From: [2]int{2, 19}, B: Behaviours{RedeployAuthFlagNeeded: true}},
 	{From: [2]int{2, 33}, Patch: 2, B: Behaviours{MinInterval: true, RedeployAuthFlagNeeded: true},
 		Note: "Portainer refuses polling intervals under 1m"},
 	{From: [2]int{2, 39}, B: Behaviours{MinInterval: true, RedeployAuthFlagNeeded: true},

@@ -179,7 +179,7 @@ func updateGit(ctx context.Context, d *Deps, tool string, st *papi.Stack, p papi
 	if res != nil {
 		return nil, res
 	}
-	if problems := verifyGit(after, p); len(problems) > 0 {
+	if problems := verifyGit(after, p, d.Caps(ctx)); len(problems) > 0 {
 		return nil, mcp.NewToolResultError(fmt.Sprintf("%s: Portainer accepted the change, but reading stack %d back shows: %s. Check it with get_stack_gitops before trying again.",
 			tool, id, strings.Join(problems, "; ")))
 	}
@@ -210,7 +210,7 @@ func savedCredential(tool string, st *papi.Stack) *mcp.CallToolResult {
 	return nil
 }
 
-func verifyGit(st *papi.Stack, p papi.StackGitUpdatePayload) []string {
+func verifyGit(st *papi.Stack, p papi.StackGitUpdatePayload, caps Caps) []string {
 	var out []string
 	if !isGit(st) {
 		return []string{"it is no longer a Git stack"}
@@ -224,10 +224,24 @@ func verifyGit(st *papi.Stack, p papi.StackGitUpdatePayload) []string {
 	if !samePairs(deref(st.Env), deref(p.Env)) {
 		out = append(out, "env differs from what was sent")
 	}
-	if d := gitopsDiff(p.AutoUpdate, st.AutoUpdate); d != "" {
+	want, got := p.AutoUpdate, st.AutoUpdate
+	if caps.SourcePolling {
+		// From 2.44 the interval lives on the Source; the stack's own field may be cleared.
+		want, got = withoutInterval(want), withoutInterval(got)
+	}
+	if d := gitopsDiff(want, got); d != "" {
 		out = append(out, d)
 	}
 	return out
+}
+
+func withoutInterval(au *papi.AutoUpdateSettings) *papi.AutoUpdateSettings {
+	if au == nil || deref(au.Webhook) == "" {
+		return nil
+	}
+	c := *au
+	c.Interval = nil
+	return &c
 }
 
 // gitopsDiff says how the GitOps settings got differ from want ("" when they agree on
@@ -329,13 +343,23 @@ func changeGitops(ctx context.Context, d *Deps, a Args, tool string) (*mcp.CallT
 	if res == nil {
 		res = savedCredential(tool, st)
 	}
+	if res == nil {
+		res = deploying(tool, st)
+	}
 	if res != nil {
 		return res, nil
 	}
+	caps := d.Caps(ctx)
+	src, res := d.stackSource(ctx, tool, st)
+	if res != nil {
+		return res, nil
+	}
+	cur := effectiveAutoUpdate(st, src, caps)
 	p := fullGitState(st)
+	p.AutoUpdate = cur
 	touchesGitops := change.Mechanism != "" || change.Interval != "" || change.ForceUpdate != nil || change.ForcePullImage != nil
 	if touchesGitops {
-		au, err := change.apply(d, st.AutoUpdate)
+		au, err := change.apply(d, cur)
 		if err != nil {
 			return ArgError(tool, err), nil
 		}
@@ -369,18 +393,64 @@ func changeGitops(ctx context.Context, d *Deps, a Args, tool string) (*mcp.CallT
 		}
 		p.RepositoryPassword = ptr(deref(in.RepositoryPassword))
 	}
-	if reflect.DeepEqual(p, fullGitState(st)) && !deref(in.Redeploy) {
+	before := fullGitState(st)
+	before.AutoUpdate = cur
+	if reflect.DeepEqual(p, before) && !deref(in.Redeploy) {
 		v := gitopsView(d, st)
+		applySource(&v, src, caps)
 		v.Note = ptr("Nothing to change: the stack already has these settings.")
 		return Result(v)
+	}
+
+	// What Portainer applies to the stack's Source changes every stack on it.
+	credsChange := deref(in.RemoveCredentials) || in.RepositoryUsername != nil || in.RepositoryPassword != nil ||
+		(in.TlsSkipVerify != nil && *in.TlsSkipVerify != deref(st.GitConfig.TLSSkipVerify))
+	if credsChange && caps.GitSources {
+		if res := sharedConsent(tool, a, st, src, "the credentials and TLS setting"); res != nil {
+			return res, nil
+		}
+	}
+	newInterval := deref(deref(p.AutoUpdate).Interval)
+	intervalOnSource := caps.SourcePolling && src != nil && newInterval != deref(src.Interval)
+	if intervalOnSource {
+		if res := sharedConsent(tool, a, st, src, "the polling interval (Portainer 2.44 and later poll per Source)"); res != nil {
+			return res, nil
+		}
+	}
+	if in.Reference != nil && deref(p.RepositoryReferenceName) != deref(st.GitConfig.ReferenceName) {
+		if res := checkNewReference(ctx, d, tool, st, p, caps); res != nil {
+			return res, nil
+		}
 	}
 
 	after, res := updateGit(ctx, d, tool, st, p)
 	if res != nil {
 		return res, nil
 	}
-	v := gitopsView(d, after)
 	notes := []string{}
+	if intervalOnSource {
+		if res := d.setSourceInterval(ctx, tool, src, newInterval); res != nil {
+			res.Content = append(res.Content, mcp.NewTextContent("The stack's own settings were saved; only the interval, which lives on its GitOps Source, was not changed: retry with update_gitops_source."))
+			return res, nil
+		}
+		if others := src.others(deref(st.Id)); len(others) > 0 {
+			notes = append(notes, fmt.Sprintf("The interval is set on GitOps Source %d, so it applies to %s too.", src.Id, describeStacks(others)))
+		}
+	}
+	if credsChange && src != nil {
+		if others := src.others(deref(st.Id)); len(others) > 0 {
+			notes = append(notes, fmt.Sprintf("The credentials and TLS setting live on GitOps Source %d: they changed for %s too.", src.Id, describeStacks(others)))
+		}
+	}
+	if src != nil {
+		if src, res = d.getSource(ctx, tool, src.Id); res != nil {
+			return res, nil
+		}
+		if intervalOnSource && deref(src.Interval) != newInterval {
+			return mcp.NewToolResultError(fmt.Sprintf("%s: Portainer accepted the change, but GitOps Source %d polls at %q, not %q: check it with get_gitops_source.", tool, src.Id, deref(src.Interval), newInterval)), nil
+		}
+	}
+	v := gitopsView(d, after)
 	if deref(in.Redeploy) {
 		red, res := redeploy(ctx, d, tool, after, nil, nil, "")
 		if res == nil {
@@ -395,13 +465,89 @@ func changeGitops(ctx context.Context, d *Deps, a Args, tool string) (*mcp.CallT
 	} else {
 		notes = append(notes, "Saved without redeploying: the running stack changes on the next update, or call redeploy_stack now.")
 	}
-	if old, now := deref(st.AutoUpdate).Webhook, p.AutoUpdate; deref(old) != "" && (now == nil || deref(now.Webhook) == "") {
+	applySource(&v, src, caps)
+	if old, now := cur, p.AutoUpdate; deref(deref(old).Webhook) != "" && deref(deref(now).Webhook) == "" {
 		notes = append(notes, "The old webhook URL no longer works.")
 	}
 	if len(notes) > 0 {
 		v.Note = ptr(strings.Join(notes, " "))
 	}
 	return Result(v)
+}
+
+// effectiveAutoUpdate is a stack's GitOps settings as they work: from 2.44 the polling
+// interval is the Source's, whatever the stack's own (deprecated) field says.
+func effectiveAutoUpdate(st *papi.Stack, src *sourceInfo, caps Caps) *papi.AutoUpdateSettings {
+	var au *papi.AutoUpdateSettings
+	if st.AutoUpdate != nil && mechanism(st.AutoUpdate) != views.GitopsSettingsMechanismNone {
+		c := *st.AutoUpdate
+		c.JobID = nil
+		au = &c
+	}
+	if !caps.SourcePolling || src == nil {
+		return au
+	}
+	iv := deref(src.Interval)
+	if au == nil {
+		if iv == "" {
+			return nil
+		}
+		au = &papi.AutoUpdateSettings{}
+	}
+	au.Interval = opt(iv)
+	if mechanism(au) == views.GitopsSettingsMechanismNone {
+		return nil
+	}
+	return au
+}
+
+// applySource adds the stack's Source to a view and, from 2.44, shows the Source's interval
+// as the stack's.
+func applySource(v *views.GitopsView, src *sourceInfo, caps Caps) {
+	if src == nil {
+		return
+	}
+	sv := src.SourceView
+	v.Source = &sv
+	if !caps.SourcePolling || v.Git == nil {
+		return
+	}
+	g := v.Gitops
+	if g == nil {
+		g = &views.GitopsSettings{Mechanism: views.GitopsSettingsMechanismNone}
+	}
+	hook := deref(g.WebhookId) != ""
+	poll := deref(src.Interval) != ""
+	g.Interval = src.Interval
+	switch {
+	case poll && hook:
+		g.Mechanism = views.GitopsSettingsMechanismPollingWebhook
+	case poll:
+		g.Mechanism = views.GitopsSettingsMechanismPolling
+	case hook:
+		g.Mechanism = views.GitopsSettingsMechanismWebhook
+	default:
+		g.Mechanism = views.GitopsSettingsMechanismNone
+	}
+	v.Gitops = g
+}
+
+// checkNewReference checks, before a new reference is saved, that the compose file and every
+// additional file can be read there: otherwise the next redeploy fails and leaves the stack
+// undeployable. A private repository is read with the new credentials when given, else with
+// the stack's stored ones (2.43 and later), else the password is needed.
+func checkNewReference(ctx context.Context, d *Deps, tool string, st *papi.Stack, p papi.StackGitUpdatePayload, caps Caps) *mcp.CallToolResult {
+	g := st.GitConfig
+	src := gitSource{URL: deref(g.URL), Ref: deref(p.RepositoryReferenceName), Path: deref(g.ConfigFilePath), TLSSkip: deref(p.TLSSkipVerify)}
+	switch {
+	case deref(p.RepositoryAuthentication) && deref(p.RepositoryPassword) != "":
+		src.User, src.Password = deref(p.RepositoryUsername), deref(p.RepositoryPassword)
+	case deref(p.RepositoryAuthentication) && caps.PreviewByStack:
+		src.StackID = deref(st.Id)
+	case deref(p.RepositoryAuthentication):
+		return ArgError(tool, fmt.Errorf("before saving reference %s the tool checks that the compose file and additional files exist there, and this stack's repository needs its password, which Portainer never returns: pass repository_password (the same one; it is stored again)", src.Ref))
+	}
+	return checkSource(ctx, d, tool, stackDef{Git: &src, Additional: deref(st.AdditionalFiles)})
 }
 
 func editEnv(env []papi.Pair, set []papi.Pair, unset []string) []papi.Pair {
@@ -437,10 +583,23 @@ func DisableStackGitops(ctx context.Context, d *Deps, a Args) (*mcp.CallToolResu
 	if res != nil {
 		return res, nil
 	}
-	if mechanism(st.AutoUpdate) == views.GitopsSettingsMechanismNone {
+	caps := d.Caps(ctx)
+	src, res := d.stackSource(ctx, tool, st)
+	if res != nil {
+		return res, nil
+	}
+	cur := effectiveAutoUpdate(st, src, caps)
+	if mechanism(cur) == views.GitopsSettingsMechanismNone {
 		v := gitopsView(d, st)
+		applySource(&v, src, caps)
 		v.Note = ptr("GitOps was already off; nothing was changed.")
 		return Result(v)
+	}
+	sourcePolls := caps.SourcePolling && src != nil && deref(src.Interval) != ""
+	if sourcePolls {
+		if res := sharedConsent(tool, a, st, src, "polling (Portainer 2.44 and later poll per Source)"); res != nil {
+			return res, nil
+		}
 	}
 	p := fullGitState(st)
 	p.AutoUpdate = nil
@@ -448,9 +607,22 @@ func DisableStackGitops(ctx context.Context, d *Deps, a Args) (*mcp.CallToolResu
 	if res != nil {
 		return res, nil
 	}
-	v := gitopsView(d, after)
 	note := "GitOps is off: no polling, no webhook. The stack is still a Git stack; redeploy_stack pulls the latest commit on demand."
-	if deref(st.AutoUpdate.Webhook) != "" {
+	if sourcePolls {
+		if res := d.setSourceInterval(ctx, tool, src, ""); res != nil {
+			res.Content = append(res.Content, mcp.NewTextContent("The webhook was removed, but polling, which lives on the GitOps Source, is still on: retry with update_gitops_source interval=\"\"."))
+			return res, nil
+		}
+		if others := src.others(deref(st.Id)); len(others) > 0 {
+			note += fmt.Sprintf(" Polling was stopped on GitOps Source %d, so %s no longer poll either.", src.Id, describeStacks(others))
+		}
+		if src, res = d.getSource(ctx, tool, src.Id); res != nil {
+			return res, nil
+		}
+	}
+	v := gitopsView(d, after)
+	applySource(&v, src, caps)
+	if deref(deref(cur).Webhook) != "" {
 		note += " The old webhook URL no longer works."
 	}
 	v.Note = &note
@@ -485,11 +657,18 @@ func RegenerateStackWebhook(ctx context.Context, d *Deps, a Args) (*mcp.CallTool
 
 // GetStackGitops implements get_stack_gitops.
 func GetStackGitops(ctx context.Context, d *Deps, a Args, stackID int) (*mcp.CallToolResult, error) {
-	st, res := gitStack(ctx, d, "get_stack_gitops", stackID)
+	const tool = "get_stack_gitops"
+	st, res := gitStack(ctx, d, tool, stackID)
 	if res != nil {
 		return res, nil
 	}
-	return Result(gitopsView(d, st))
+	src, res := d.stackSource(ctx, tool, st)
+	if res != nil {
+		return res, nil
+	}
+	v := gitopsView(d, st)
+	applySource(&v, src, d.Caps(ctx))
+	return Result(v)
 }
 
 // GetStackWebhook implements get_stack_webhook.

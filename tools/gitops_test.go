@@ -104,7 +104,10 @@ func TestGitopsEnvAndReferenceChanges(t *testing.T) {
 	}
 	release := h.sim.Commit(private, "refs/heads/release", map[string]string{"docker-compose.yml": composeA})
 	deploys := h.stack(id).Deploys
-	h.ok("update_stack_gitops", map[string]any{"stack_id": id, "reference": "release", "redeploy": true})
+	// Portainer 2.23 never returns the stored password, and checking the new reference of a
+	// private repository needs it.
+	h.fails("update_stack_gitops", map[string]any{"stack_id": id, "reference": "release"}, "pass repository_password")
+	h.ok("update_stack_gitops", map[string]any{"stack_id": id, "reference": "release", "redeploy": true, "repository_password": sentinel})
 	st := h.stack(id)
 	if ref := deref(st.Stack.GitConfig.ReferenceName); ref != "refs/heads/release" {
 		t.Errorf("reference = %q", ref)
@@ -116,6 +119,28 @@ func TestGitopsEnvAndReferenceChanges(t *testing.T) {
 		t.Errorf("the reference change lost credentials or env: %+v", inv)
 	}
 	h.noLeak()
+}
+
+// TestReferenceCheckedBeforeSaving: a reference where the compose file or an additional file
+// is missing is refused before it is saved, so the stack stays deployable.
+func TestReferenceCheckedBeforeSaving(t *testing.T) {
+	h := newHarness(t)
+	out := h.ok("create_stack_from_git", map[string]any{"environment_id": 1, "name": "app", "repository_url": repoA, "additional_files": []string{"extra.yml"}})
+	id := int(out["stack_id"].(float64))
+	// refs/heads/release has docker-compose.yml but not extra.yml.
+	before := h.state()
+	h.fails("update_stack_gitops", map[string]any{"stack_id": id, "reference": "release"}, "extra.yml", "Nothing was")
+	h.fails("update_stack_gitops", map[string]any{"stack_id": id, "reference": "no-such-branch"}, "docker-compose.yml")
+	if h.state() != before {
+		t.Error("a refused reference changed the stack")
+	}
+	for _, r := range h.sim.Requests() {
+		if strings.HasSuffix(strings.SplitN(r, "?", 2)[0], "/git") {
+			t.Errorf("a refused reference reached Portainer: %s", r)
+		}
+	}
+	// The stack still redeploys.
+	h.ok("redeploy_stack", map[string]any{"stack_id": id})
 }
 
 func TestBadGitopsInputChangesNothing(t *testing.T) {

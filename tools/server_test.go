@@ -41,6 +41,28 @@ func TestEveryToolMarshals(t *testing.T) {
 	}
 }
 
+// TestEveryToolDeclaresItsOutput: every tool answers structured content in one style, so every
+// tool declares the schema of its answer.
+func TestEveryToolDeclaresItsOutput(t *testing.T) {
+	for _, d := range mcptools.Tools {
+		if d.OutputSchema == "" {
+			t.Errorf("%s has no output schema", d.Name)
+			continue
+		}
+		var schema struct {
+			Properties map[string]any `json:"properties"`
+		}
+		if err := json.Unmarshal([]byte(d.OutputSchema), &schema); err != nil || len(schema.Properties) == 0 {
+			t.Errorf("%s: output schema without properties: %s", d.Name, d.OutputSchema)
+		}
+		for name := range schema.Properties {
+			if strings.ToLower(name) != name {
+				t.Errorf("%s: output property %q is not snake_case (Portainer's raw objects are reshaped)", d.Name, name)
+			}
+		}
+	}
+}
+
 func TestSelect(t *testing.T) {
 	all, err := tools.Select(mcptools.Tools, nil, false)
 	if err != nil || len(all) != len(mcptools.Tools) {

@@ -11,44 +11,28 @@ import (
 	"github.com/portainer-mcp/portainer-mcp/gen/views"
 )
 
-// The Portainer releases this server was built and tested against (CE 2.19 to 2.23: the
-// releases whose stack endpoints behave as api/portainer.yaml describes).
-const (
-	testedMinor, testedMaxMinor = 19, 23
-	TestedRange                 = "2.19 to 2.23"
-)
-
-// VersionSupported tells whether a Portainer version is in the tested range.
-func VersionSupported(version string) bool {
-	parts := strings.SplitN(strings.TrimPrefix(version, "v"), ".", 3)
-	if len(parts) < 2 {
-		return false
-	}
-	major, err1 := strconv.Atoi(parts[0])
-	minor, err2 := strconv.Atoi(parts[1])
-	return err1 == nil && err2 == nil && major == 2 && minor >= testedMinor && minor <= testedMaxMinor
-}
-
-// PortainerInfo implements get_portainer_info.
+// PortainerInfo implements get_portainer_info: the version, edition and support of the
+// Portainer the server talks to, the behaviours the tools adapt to (from the capability
+// table), and the caller.
 func PortainerInfo(ctx context.Context, d *Deps, a Args) (*mcp.CallToolResult, error) {
 	const tool = "get_portainer_info"
-	ver, err := d.Client.SystemVersionWithResponse(ctx)
+	caps, err := d.DetectCaps(ctx)
 	if err != nil {
-		return d.CallFailed(tool, err), nil
+		return mcp.NewToolResultError(tool + ": " + err.Error()), nil
 	}
-	if ver.JSON200 == nil {
-		return APIError(tool, ver.HTTPResponse, ver.Body), nil
+	out := views.PortainerInfo{
+		Version:    caps.Version,
+		Edition:    caps.Edition,
+		Support:    opt(caps.Support),
+		Behaviours: caps.describe(),
+		Warning:    opt(caps.Warning),
+		Url:        d.PortainerURL,
 	}
-	out := map[string]any{
-		"version":          deref(ver.JSON200.ServerVersion),
-		"edition":          deref(ver.JSON200.ServerEdition),
-		"database_version": deref(ver.JSON200.DatabaseVersion),
-		"tested_range":     TestedRange,
-		"supported":        VersionSupported(deref(ver.JSON200.ServerVersion)),
-		"url":              d.PortainerURL,
+	if caps.Note != "" {
+		out.Behaviours = append(out.Behaviours, caps.Note)
 	}
 	if st, err := d.Client.SystemStatusWithResponse(ctx); err == nil && st.JSON200 != nil {
-		out["instance_id"] = deref(st.JSON200.InstanceID)
+		out.InstanceId = opt(deref(st.JSON200.InstanceID))
 	}
 	me, err := d.Client.CurrentUserInspectWithResponse(ctx)
 	if err != nil {
@@ -61,7 +45,7 @@ func PortainerInfo(ctx context.Context, d *Deps, a Args) (*mcp.CallToolResult, e
 	if deref(me.JSON200.Role) == papi.UserRoleAdministrator {
 		role = "administrator"
 	}
-	out["user"] = map[string]any{"id": deref(me.JSON200.Id), "username": deref(me.JSON200.Username), "role": role}
+	out.User = &views.PortainerUser{Id: deref(me.JSON200.Id), Username: deref(me.JSON200.Username), Role: role}
 	return Result(out)
 }
 

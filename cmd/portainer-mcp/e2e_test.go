@@ -309,7 +309,8 @@ func TestStackLifecycle(t *testing.T) {
 	s := start(t, simEnv(t, sm)...)
 
 	info := structured(t, s.call("get_portainer_info", nil))
-	if info["version"] != "2.23.0" || info["edition"] != "CE" || info["supported"] != true {
+	if info["version"] != "2.23.0" || info["edition"] != "CE" || info["support"] != "STS" || info["warning"] != nil ||
+		!strings.Contains(fmt.Sprint(info["behaviours"]), "deploys finish before Portainer answers") {
 		t.Errorf("get_portainer_info = %v", info)
 	}
 	envs := structured(t, s.call("list_environments", map[string]any{"limit": 2}))

@@ -290,13 +290,16 @@ type GitView struct {
 
 // GitopsChangeInput defines model for GitopsChangeInput.
 type GitopsChangeInput struct {
+	// ApplyToSharedSource consent when the change hits a GitOps Source other stacks use
+	ApplyToSharedSource *bool `json:"apply_to_shared_source,omitempty"`
+
 	// Env replaces ALL env variables
 	Env *[]externalRef0.Pair `json:"env,omitempty"`
 
 	// ForcePullImage re-pull images on update
 	ForcePullImage *bool `json:"force_pull_image,omitempty"`
 
-	// ForceUpdate redeploy even without a new commit
+	// ForceUpdate stored; only some Portainer versions then poll without a new commit (get_portainer_info)
 	ForceUpdate *bool `json:"force_update,omitempty"`
 
 	// Interval polling interval: 5m, 1h30m (min 1m)
@@ -381,6 +384,7 @@ type GitopsView struct {
 	Note          *string         `json:"note,omitempty"`
 	Prune         *bool           `json:"prune,omitempty"`
 	Redeployed    *bool           `json:"redeployed,omitempty"`
+	Source        *SourceView     `json:"source,omitempty"`
 	StackId       int             `json:"stack_id"`
 	Status        *string         `json:"status,omitempty"`
 	Type          *string         `json:"type,omitempty"`
@@ -391,6 +395,29 @@ type Limit = int
 
 // Offset defines model for Offset.
 type Offset = int
+
+// PortainerInfo defines model for PortainerInfo.
+type PortainerInfo struct {
+	Behaviours []string `json:"behaviours"`
+
+	// Edition CE or BE
+	Edition    string  `json:"edition"`
+	InstanceId *string `json:"instance_id,omitempty"`
+
+	// Support LTS or STS
+	Support *string        `json:"support,omitempty"`
+	Url     string         `json:"url"`
+	User    *PortainerUser `json:"user,omitempty"`
+	Version string         `json:"version"`
+	Warning *string        `json:"warning,omitempty"`
+}
+
+// PortainerUser defines model for PortainerUser.
+type PortainerUser struct {
+	Id       int    `json:"id"`
+	Role     string `json:"role"`
+	Username string `json:"username"`
+}
 
 // RecreateInput defines model for RecreateInput.
 type RecreateInput struct {
@@ -449,6 +476,57 @@ type RecreateResultMethod string
 
 // RecreateResultResult defines model for RecreateResult.Result.
 type RecreateResultResult string
+
+// SourceChangeInput defines model for SourceChangeInput.
+type SourceChangeInput struct {
+	// ApplyToSharedSource consent to change a Source other stacks use
+	ApplyToSharedSource *bool `json:"apply_to_shared_source,omitempty"`
+
+	// Interval polling interval for every stack on it (5m; empty: none)
+	Interval *string `json:"interval,omitempty"`
+
+	// Password password or token
+	Password          *string `json:"password,omitempty"`
+	RemoveCredentials *bool   `json:"remove_credentials,omitempty"`
+	SourceId          int     `json:"source_id"`
+	TlsSkipVerify     *bool   `json:"tls_skip_verify,omitempty"`
+	Username          *string `json:"username,omitempty"`
+}
+
+// SourceRow defines model for SourceRow.
+type SourceRow struct {
+	Id       int     `json:"id"`
+	Interval *string `json:"interval,omitempty"`
+	Name     string  `json:"name"`
+	Status   *string `json:"status,omitempty"`
+	Url      string  `json:"url"`
+	UsedBy   *int    `json:"used_by,omitempty"`
+}
+
+// SourceStack defines model for SourceStack.
+type SourceStack struct {
+	EnvironmentId int    `json:"environment_id"`
+	Name          string `json:"name"`
+	StackId       int    `json:"stack_id"`
+}
+
+// SourceView defines model for SourceView.
+type SourceView struct {
+	CredentialsStored *bool   `json:"credentials_stored,omitempty"`
+	EdgeStacks        *int    `json:"edge_stacks,omitempty"`
+	Error             *string `json:"error,omitempty"`
+	Id                int     `json:"id"`
+
+	// Interval polling interval of every stack on it (2.44 and later)
+	Interval      *string        `json:"interval,omitempty"`
+	Name          string         `json:"name"`
+	Note          *string        `json:"note,omitempty"`
+	Stacks        *[]SourceStack `json:"stacks,omitempty"`
+	Status        *string        `json:"status,omitempty"`
+	TlsSkipVerify *bool          `json:"tls_skip_verify,omitempty"`
+	Url           string         `json:"url"`
+	Username      *string        `json:"username,omitempty"`
+}
 
 // StackDeployInput defines model for StackDeployInput.
 type StackDeployInput struct {

@@ -1,0 +1,297 @@
+package tools
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/mark3labs/mcp-go/mcp"
+
+	"github.com/portainer-mcp/portainer-mcp/gen/papi"
+	"github.com/portainer-mcp/portainer-mcp/gen/views"
+)
+
+// GitOps Sources (Portainer 2.43 and later; PC §7): a Git stack's URL, credentials and TLS
+// setting live on a Source that other stacks may share, and from 2.44 the polling interval
+// too. Whatever changes the Source changes every stack on it, so such a change names them
+// and, when there are others, needs the caller's explicit consent.
+
+// sourceInfo is a Source and the stacks that use it.
+type sourceInfo struct {
+	views.SourceView
+}
+
+// others are the stacks on the Source other than stackID.
+func (s *sourceInfo) others(stackID int) []views.SourceStack {
+	var out []views.SourceStack
+	for _, st := range deref(s.Stacks) {
+		if st.StackId != stackID {
+			out = append(out, st)
+		}
+	}
+	return out
+}
+
+// describeStacks names stacks for a message: "web (3, environment 1), api (7, environment 2)".
+func describeStacks(list []views.SourceStack) string {
+	parts := make([]string, 0, len(list))
+	for _, s := range list {
+		parts = append(parts, fmt.Sprintf("%s (%d, environment %d)", s.Name, s.StackId, s.EnvironmentId))
+	}
+	return strings.Join(parts, ", ")
+}
+
+// noSources is the answer of the Source tools on releases without Sources.
+func noSources(tool string, c Caps) *mcp.CallToolResult {
+	v := c.Version
+	if v == "" {
+		v = "(version unknown)"
+	}
+	return mcp.NewToolResultError(fmt.Sprintf("%s: Portainer %s has no GitOps Sources (they came in 2.43): each Git stack keeps its own repository settings. Use get_stack_gitops and update_stack_gitops.", tool, v))
+}
+
+// getSource reads a Source and the stacks using it (their workflows, matched to stacks by
+// WorkflowID).
+func (d *Deps) getSource(ctx context.Context, tool string, id int) (*sourceInfo, *mcp.CallToolResult) {
+	resp, err := d.Client.GitOpsSourceGetWithResponse(ctx, id)
+	if err != nil {
+		return nil, d.CallFailed(tool, err)
+	}
+	if resp.JSON200 == nil {
+		return nil, APIError(tool, resp.HTTPResponse, resp.Body)
+	}
+	src := resp.JSON200
+	info := &sourceInfo{views.SourceView{
+		Id:       deref(src.Id),
+		Name:     deref(src.Name),
+		Url:      deref(src.Url),
+		Status:   opt(deref(src.Status)),
+		Error:    opt(deref(src.Error)),
+		Interval: opt(deref(src.Interval)),
+	}}
+	if c := src.Connection; c != nil {
+		info.TlsSkipVerify = optb(deref(c.TlsSkipVerify))
+		if a := c.Authentication; a != nil && (deref(a.Username) != "" || deref(a.SharedCredentialId) != 0 || deref(a.Type) != "") {
+			info.CredentialsStored = ptr(true)
+			info.Username = opt(deref(a.Username))
+		}
+	}
+	if info.CredentialsStored == nil {
+		info.CredentialsStored = ptr(false)
+	}
+	wf, err := d.Client.GitOpsSourceWorkflowsWithResponse(ctx, id)
+	if err != nil {
+		return nil, d.CallFailed(tool, err)
+	}
+	if wf.JSON200 == nil {
+		return nil, APIError(tool, wf.HTTPResponse, wf.Body)
+	}
+	byWorkflow := map[int]views.SourceStack{}
+	if len(*wf.JSON200) > 0 {
+		all, res := allStacks(ctx, d, tool)
+		if res != nil {
+			return nil, res
+		}
+		for i := range all {
+			if w := deref(all[i].WorkflowID); w != 0 {
+				byWorkflow[w] = views.SourceStack{StackId: deref(all[i].Id), Name: deref(all[i].Name), EnvironmentId: deref(all[i].EndpointId)}
+			}
+		}
+	}
+	stacks := []views.SourceStack{}
+	edge := 0
+	for _, w := range *wf.JSON200 {
+		if deref(w.Type) == "edgeStack" {
+			edge++
+			continue
+		}
+		if s, ok := byWorkflow[deref(w.Id)]; ok {
+			stacks = append(stacks, s)
+		}
+	}
+	info.Stacks = &stacks
+	if edge > 0 {
+		info.EdgeStacks = ptr(edge)
+	}
+	return info, nil
+}
+
+// stackSource is the Source of a Git stack, or nil on releases without Sources.
+func (d *Deps) stackSource(ctx context.Context, tool string, st *papi.Stack) (*sourceInfo, *mcp.CallToolResult) {
+	if !d.Caps(ctx).GitSources || deref(st.GitSourceId) == 0 {
+		return nil, nil
+	}
+	return d.getSource(ctx, tool, deref(st.GitSourceId))
+}
+
+// sharedConsent refuses a change that Portainer applies to a Source other stacks use, unless
+// the caller said apply_to_shared_source=true. what names the change ("the credentials").
+func sharedConsent(tool string, a Args, st *papi.Stack, src *sourceInfo, what string) *mcp.CallToolResult {
+	if src == nil {
+		return nil
+	}
+	others := src.others(deref(st.Id))
+	if len(others) == 0 || a.Bool("apply_to_shared_source", false) {
+		return nil
+	}
+	return mcp.NewToolResultError(fmt.Sprintf(
+		"%s: %s of stack %d live on GitOps Source %d (%s), which %d other stack(s) use too: %s. Portainer changes it for all of them. Nothing was changed. "+
+			"To change it for every one of them, call again with apply_to_shared_source=true; to change only this stack, point it at other credentials or another repository URL instead.",
+		tool, what, deref(st.Id), src.Id, src.Url, len(others), describeStacks(others)))
+}
+
+// setSourceInterval changes the polling interval of a Source ("" stops polling).
+func (d *Deps) setSourceInterval(ctx context.Context, tool string, src *sourceInfo, interval string) *mcp.CallToolResult {
+	resp, err := d.Client.GitOpsSourcesUpdateGitWithResponse(ctx, src.Id, papi.GitSourceUpdatePayload{Interval: &interval})
+	if err != nil {
+		return d.CallFailed(tool, err)
+	}
+	if resp.JSON200 == nil {
+		return APIError(tool, resp.HTTPResponse, resp.Body)
+	}
+	return nil
+}
+
+var sourceTable = &Table[views.SourceRow]{
+	Header: []string{"id", "name", "url", "status", "interval", "used_by"},
+	Cells: func(r *views.SourceRow) []string {
+		return []string{strconv.Itoa(r.Id), r.Name, r.Url, deref(r.Status), deref(r.Interval), itoaPtr(r.UsedBy)}
+	},
+}
+
+// ListGitopsSources implements list_gitops_sources.
+func ListGitopsSources(ctx context.Context, d *Deps, a Args) (*mcp.CallToolResult, error) {
+	const tool = "list_gitops_sources"
+	page, err := PagingArgs(a)
+	if err != nil {
+		return ArgError(tool, err), nil
+	}
+	if c := d.Caps(ctx); !c.GitSources {
+		return noSources(tool, c), nil
+	}
+	resp, err := d.Client.GitOpsSourcesListWithResponse(ctx)
+	if err != nil {
+		return d.CallFailed(tool, err), nil
+	}
+	if resp.JSON200 == nil {
+		return APIError(tool, resp.HTTPResponse, resp.Body), nil
+	}
+	q := strings.ToLower(strings.TrimSpace(a.Str("search")))
+	rows := []views.SourceRow{}
+	total := 0
+	for _, s := range *resp.JSON200 {
+		if q != "" && !strings.Contains(strings.ToLower(deref(s.Name)+" "+deref(s.Url)), q) {
+			continue
+		}
+		if total >= page.Offset && len(rows) < page.Limit {
+			rows = append(rows, views.SourceRow{Id: deref(s.Id), Name: deref(s.Name), Url: deref(s.Url), Status: opt(deref(s.Status)),
+				Interval: opt(deref(s.Interval)), UsedBy: s.UsedBy})
+		}
+		total++
+	}
+	return List("sources", sourceTable, rows, total, page, "search by name or URL")
+}
+
+// GetGitopsSource implements get_gitops_source.
+func GetGitopsSource(ctx context.Context, d *Deps, a Args) (*mcp.CallToolResult, error) {
+	const tool = "get_gitops_source"
+	if c := d.Caps(ctx); !c.GitSources {
+		return noSources(tool, c), nil
+	}
+	id, err := a.Int("source_id")
+	if err != nil {
+		return ArgError(tool, err), nil
+	}
+	src, res := d.getSource(ctx, tool, id)
+	if res != nil {
+		return res, nil
+	}
+	return Result(src.SourceView)
+}
+
+// UpdateGitopsSource implements update_gitops_source: interval, credentials and TLS of a
+// Source, for every stack on it.
+func UpdateGitopsSource(ctx context.Context, d *Deps, a Args) (*mcp.CallToolResult, error) {
+	const tool = "update_gitops_source"
+	var in views.SourceChangeInput
+	if err := a.Bind(&in); err != nil {
+		return ArgError(tool, err), nil
+	}
+	var body papi.GitSourceUpdatePayload
+	var changes []string
+	if in.Interval != nil {
+		if iv := strings.TrimSpace(*in.Interval); iv != "" && iv != "0" {
+			if _, err := ParseInterval(iv); err != nil {
+				return ArgError(tool, err), nil
+			}
+			body.Interval = &iv
+			changes = append(changes, "polling every "+iv)
+		} else {
+			body.Interval = ptr("")
+			changes = append(changes, "no polling")
+		}
+	}
+	switch {
+	case deref(in.RemoveCredentials) && (in.Username != nil || in.Password != nil):
+		return ArgError(tool, fmt.Errorf("remove_credentials cannot be combined with username or password")), nil
+	case deref(in.RemoveCredentials):
+		body.Authentication = &struct {
+			Password *string `json:"password,omitempty"`
+			Username *string `json:"username,omitempty"`
+		}{}
+		changes = append(changes, "credentials removed")
+	case in.Username != nil || in.Password != nil:
+		if in.Password == nil || deref(in.Password) == "" {
+			return ArgError(tool, fmt.Errorf("give password (or a token) with username: Portainer keeps no password it is not given here")), nil
+		}
+		body.Authentication = &struct {
+			Password *string `json:"password,omitempty"`
+			Username *string `json:"username,omitempty"`
+		}{Username: in.Username, Password: in.Password}
+		changes = append(changes, "new credentials")
+	}
+	if in.TlsSkipVerify != nil {
+		body.TlsSkipVerify = in.TlsSkipVerify
+		changes = append(changes, fmt.Sprintf("TLS skip-verify %v", *in.TlsSkipVerify))
+	}
+	if len(changes) == 0 {
+		return ArgError(tool, fmt.Errorf("say what to change: interval, username with password, remove_credentials or tls_skip_verify")), nil
+	}
+	c := d.Caps(ctx)
+	if !c.GitSources {
+		return noSources(tool, c), nil
+	}
+	if body.Interval != nil && !c.SourcePolling {
+		return ArgError(tool, fmt.Errorf("Portainer %s polls per stack, not per Source (that came in 2.44): set the interval with update_stack_gitops", c.Version)), nil
+	}
+	src, res := d.getSource(ctx, tool, in.SourceId)
+	if res != nil {
+		return res, nil
+	}
+	if n := len(deref(src.Stacks)); n > 1 && !deref(in.ApplyToSharedSource) {
+		return mcp.NewToolResultError(fmt.Sprintf("%s: Source %d (%s) is used by %d stacks: %s. This changes all of them (%s). Nothing was changed. Call again with apply_to_shared_source=true to go ahead.",
+			tool, src.Id, src.Url, n, describeStacks(deref(src.Stacks)), strings.Join(changes, ", "))), nil
+	}
+	resp, err := d.Client.GitOpsSourcesUpdateGitWithResponse(ctx, src.Id, body)
+	if err != nil {
+		return d.CallFailed(tool, err), nil
+	}
+	if resp.JSON200 == nil {
+		r := APIError(tool, resp.HTTPResponse, resp.Body)
+		if resp.StatusCode() == http.StatusConflict {
+			r.Content = append(r.Content, mcp.NewTextContent("Another Source already has this URL with these credentials: point the stacks at it instead (recreate_stack or update_stack_gitops with that Source's credentials)."))
+		}
+		return r, nil
+	}
+	after, res := d.getSource(ctx, tool, src.Id)
+	if res != nil {
+		return res, nil
+	}
+	if body.Interval != nil && deref(after.Interval) != *body.Interval {
+		return mcp.NewToolResultError(fmt.Sprintf("%s: Portainer accepted the change, but Source %d now polls at %q, not %q: check it with get_gitops_source.", tool, src.Id, deref(after.Interval), *body.Interval)), nil
+	}
+	after.Note = ptr(fmt.Sprintf("Changed (%s) for every stack on this Source: %s. Nothing was redeployed.", strings.Join(changes, ", "), describeStacks(deref(after.Stacks))))
+	return Result(after.SourceView)
+}
