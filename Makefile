@@ -4,7 +4,7 @@ BIN     := bin
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -s -w -X main.version=$(VERSION)
 
-.PHONY: all generate check-generated build test unit vet demo sim bench clean
+.PHONY: all generate check-generated build test unit vet fuzz fuzz-short demo sim bench clean
 
 all: build
 
@@ -28,8 +28,20 @@ vet:
 unit:
 	$(GO) test -race -count=1 ./...
 
-## test: generated code fresh, vet, and every test with the race detector
-test: check-generated vet unit
+## test: generated code fresh, vet, every test with the race detector, and a short fuzz run
+test: check-generated vet unit fuzz-short
+
+FUZZ_TARGETS := tools:FuzzToolArguments tools:FuzzScrub
+FUZZTIME ?= 8s
+## fuzz-short: each fuzz target for FUZZTIME (8s; make test runs it)
+fuzz-short:
+	@for t in $(FUZZ_TARGETS); do pkg=$${t%%:*}; fn=$${t##*:}; \
+	  echo "fuzz $$fn ($(FUZZTIME))"; \
+	  $(GO) test -run '^$$' -fuzz "^$$fn\$$" -fuzztime $(FUZZTIME) ./$$pkg || exit 1; done
+
+## fuzz: each fuzz target for 3 minutes
+fuzz:
+	$(MAKE) fuzz-short FUZZTIME=3m
 
 ## demo: the MCP server on stdio against the built-in simulator (seeded demo data)
 demo:

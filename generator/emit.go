@@ -27,13 +27,30 @@ func EmitMarkdown(tools []Tool) string {
 	var b strings.Builder
 	b.WriteString("| tool | toolset | what it does | read-only | destructive |\n|---|---|---|---|---|\n")
 	for _, t := range tools {
-		desc := t.Description
-		if i := strings.Index(desc, ". "); i > 0 {
-			desc = desc[:i+1]
-		}
+		desc := firstSentence(t.Description)
 		fmt.Fprintf(&b, "| `%s` | %s | %s | %s | %s |\n", t.Name, t.Toolset, strings.ReplaceAll(desc, "|", "\\|"), yes(t.ReadOnly), yes(t.Destructive))
 	}
 	return b.String()
+}
+
+// firstSentence is the text up to the first full stop that ends a sentence: one followed by
+// a space and a capital letter, and not the end of an abbreviation such as "e.g.".
+func firstSentence(s string) string {
+	for i := 0; i+2 < len(s); i++ {
+		if s[i] != '.' || s[i+1] != ' ' || s[i+2] < 'A' || s[i+2] > 'Z' {
+			continue
+		}
+		word := s[:i]
+		if j := strings.LastIndexAny(word, " ("); j >= 0 {
+			word = word[j+1:]
+		}
+		switch strings.ToLower(word) {
+		case "e.g", "i.e", "etc", "vs", "cf":
+			continue
+		}
+		return s[:i+1]
+	}
+	return s
 }
 
 func yes(b bool) string {

@@ -158,3 +158,18 @@ func TestSnake(t *testing.T) {
 		}
 	}
 }
+
+func TestFirstSentence(t *testing.T) {
+	for in, want := range map[string]string{
+		"Does a. Then b.":                         "Does a.",
+		"Polls (e.g. every 5m). Then b.":          "Polls (e.g. every 5m).",
+		"Uses names, e.g. Web. Not ids.":          "Uses names, e.g. Web.",
+		"Version 2.45. Then.":                     "Version 2.45.",
+		"One sentence only":                       "One sentence only",
+		"Lists a, i.e. All of them. More follows": "Lists a, i.e. All of them.",
+	} {
+		if got := firstSentence(in); got != want {
+			t.Errorf("firstSentence(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
