@@ -110,7 +110,7 @@ func (c gitopsChange) apply(d *Deps, cur *papi.AutoUpdateSettings) (*papi.AutoUp
 			mech = "polling"
 		case m == views.GitopsSettingsMechanismNone:
 			if c.ForceUpdate != nil || c.ForcePullImage != nil {
-				return nil, fmt.Errorf("GitOps is off for this stack: turn it on with enable_stack_gitops (mechanism polling or webhook) first")
+				return nil, fmt.Errorf("GitOps is off for this stack: turn it on with update_stack_gitops mechanism=polling (with an interval) or mechanism=webhook first")
 			}
 			return nil, nil
 		default:
@@ -198,7 +198,7 @@ func restartJob(ctx context.Context, d *Deps, st *papi.Stack) string {
 		return "The stack's settings were not changed; its polling, which Portainer stops on a failed change, was started again."
 	}
 	return "The stack's settings were not changed, but Portainer stops polling on a failed change and restarting it failed too: " +
-		"check with get_stack_gitops and run enable_stack_gitops with the same interval once the cause is fixed."
+		"check with get_stack_gitops and run update_stack_gitops with the same interval once the cause is fixed."
 }
 
 // savedCredential refuses stacks that use a Business Edition saved Git credential: the Git
@@ -303,11 +303,6 @@ func changeRequest(a Args) (views.GitopsChangeInput, error) {
 	return in, err
 }
 
-// EnableStackGitops implements enable_stack_gitops.
-func EnableStackGitops(ctx context.Context, d *Deps, a Args) (*mcp.CallToolResult, error) {
-	return changeGitops(ctx, d, a, "enable_stack_gitops")
-}
-
 // UpdateStackGitops implements update_stack_gitops.
 func UpdateStackGitops(ctx context.Context, d *Deps, a Args) (*mcp.CallToolResult, error) {
 	return changeGitops(ctx, d, a, "update_stack_gitops")
@@ -319,9 +314,6 @@ func changeGitops(ctx context.Context, d *Deps, a Args, tool string) (*mcp.CallT
 		return ArgError(tool, err), nil
 	}
 	change := gitopsChange{Mechanism: string(deref(in.Mechanism)), Interval: deref(in.Interval), ForceUpdate: in.ForceUpdate, ForcePullImage: in.ForcePullImage}
-	if tool == "enable_stack_gitops" && change.Mechanism == "" && change.Interval == "" {
-		return ArgError(tool, fmt.Errorf("say how updates are triggered: mechanism=polling with an interval such as 5m, or mechanism=webhook")), nil
-	}
 	if change.Interval != "" {
 		if _, err := ParseInterval(change.Interval); err != nil {
 			return ArgError(tool, err), nil
@@ -669,23 +661,6 @@ func GetStackGitops(ctx context.Context, d *Deps, a Args, stackID int) (*mcp.Cal
 	v := gitopsView(d, st)
 	applySource(&v, src, d.Caps(ctx))
 	return Result(v)
-}
-
-// GetStackWebhook implements get_stack_webhook.
-func GetStackWebhook(ctx context.Context, d *Deps, a Args, stackID int) (*mcp.CallToolResult, error) {
-	st, res := gitStack(ctx, d, "get_stack_webhook", stackID)
-	if res != nil {
-		return res, nil
-	}
-	out := map[string]any{"stack_id": stackID, "name": deref(st.Name), "mechanism": mechanism(st.AutoUpdate)}
-	if id := deref(deref(st.AutoUpdate).Webhook); id != "" {
-		out["webhook_id"] = id
-		out["webhook_url"] = d.WebhookURL(id)
-		out["note"] = "POST to webhook_url (no authentication, no body) to pull and redeploy the stack."
-	} else {
-		out["note"] = "This stack has no webhook. Add one with update_stack_gitops mechanism=webhook (or polling+webhook)."
-	}
-	return Result(out)
 }
 
 // RedeployStack implements redeploy_stack.

@@ -71,7 +71,7 @@ func TestGitopsLifecycleKeepsEverythingElse(t *testing.T) {
 	}
 
 	check("create without gitops", "none", "", false)
-	h.ok("enable_stack_gitops", map[string]any{"stack_id": id, "mechanism": "polling", "interval": "5m"})
+	h.ok("update_stack_gitops", map[string]any{"stack_id": id, "mechanism": "polling", "interval": "5m"})
 	check("enable polling", "polling", "5m", false)
 	h.ok("update_stack_gitops", map[string]any{"stack_id": id, "interval": "10m"})
 	check("change interval", "polling", "10m", false)
@@ -156,14 +156,14 @@ func TestBadGitopsInputChangesNothing(t *testing.T) {
 	}{
 		{"interval 5x", "update_stack_gitops", map[string]any{"stack_id": id, "interval": "5x"}, []string{"not a duration"}},
 		{"interval 0s", "update_stack_gitops", map[string]any{"stack_id": id, "interval": "0s"}, []string{"too short"}},
-		{"negative interval", "enable_stack_gitops", map[string]any{"stack_id": id, "mechanism": "polling", "interval": "-5m"}, []string{"too short"}},
+		{"negative interval", "update_stack_gitops", map[string]any{"stack_id": id, "mechanism": "polling", "interval": "-5m"}, []string{"too short"}},
 		{"webhook with an interval only", "update_stack_gitops", map[string]any{"stack_id": id, "mechanism": "webhook", "interval": "5m"}, []string{"webhook does not poll"}},
 		{"create: webhook with interval", "create_stack_from_git", map[string]any{"environment_id": 1, "name": "w", "repository_url": repoA, "gitops": "webhook", "interval": "5m"}, []string{"does not poll"}},
 		{"create: interval without gitops", "create_stack_from_git", map[string]any{"environment_id": 1, "name": "w", "repository_url": repoA, "interval": "5m"}, []string{"gitops=polling"}},
 		{"unknown stack", "update_stack_gitops", map[string]any{"stack_id": 4242, "interval": "5m"}, []string{"404"}},
-		{"git tool on file stack", "enable_stack_gitops", map[string]any{"stack_id": fileID, "mechanism": "polling", "interval": "5m"}, []string{"file-based", "recreate_stack"}},
+		{"git tool on file stack", "update_stack_gitops", map[string]any{"stack_id": fileID, "mechanism": "polling", "interval": "5m"}, []string{"file-based", "recreate_stack"}},
 		{"redeploy file stack", "redeploy_stack", map[string]any{"stack_id": fileID}, []string{"file-based", "update_stack"}},
-		{"webhook of file stack", "get_stack_webhook", map[string]any{"stack_id": fileID}, []string{"file-based"}},
+		{"gitops of file stack", "get_stack_gitops", map[string]any{"stack_id": fileID}, []string{"file-based"}},
 		{"missing repository", "create_stack_from_git", map[string]any{"environment_id": 1, "name": "w", "repository_url": "https://git.example.com/nope/nope.git"}, []string{"cannot read", "Nothing was created"}},
 		{"missing compose path", "create_stack_from_git", map[string]any{"environment_id": 1, "name": "w", "repository_url": repoA, "compose_path": "nope.yml"}, []string{"nope.yml", "Nothing was created"}},
 		{"missing additional file", "create_stack_from_git", map[string]any{"environment_id": 1, "name": "w", "repository_url": repoA, "additional_files": []string{"gone.yml"}}, []string{"gone.yml"}},
@@ -224,8 +224,8 @@ func TestWebhookFlow(t *testing.T) {
 	if !strings.HasSuffix(url, "/api/stacks/webhooks/"+hook) {
 		t.Fatalf("webhook url %s", url)
 	}
-	if got := h.ok("get_stack_webhook", map[string]any{"stack_id": id}); got["webhook_url"] != url {
-		t.Errorf("get_stack_webhook = %v", got)
+	if got := h.ok("get_stack_gitops", map[string]any{"stack_id": id}); got["gitops"].(map[string]any)["webhook_url"] != url {
+		t.Errorf("get_stack_gitops webhook = %v", got)
 	}
 	commit := h.sim.Commit(repoA, "refs/heads/main", map[string]string{"docker-compose.yml": "services:\n  app:\n    image: nginx:1.29\n"})
 	h.ok("trigger_stack_webhook", map[string]any{"stack_id": id})
@@ -281,9 +281,8 @@ func TestNoToolDetaches(t *testing.T) {
 		{"get_stack", map[string]any{"stack_id": id}},
 		{"get_stack_gitops", map[string]any{"stack_id": id}},
 		{"get_stack_file", map[string]any{"stack_id": id}},
-		{"get_stack_webhook", map[string]any{"stack_id": id}},
 		{"update_stack_gitops", map[string]any{"stack_id": id, "interval": "15m"}},
-		{"enable_stack_gitops", map[string]any{"stack_id": id, "mechanism": "polling+webhook", "interval": "15m"}},
+		{"update_stack_gitops", map[string]any{"stack_id": id, "mechanism": "polling+webhook", "interval": "15m"}},
 		{"redeploy_stack", map[string]any{"stack_id": id}},
 		{"regenerate_stack_webhook", map[string]any{"stack_id": id}},
 		{"trigger_stack_webhook", map[string]any{"stack_id": id}},
@@ -366,7 +365,7 @@ func TestTokenCredentialsKept(t *testing.T) {
 	h.sim.Commit(tokenRepo, "refs/heads/main", map[string]string{"docker-compose.yml": composeA})
 	out := h.ok("create_stack_from_git", map[string]any{"environment_id": 1, "name": "tok", "repository_url": tokenRepo, "username": "x-token", "password": sentinel})
 	id := int(out["stack_id"].(float64))
-	h.ok("enable_stack_gitops", map[string]any{"stack_id": id, "mechanism": "polling", "interval": "5m"})
+	h.ok("update_stack_gitops", map[string]any{"stack_id": id, "mechanism": "polling", "interval": "5m"})
 	if inv := invariantOf(t, h.stack(id)); inv.Password != sentinel {
 		t.Errorf("credentials lost: %+v", inv)
 	}

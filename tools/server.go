@@ -70,10 +70,13 @@ func MCPTool(def Def) mcp.Tool {
 	return t
 }
 
-// Instructions are sent to the client at initialize.
-const Instructions = `Manages Docker stacks through Portainer. Find environment ids with list_environments and stacks with list_stacks.
-Git stacks: never use update_stack on them (it detaches them from Git); change GitOps settings with update_stack_gitops,
-pull new commits with redeploy_stack, and use recreate_stack (dry_run first) for a new repository, compose path or name.`
+// Instructions are sent to the client at initialize: what every tool shares, said once
+// instead of in each description.
+const Instructions = `Manages Docker stacks and their GitOps through Portainer. Environment ids come from list_environments, stack ids from list_stacks.
+Lists page: limit (default 50, max 500) and offset; answers give total and next_offset.
+Deploying tools (create, update, start, redeploy, recreate) wait until Portainer finished and the containers run; wait=false returns at once, verify=false skips the container check.
+Git stacks: never update_stack them (Portainer would detach them from Git). Change settings with update_stack_gitops, pull new commits with redeploy_stack, and use recreate_stack (dry_run first) for a new repository, compose path or name.
+Passwords and env values are never shown; a change to a GitOps Source other stacks share needs apply_to_shared_source=true.`
 
 // NewServer builds the MCP server with the given tools. Every handler runs with panics
 // recovered, its arguments checked against its input schema, its result scrubbed of

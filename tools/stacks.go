@@ -248,7 +248,7 @@ func UpdateStack(ctx context.Context, d *Deps, a Args, stackID int, params *papi
 	if resp.JSON200 == nil {
 		r := APIError(tool, resp.HTTPResponse, resp.Body)
 		if wasGit {
-			r.Content = append(r.Content, mcp.NewTextContent("Portainer stops a Git stack's automatic updates even when it then rejects the update: check the stack with get_stack_gitops and turn GitOps back on with enable_stack_gitops if it is still a Git stack."))
+			r.Content = append(r.Content, mcp.NewTextContent("Portainer stops a Git stack's automatic updates even when it then rejects the update: check the stack with get_stack_gitops and turn GitOps back on with update_stack_gitops if it is still a Git stack."))
 		}
 		return r, nil
 	}

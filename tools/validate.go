@@ -141,7 +141,7 @@ func checkCredentials(s gitSource) error {
 // checkWebhookID refuses anything but a lower-case UUID, before it goes into a URL path.
 func checkWebhookID(id string) error {
 	if !uuidRe.MatchString(id) {
-		return fmt.Errorf("webhook_id %q is not a webhook id: it is a lower-case UUID like 3f6c1a2e-8b4d-4e1f-9a7c-0d5e6f7a8b9c (get_stack_webhook shows a stack's)", id)
+		return fmt.Errorf("webhook_id %q is not a webhook id: it is a lower-case UUID like 3f6c1a2e-8b4d-4e1f-9a7c-0d5e6f7a8b9c (get_stack_gitops shows a stack's)", id)
 	}
 	return nil
 }

@@ -391,7 +391,7 @@ type GitSourceUpdatePayload struct {
 	Url           *string `json:"url,omitempty"`
 }
 
-// Pair One environment variable.
+// Pair defines model for Pair.
 type Pair struct {
 	Name  string  `json:"name"`
 	Value *string `json:"value,omitempty"`

@@ -189,38 +189,36 @@ type CreateFromGitInput struct {
 	AdditionalFiles *[]string `json:"additional_files,omitempty"`
 
 	// ComposePath default docker-compose.yml
-	ComposePath    *string              `json:"compose_path,omitempty"`
-	Env            *[]externalRef0.Pair `json:"env,omitempty"`
-	EnvironmentId  int                  `json:"environment_id"`
-	ForcePullImage *bool                `json:"force_pull_image,omitempty"`
-	ForceUpdate    *bool                `json:"force_update,omitempty"`
+	ComposePath    *string                   `json:"compose_path,omitempty"`
+	Env            *[]externalRef0.Pair      `json:"env,omitempty"`
+	EnvironmentId  int                       `json:"environment_id"`
+	ForcePullImage *bool                     `json:"force_pull_image,omitempty"`
+	ForceUpdate    *bool                     `json:"force_update,omitempty"`
+	Gitops         *CreateFromGitInputGitops `json:"gitops,omitempty"`
 
-	// Gitops default none
-	Gitops *CreateFromGitInputGitops `json:"gitops,omitempty"`
-
-	// Interval with polling: a Go duration such as 5m
+	// Interval e.g. 5m
 	Interval *string `json:"interval,omitempty"`
 	Name     string  `json:"name"`
 
-	// Password password or token; never shown back
+	// Password or token
 	Password *string `json:"password,omitempty"`
 
-	// Reference branch name or full ref such as refs/tags/v1 (default refs/heads/main)
-	Reference     *string `json:"reference,omitempty"`
-	RepositoryUrl string  `json:"repository_url"`
-	TlsSkipVerify *bool   `json:"tls_skip_verify,omitempty"`
+	// Reference branch or full ref (default main)
+	Reference *string `json:"reference,omitempty"`
 
-	// Type default compose
-	Type     *CreateFromGitInputType `json:"type,omitempty"`
-	Username *string                 `json:"username,omitempty"`
-	Verify   *bool                   `json:"verify,omitempty"`
-	Wait     *bool                   `json:"wait,omitempty"`
+	// RepositoryUrl https
+	RepositoryUrl string                  `json:"repository_url"`
+	TlsSkipVerify *bool                   `json:"tls_skip_verify,omitempty"`
+	Type          *CreateFromGitInputType `json:"type,omitempty"`
+	Username      *string                 `json:"username,omitempty"`
+	Verify        *bool                   `json:"verify,omitempty"`
+	Wait          *bool                   `json:"wait,omitempty"`
 }
 
-// CreateFromGitInputGitops default none
+// CreateFromGitInputGitops defines model for CreateFromGitInput.Gitops.
 type CreateFromGitInputGitops string
 
-// CreateFromGitInputType default compose
+// CreateFromGitInputType defines model for CreateFromGitInput.Type.
 type CreateFromGitInputType string
 
 // EnvVar defines model for EnvVar.
@@ -290,54 +288,38 @@ type GitView struct {
 
 // GitopsChangeInput defines model for GitopsChangeInput.
 type GitopsChangeInput struct {
-	// ApplyToSharedSource consent when the change hits a GitOps Source other stacks use
+	// ApplyToSharedSource consent: change a GitOps Source other stacks use
 	ApplyToSharedSource *bool `json:"apply_to_shared_source,omitempty"`
 
-	// Env replaces ALL env variables
-	Env *[]externalRef0.Pair `json:"env,omitempty"`
+	// Env replaces all
+	Env            *[]externalRef0.Pair `json:"env,omitempty"`
+	ForcePullImage *bool                `json:"force_pull_image,omitempty"`
 
-	// ForcePullImage re-pull images on update
-	ForcePullImage *bool `json:"force_pull_image,omitempty"`
-
-	// ForceUpdate stored; only some Portainer versions then poll without a new commit (get_portainer_info)
+	// ForceUpdate stored; honoured by some versions only
 	ForceUpdate *bool `json:"force_update,omitempty"`
 
-	// Interval polling interval: 5m, 1h30m (min 1m)
-	Interval *string `json:"interval,omitempty"`
-
-	// Mechanism what triggers updates
+	// Interval e.g. 5m (min 1m)
+	Interval  *string                     `json:"interval,omitempty"`
 	Mechanism *GitopsChangeInputMechanism `json:"mechanism,omitempty"`
 	Prune     *bool                       `json:"prune,omitempty"`
+	Redeploy  *bool                       `json:"redeploy,omitempty"`
 
-	// Redeploy redeploy after the change
-	Redeploy *bool `json:"redeploy,omitempty"`
-
-	// Reference branch name or full ref to follow
-	Reference *string `json:"reference,omitempty"`
-
-	// RemoveCredentials forget stored Git credentials
-	RemoveCredentials *bool `json:"remove_credentials,omitempty"`
-
-	// RepositoryPassword new Git password or token
+	// Reference branch or full ref
+	Reference          *string `json:"reference,omitempty"`
+	RemoveCredentials  *bool   `json:"remove_credentials,omitempty"`
 	RepositoryPassword *string `json:"repository_password,omitempty"`
-
-	// RepositoryUsername new Git username (with repository_password)
 	RepositoryUsername *string `json:"repository_username,omitempty"`
 
-	// SetEnv add or change these, keep the rest
-	SetEnv *[]externalRef0.Pair `json:"set_env,omitempty"`
-
-	// StackId the stack
-	StackId       int   `json:"stack_id"`
-	TlsSkipVerify *bool `json:"tls_skip_verify,omitempty"`
-
-	// UnsetEnv remove these names
-	UnsetEnv *[]string `json:"unset_env,omitempty"`
-	Verify   *bool     `json:"verify,omitempty"`
-	Wait     *bool     `json:"wait,omitempty"`
+	// SetEnv add or change, keep the rest
+	SetEnv        *[]externalRef0.Pair `json:"set_env,omitempty"`
+	StackId       int                  `json:"stack_id"`
+	TlsSkipVerify *bool                `json:"tls_skip_verify,omitempty"`
+	UnsetEnv      *[]string            `json:"unset_env,omitempty"`
+	Verify        *bool                `json:"verify,omitempty"`
+	Wait          *bool                `json:"wait,omitempty"`
 }
 
-// GitopsChangeInputMechanism what triggers updates
+// GitopsChangeInputMechanism defines model for GitopsChangeInput.Mechanism.
 type GitopsChangeInputMechanism string
 
 // GitopsRow defines model for GitopsRow.
@@ -424,33 +406,25 @@ type RecreateInput struct {
 	AdditionalFiles *[]string `json:"additional_files,omitempty"`
 	ComposePath     *string   `json:"compose_path,omitempty"`
 
-	// DryRun default true: only return the plan
-	DryRun *bool `json:"dry_run,omitempty"`
-
-	// Gitops default keep
+	// DryRun default true: plan only
+	DryRun   *bool                `json:"dry_run,omitempty"`
 	Gitops   *RecreateInputGitops `json:"gitops,omitempty"`
 	Interval *string              `json:"interval,omitempty"`
+	Name     *string              `json:"name,omitempty"`
 
-	// Name new name (named volumes stay with the old name)
-	Name *string `json:"name,omitempty"`
-
-	// OldPassword the current stack's stored Git password, if it differs from password: needed to restore the stack should the re-create fail
+	// OldPassword the current stored password, if it differs
 	OldPassword *string `json:"old_password,omitempty"`
 
-	// Password Git password or token for the new source; required again when the stack has stored credentials; never shown back
-	Password *string `json:"password,omitempty"`
-
-	// Reference branch name or full ref
-	Reference *string `json:"reference,omitempty"`
-
-	// RepositoryUrl new repository (required to move a file-based stack onto Git)
+	// Password for the new source; also needed when the stack stores credentials (before 2.43)
+	Password      *string `json:"password,omitempty"`
+	Reference     *string `json:"reference,omitempty"`
 	RepositoryUrl *string `json:"repository_url,omitempty"`
 	StackId       int     `json:"stack_id"`
 	TlsSkipVerify *bool   `json:"tls_skip_verify,omitempty"`
 	Username      *string `json:"username,omitempty"`
 }
 
-// RecreateInputGitops default keep
+// RecreateInputGitops defines model for RecreateInput.Gitops.
 type RecreateInputGitops string
 
 // RecreateResult defines model for RecreateResult.
@@ -479,13 +453,10 @@ type RecreateResultResult string
 
 // SourceChangeInput defines model for SourceChangeInput.
 type SourceChangeInput struct {
-	// ApplyToSharedSource consent to change a Source other stacks use
 	ApplyToSharedSource *bool `json:"apply_to_shared_source,omitempty"`
 
-	// Interval polling interval for every stack on it (5m; empty: none)
-	Interval *string `json:"interval,omitempty"`
-
-	// Password password or token
+	// Interval e.g. 5m; empty: no polling
+	Interval          *string `json:"interval,omitempty"`
 	Password          *string `json:"password,omitempty"`
 	RemoveCredentials *bool   `json:"remove_credentials,omitempty"`
 	SourceId          int     `json:"source_id"`
