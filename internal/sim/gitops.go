@@ -12,7 +12,10 @@ import (
 )
 
 // WebhookInvoke answers 204 at once and redeploys the stack of the webhook in the background
-// (Wait waits for it). No authentication is needed.
+// (Wait waits for it) when its reference has a new commit. No authentication is needed.
+// ForceUpdate does not make it redeploy without a new commit (PB, measured on 2.23; PC says
+// only polling changed in 2.44, §7 history). Releases that deploy in the background refuse it
+// while the stack deploys, and a redeploy shows as Status 3 once it answered (PC §6).
 func (s *Sim) WebhookInvoke(_ context.Context, req papi.WebhookInvokeRequestObject) (papi.WebhookInvokeResponseObject, error) {
 	id, err := uuid.Parse(req.WebhookID)
 	if err != nil {
@@ -24,6 +27,13 @@ func (s *Sim) WebhookInvoke(_ context.Context, req papi.WebhookInvokeRequestObje
 	if r == nil {
 		return nil, notFound(msgWebhookNotFound)
 	}
+	if s.b.AsyncDeploy {
+		if deploying(r) {
+			return nil, errDeploying(msgUnableToUpdate)
+		}
+		_ = s.autoRedeploy(r, false) // Portainer only logs a failed redeploy
+		return papi.WebhookInvoke204Response{}, nil
+	}
 	stackID := r.ID
 	s.background.Add(1)
 	go func() {
@@ -31,7 +41,7 @@ func (s *Sim) WebhookInvoke(_ context.Context, req papi.WebhookInvokeRequestObje
 		s.mu.Lock()
 		defer s.mu.Unlock()
 		if r, ok := s.stacks[stackID]; ok {
-			_ = s.autoRedeploy(r) // Portainer only logs a failed background redeploy
+			_ = s.autoRedeploy(r, false) // Portainer only logs a failed background redeploy
 		}
 	}()
 	return papi.WebhookInvoke204Response{}, nil
