@@ -32,7 +32,7 @@ func deploying(r *stackRec) bool { return r.Status == papi.StackStatusDeploying 
 // compose file it brings up, and what a failure undoes.
 type deployment struct {
 	content string
-	fileErr error             // a file of the project is missing: compose's own error, at deploy time
+	fileErr error           // a file of the project is missing: compose's own error, at deploy time
 	undo    func(*stackRec) // on failure: PC §4 restores the previous file, §5 the previous commit
 	hash    string          // Git: the commit deployed
 }

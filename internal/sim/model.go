@@ -66,7 +66,7 @@ type stackRec struct {
 	UpdatedBy       string
 	AdditionalFiles []string
 	AutoUpdate      *autoUpdate
-	Prune           *bool // Option{Prune}; nil when Portainer stores no Option
+	Prune           *bool      // Option{Prune}; nil when Portainer stores no Option
 	Git             *gitConfig // on Sources profiles: reference, path and hash only (the artifact)
 	FromAppTemplate bool
 
