@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -251,3 +252,5 @@ func wantExactError(t *testing.T, status int, body []byte, wantStatus int, msg, 
 		t.Fatalf("answer %d %s, want %d {%q, %q}", status, body, wantStatus, msg, details)
 	}
 }
+
+func itoa(i int) string { return strconv.Itoa(i) }

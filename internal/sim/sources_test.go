@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"net/http"
 	"slices"
-	"strconv"
 	"strings"
 	"testing"
 
@@ -288,7 +287,7 @@ func TestSourcesAPI(t *testing.T) {
 	wantError(t, missing.StatusCode(), missing.Body, http.StatusNotFound, "Unable to find a source with the specified identifier")
 
 	put := func(id int, body string) (int, []byte) {
-		return h.do(t, "PUT", "/api/gitops/sources/"+strconv.Itoa(id), body, map[string]string{"X-API-Key": "sim-api-key", "Content-Type": "application/json"})
+		return h.do(t, "PUT", "/api/gitops/sources/"+itoa(id), body, map[string]string{"X-API-Key": "sim-api-key", "Content-Type": "application/json"})
 	}
 	status, body := put(priv, `{"interval":"10m","tlsSkipVerify":true,"authentication":{"username":"`+sim.PrivateRepoUser+`"}}`)
 	wantStatus(t, status, body, http.StatusOK)
@@ -328,7 +327,7 @@ func TestSourcesAPI(t *testing.T) {
 	}
 
 	test := func(id int, body string) papi.ConnectionTestResult {
-		status, raw := h.do(t, "POST", "/api/gitops/sources/"+strconv.Itoa(id)+"/test", body, map[string]string{"X-API-Key": "sim-api-key"})
+		status, raw := h.do(t, "POST", "/api/gitops/sources/"+itoa(id)+"/test", body, map[string]string{"X-API-Key": "sim-api-key"})
 		wantStatus(t, status, raw, http.StatusOK)
 		var res papi.ConnectionTestResult
 		if err := json.Unmarshal(raw, &res); err != nil {
