@@ -51,7 +51,31 @@ func (s *Sim) WebhookInvoke(_ context.Context, req papi.WebhookInvokeRequestObje
 // Portainer gives (refs/heads/main when no reference is given, as Portainer does).
 func (s *Sim) GitOperationRepoFilePreview(_ context.Context, req papi.GitOperationRepoFilePreviewRequestObject) (papi.GitOperationRepoFilePreviewResponseObject, error) {
 	b := req.Body
-	if !isURL(b.Repository) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	repoURL, user, password := b.Repository, deref(b.Username), deref(b.Password)
+	if s.b.PreviewByStack {
+		// 2.43 and later ([EE244] gitops.repositoryFilePreviewPayload, the table's
+		// PreviewByStack): sourceId gives URL and credentials of a Source, stackId the stored
+		// credentials of a stack.
+		if id := deref(b.SourceId); id != 0 {
+			src, err := s.lookupSource(id)
+			if err != nil {
+				return nil, err
+			}
+			repoURL = src.URL
+			user, password = src.Auth.credentials()
+		} else if id := deref(b.StackId); id != 0 {
+			r, err := s.lookup(id)
+			if err != nil {
+				return nil, err
+			}
+			if g := s.repoConfig(r); g != nil {
+				user, password = g.Auth.credentials()
+			}
+		}
+	}
+	if !isURL(repoURL) {
 		return nil, badPayload("invalid repository URL. Must correspond to a valid URL format")
 	}
 	ref := deref(b.Reference)
@@ -62,9 +86,7 @@ func (s *Sim) GitOperationRepoFilePreview(_ context.Context, req papi.GitOperati
 	if target == "" {
 		return nil, badPayload("invalid target filename")
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	_, tree, err := s.gitResolve(b.Repository, ref, deref(b.Username), deref(b.Password))
+	_, tree, err := s.gitResolve(repoURL, ref, user, password)
 	if errors.Is(err, errGitAuth) {
 		return nil, newErr(http.StatusBadRequest, msgInvalidGitCred, msgAuthFailed)
 	}

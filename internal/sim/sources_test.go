@@ -361,3 +361,36 @@ func TestSourcesAPI(t *testing.T) {
 		wantExactError(t, status, body, http.StatusNotFound, "404 page not found", "no route for GET "+path)
 	}
 }
+
+// TestPreviewByStackOrSource: from 2.43 the file preview takes sourceId (URL and credentials
+// of the Source) or stackId (that stack's stored credentials); 2.39 ignores both.
+func TestPreviewByStackOrSource(t *testing.T) {
+	for _, version := range []string{v239, v245} {
+		t.Run(version, func(t *testing.T) {
+			h := onVersion(t, version)
+			id := h.created(t, privateGit("billing", false))
+			preview := func(p papi.RepositoryFilePreviewPayload) *papi.GitOperationRepoFilePreviewResponse {
+				r, err := h.c.GitOperationRepoFilePreviewWithResponse(h.ctx, p)
+				if err != nil {
+					t.Fatal(err)
+				}
+				return r
+			}
+			byStack := preview(papi.RepositoryFilePreviewPayload{Repository: sim.PrivateRepoURL, TargetFile: ptr("docker-compose.yml"), StackId: ptr(id)})
+			bySource := preview(papi.RepositoryFilePreviewPayload{Repository: "", TargetFile: ptr("docker-compose.yml"), SourceId: ptr(h.state(t, id).SourceID)})
+			if version == v239 {
+				wantError(t, byStack.StatusCode(), byStack.Body, http.StatusBadRequest, "Invalid git credential")
+				wantError(t, bySource.StatusCode(), bySource.Body, http.StatusBadRequest, "Invalid request payload", "invalid repository URL")
+				return
+			}
+			for _, r := range []*papi.GitOperationRepoFilePreviewResponse{byStack, bySource} {
+				wantStatus(t, r.StatusCode(), r.Body, http.StatusOK)
+				if !strings.Contains(deref(r.JSON200.FileContent), "billing") {
+					t.Errorf("preview = %s", r.Body)
+				}
+			}
+			missing := preview(papi.RepositoryFilePreviewPayload{Repository: sim.PrivateRepoURL, TargetFile: ptr("docker-compose.yml"), SourceId: ptr(99)})
+			wantError(t, missing.StatusCode(), missing.Body, http.StatusNotFound, "Unable to find a source with the specified identifier")
+		})
+	}
+}
