@@ -52,6 +52,15 @@ type Behaviours struct {
 	// 2.23 stores it and ignores it (PB, measured); 2.44 "Fixed the forced polling usage in
 	// Git sources" (PC §7 history).
 	ForceUpdatePolls bool `json:"force_update_polls"`
+	// RedeployKeepsOmitted: Git redeploy keeps the stored reference when RepositoryReferenceName
+	// is empty, keeps the env when Env is omitted and applies Prune only when it is sent (PC §5
+	// "Semantics, now"). 2.23 replaced all three (an omitted Env cleared the env). The code read
+	// is 2.43's; the redeploy handler was rewritten for the async flow in 2.41.0 ([RN]), so
+	// the table sets it from 2.41. Before that the stricter 2.23 reading is assumed.
+	RedeployKeepsOmitted bool `json:"redeploy_keeps_omitted"`
+	// ReportsSupport: /system/version says itself whether the release is LTS or STS
+	// (VersionSupport, PC §9: 2.45). Before, the table's own LTS list decides.
+	ReportsSupport bool `json:"reports_version_support"`
 	// BusinessEdition: the Business Edition's endpoints exist (edge stack GitOps and webhooks,
 	// shared Git credentials, change windows). From /system/version ServerEdition (PC §9).
 	BusinessEdition bool `json:"business_edition"`
@@ -75,10 +84,10 @@ var releases = []release{
 	{From: [2]int{2, 39}, B: Behaviours{MinInterval: true, RedeployAuthFlagNeeded: true},
 		Note: "whether compose deploys finish in the background is unverified for 2.39; the tools wait on Status 3 either way"},
 	{From: [2]int{2, 40}, B: Behaviours{MinInterval: true, RedeployAuthFlagNeeded: true, InPlaceGitChange: true}},
-	{From: [2]int{2, 41}, B: Behaviours{MinInterval: true, RedeployAuthFlagNeeded: true, InPlaceGitChange: true, AsyncDeploy: true, ErroredStackStart: true}},
-	{From: [2]int{2, 43}, B: Behaviours{MinInterval: true, RedeployAuthFlagNeeded: true, InPlaceGitChange: true, AsyncDeploy: true, ErroredStackStart: true, GitSources: true, PreviewByStack: true}},
-	{From: [2]int{2, 44}, B: Behaviours{MinInterval: true, InPlaceGitChange: true, AsyncDeploy: true, ErroredStackStart: true, GitSources: true, SourcePolling: true, ForceUpdatePolls: true, PreviewByStack: true}},
-	{From: [2]int{2, 45}, B: Behaviours{MinInterval: true, InPlaceGitChange: true, AsyncDeploy: true, ErroredStackStart: true, GitSources: true, SourcePolling: true, ForceUpdatePolls: true, PreviewByStack: true}},
+	{From: [2]int{2, 41}, B: Behaviours{MinInterval: true, RedeployAuthFlagNeeded: true, InPlaceGitChange: true, AsyncDeploy: true, ErroredStackStart: true, RedeployKeepsOmitted: true}},
+	{From: [2]int{2, 43}, B: Behaviours{MinInterval: true, RedeployAuthFlagNeeded: true, InPlaceGitChange: true, AsyncDeploy: true, ErroredStackStart: true, RedeployKeepsOmitted: true, GitSources: true, PreviewByStack: true}},
+	{From: [2]int{2, 44}, B: Behaviours{MinInterval: true, InPlaceGitChange: true, AsyncDeploy: true, ErroredStackStart: true, RedeployKeepsOmitted: true, GitSources: true, SourcePolling: true, ForceUpdatePolls: true, PreviewByStack: true}},
+	{From: [2]int{2, 45}, B: Behaviours{MinInterval: true, InPlaceGitChange: true, AsyncDeploy: true, ErroredStackStart: true, RedeployKeepsOmitted: true, GitSources: true, SourcePolling: true, ForceUpdatePolls: true, PreviewByStack: true, ReportsSupport: true}},
 }
 
 // ltsMinors are the long-term-support releases (Portainer's VersionSupport says so itself

@@ -56,7 +56,15 @@ type harness struct {
 
 func newHarness(t testing.TB) *harness {
 	t.Helper()
-	s := sim.New(sim.Options{Empty: true})
+	return newHarnessOn(t, "")
+}
+
+// newHarnessOn is newHarness on a simulator playing a Portainer release ("2.45.0"; "" is the
+// simulator's default, 2.23.0). Deploys that finish after the answer take 10 ms; hold them
+// with h.sim.HoldDeploys.
+func newHarnessOn(t testing.TB, version string) *harness {
+	t.Helper()
+	s := sim.New(sim.Options{Empty: true, Version: version, DeployDelay: 10 * time.Millisecond})
 	s.AddEnvironment(papi.Endpoint{Id: ptr(1), Name: ptr("local"), Type: ptr(papi.EndpointTypeDocker), Status: ptr(papi.EndpointStatusUp)}, "")
 	s.AddEnvironment(papi.Endpoint{Id: ptr(2), Name: ptr("swarm"), Type: ptr(papi.EndpointTypeAgentDocker), Status: ptr(papi.EndpointStatusUp)}, "swarm-test-1")
 	s.AddRepo(repoA, "", "")
@@ -185,5 +193,23 @@ func (h *harness) noLeak() {
 	}
 	if strings.Contains(h.log.String(), sentinel) {
 		h.t.Fatal("the Git password appears in the log")
+	}
+}
+
+// TestHarnessOnRelease: the harness plays the release asked for, and the server learns it.
+func TestHarnessOnRelease(t *testing.T) {
+	for _, tt := range []struct {
+		version string
+		async   bool
+	}{{"", false}, {"2.39.0", false}, {"2.45.0", true}} {
+		h := newHarnessOn(t, tt.version)
+		c := h.deps.Caps(context.Background())
+		want := tt.version
+		if want == "" {
+			want = "2.23.0"
+		}
+		if c.Version != want || c.AsyncDeploy != tt.async || c.Edition != "CE" {
+			t.Errorf("harness on %q: caps %+v", tt.version, c)
+		}
 	}
 }

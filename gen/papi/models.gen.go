@@ -434,15 +434,24 @@ type Source struct {
 	} `json:"git,omitempty"`
 	Id       *int    `json:"id,omitempty"`
 	Interval *string `json:"interval,omitempty"`
+	LastSync *int    `json:"lastSync,omitempty"`
 	Name     *string `json:"name,omitempty"`
 
 	// Status 0 unknown, 1 healthy, 2 error
 	Status      *int    `json:"status,omitempty"`
 	StatusError *string `json:"statusError,omitempty"`
+
+	// Type 1 git
+	Type *int `json:"type,omitempty"`
 }
 
 // SourceDetail defines model for SourceDetail.
 type SourceDetail struct {
+	Access *struct {
+		Public *bool  `json:"public,omitempty"`
+		Teams  *[]int `json:"teams,omitempty"`
+		Users  *[]int `json:"users,omitempty"`
+	} `json:"access,omitempty"`
 	Connection *struct {
 		Authentication *struct {
 			SharedCredentialId *int    `json:"sharedCredentialId,omitempty"`
@@ -463,8 +472,10 @@ type SourceDetail struct {
 
 // SourceListItem A GitOps Source as listed (2.43 and later).
 type SourceListItem struct {
-	Error *string `json:"error,omitempty"`
-	Id    *int    `json:"id,omitempty"`
+	// Environments how many environments its workflows deploy to
+	Environments *int    `json:"environments,omitempty"`
+	Error        *string `json:"error,omitempty"`
+	Id           *int    `json:"id,omitempty"`
 
 	// Interval polling interval (2.44 and later); empty: no polling
 	Interval *string `json:"interval,omitempty"`
@@ -484,8 +495,12 @@ type SourceListItem struct {
 
 // SourceWorkflow One workflow using a Source; its id is the stack's WorkflowID.
 type SourceWorkflow struct {
-	Id       *int    `json:"id,omitempty"`
-	Name     *string `json:"name,omitempty"`
+	GitConfig *RepoConfig `json:"gitConfig,omitempty"`
+	Id        *int        `json:"id,omitempty"`
+	Name      *string     `json:"name,omitempty"`
+
+	// Platform dockerStandalone, dockerSwarm or kubernetes
+	Platform *string `json:"platform,omitempty"`
 	SourceId *int    `json:"sourceId,omitempty"`
 	Target   *struct {
 		EdgeGroupIds *[]int `json:"edgeGroupIds,omitempty"`
@@ -503,6 +518,9 @@ type Stack struct {
 	CreatedBy             *string              `json:"CreatedBy,omitempty"`
 	CreationDate          *int                 `json:"CreationDate,omitempty"`
 	CurrentDeploymentInfo *StackDeploymentInfo `json:"CurrentDeploymentInfo,omitempty"`
+
+	// DeploymentStartStatus 1 active, 2 inactive; 2.41 and later add 3 deploying and 4 error. Treat unknown values as such.
+	DeploymentStartStatus *StackStatus `json:"DeploymentStartStatus,omitempty"`
 
 	// DeploymentStatus the steps of the current deployment, newest last (2.41 and later)
 	DeploymentStatus *[]StackDeploymentStatus `json:"DeploymentStatus,omitempty"`

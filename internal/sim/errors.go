@@ -37,6 +37,9 @@ const (
 	msgNotSwarmManager     = `This node is not a swarm manager. Use "docker swarm init" or "docker swarm join" to connect this node to swarm and try again.`
 	msgMissingQueryParam   = "Missing query parameter"
 	msgInvalidMigrateEnvID = "Invalid environment identifier. Must be a positive number"
+	msgIntervalTooShort    = "interval must be at least 1 minute"
+	msgSourceNotFound      = "Unable to find a source with the specified identifier"
+	msgDuplicateSource     = "A source with this URL and credentials already exists"
 )
 
 // apiError is an error answer: Portainer's {"message", "details"} with a status.

@@ -30,10 +30,8 @@ var (
 )
 
 // repoKey identifies a repository by URL the way a Git host does: with or without ".git" or a
-// trailing slash.
-func repoKey(url string) string {
-	return strings.TrimSuffix(strings.TrimSuffix(strings.TrimSpace(url), "/"), ".git")
-}
+// trailing slash, host in any case.
+func repoKey(url string) string { return normalizeRepoURL(url) }
 
 // AddRepo adds a repository, or changes the credentials of an existing one (its references
 // stay). An empty username makes it public; otherwise a clone needs exactly that username and

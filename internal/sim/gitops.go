@@ -12,7 +12,10 @@ import (
 )
 
 // WebhookInvoke answers 204 at once and redeploys the stack of the webhook in the background
-// (Wait waits for it). No authentication is needed.
+// (Wait waits for it) when its reference has a new commit. No authentication is needed.
+// ForceUpdate does not make it redeploy without a new commit (PB, measured on 2.23; PC says
+// only polling changed in 2.44, §7 history). Releases that deploy in the background refuse it
+// while the stack deploys, and a redeploy shows as Status 3 once it answered (PC §6).
 func (s *Sim) WebhookInvoke(_ context.Context, req papi.WebhookInvokeRequestObject) (papi.WebhookInvokeResponseObject, error) {
 	id, err := uuid.Parse(req.WebhookID)
 	if err != nil {
@@ -24,6 +27,13 @@ func (s *Sim) WebhookInvoke(_ context.Context, req papi.WebhookInvokeRequestObje
 	if r == nil {
 		return nil, notFound(msgWebhookNotFound)
 	}
+	if s.b.AsyncDeploy {
+		if deploying(r) {
+			return nil, errDeploying(msgUnableToUpdate)
+		}
+		_ = s.autoRedeploy(r, false) // Portainer only logs a failed redeploy
+		return papi.WebhookInvoke204Response{}, nil
+	}
 	stackID := r.ID
 	s.background.Add(1)
 	go func() {
@@ -31,7 +41,7 @@ func (s *Sim) WebhookInvoke(_ context.Context, req papi.WebhookInvokeRequestObje
 		s.mu.Lock()
 		defer s.mu.Unlock()
 		if r, ok := s.stacks[stackID]; ok {
-			_ = s.autoRedeploy(r) // Portainer only logs a failed background redeploy
+			_ = s.autoRedeploy(r, false) // Portainer only logs a failed background redeploy
 		}
 	}()
 	return papi.WebhookInvoke204Response{}, nil
@@ -41,7 +51,31 @@ func (s *Sim) WebhookInvoke(_ context.Context, req papi.WebhookInvokeRequestObje
 // Portainer gives (refs/heads/main when no reference is given, as Portainer does).
 func (s *Sim) GitOperationRepoFilePreview(_ context.Context, req papi.GitOperationRepoFilePreviewRequestObject) (papi.GitOperationRepoFilePreviewResponseObject, error) {
 	b := req.Body
-	if !isURL(b.Repository) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	repoURL, user, password := b.Repository, deref(b.Username), deref(b.Password)
+	if s.b.PreviewByStack {
+		// 2.43 and later ([EE244] gitops.repositoryFilePreviewPayload, the table's
+		// PreviewByStack): sourceId gives URL and credentials of a Source, stackId the stored
+		// credentials of a stack.
+		if id := deref(b.SourceId); id != 0 {
+			src, err := s.lookupSource(id)
+			if err != nil {
+				return nil, err
+			}
+			repoURL = src.URL
+			user, password = src.Auth.credentials()
+		} else if id := deref(b.StackId); id != 0 {
+			r, err := s.lookup(id)
+			if err != nil {
+				return nil, err
+			}
+			if g := s.repoConfig(r); g != nil {
+				user, password = g.Auth.credentials()
+			}
+		}
+	}
+	if !isURL(repoURL) {
 		return nil, badPayload("invalid repository URL. Must correspond to a valid URL format")
 	}
 	ref := deref(b.Reference)
@@ -52,9 +86,7 @@ func (s *Sim) GitOperationRepoFilePreview(_ context.Context, req papi.GitOperati
 	if target == "" {
 		return nil, badPayload("invalid target filename")
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	_, tree, err := s.gitResolve(b.Repository, ref, deref(b.Username), deref(b.Password))
+	_, tree, err := s.gitResolve(repoURL, ref, user, password)
 	if errors.Is(err, errGitAuth) {
 		return nil, newErr(http.StatusBadRequest, msgInvalidGitCred, msgAuthFailed)
 	}

@@ -6,8 +6,10 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/portainer-mcp/portainer-mcp/gen/papi"
 	"github.com/portainer-mcp/portainer-mcp/internal/sim"
@@ -154,3 +156,101 @@ func (h *harness) do(t *testing.T, method, path, body string, header map[string]
 }
 
 var apiKey = map[string]string{"X-API-Key": "sim-api-key"}
+
+// The releases the simulator plays in these tests (cmd/portainer-sim --portainer-version).
+const (
+	v223 = "2.23.0"
+	v239 = "2.39.0"
+	v245 = "2.45.0"
+)
+
+// onVersion is a seeded simulator playing a release; background deploys take a few
+// milliseconds.
+func onVersion(t *testing.T, version string) *harness {
+	t.Helper()
+	return newHarness(t, sim.Options{Version: version, DeployDelay: 5 * time.Millisecond})
+}
+
+func (h *harness) inspect(t *testing.T, id int) *papi.StackInspectResponse {
+	t.Helper()
+	r, err := h.c.StackInspectWithResponse(h.ctx, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantStatus(t, r.StatusCode(), r.Body, http.StatusOK)
+	return r
+}
+
+func (h *harness) updateGit(t *testing.T, id int, p papi.StackGitUpdatePayload) *papi.StackUpdateGitResponse {
+	t.Helper()
+	r, err := h.c.StackUpdateGitWithResponse(h.ctx, id, &papi.StackUpdateGitParams{}, p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+func (h *harness) redeploy(t *testing.T, id int, p papi.StackGitRedeployPayload) *papi.StackGitRedeployResponse {
+	t.Helper()
+	r, err := h.c.StackGitRedeployWithResponse(h.ctx, id, &papi.StackGitRedeployParams{}, p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+func (h *harness) update(t *testing.T, id, env int, content string) *papi.StackUpdateResponse {
+	t.Helper()
+	r, err := h.c.StackUpdateWithResponse(h.ctx, id, &papi.StackUpdateParams{EndpointId: env}, papi.StackUpdatePayload{StackFileContent: ptr(content)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+func (h *harness) start(t *testing.T, id, env int) (int, []byte) {
+	t.Helper()
+	r, err := h.c.StackStartWithResponse(h.ctx, id, &papi.StackStartParams{EndpointId: env})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r.StatusCode(), r.Body
+}
+
+func (h *harness) stop(t *testing.T, id, env int) (int, []byte) {
+	t.Helper()
+	r, err := h.c.StackStopWithResponse(h.ctx, id, &papi.StackStopParams{EndpointId: env})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r.StatusCode(), r.Body
+}
+
+// steps lists the statuses of a stack's DeploymentStatus, oldest first.
+func steps(st papi.Stack) []papi.StackStatus {
+	var out []papi.StackStatus
+	for _, d := range deref(st.DeploymentStatus) {
+		out = append(out, deref(d.Status))
+	}
+	return out
+}
+
+// lastMessage is the message of the last DeploymentStatus entry.
+func lastMessage(st papi.Stack) string {
+	d := deref(st.DeploymentStatus)
+	if len(d) == 0 {
+		return ""
+	}
+	return deref(d[len(d)-1].Message)
+}
+
+// wantExactError checks an error answer's status, message and details exactly.
+func wantExactError(t *testing.T, status int, body []byte, wantStatus int, msg, details string) {
+	t.Helper()
+	var e struct{ Message, Details string }
+	if err := json.Unmarshal(body, &e); err != nil || status != wantStatus || e.Message != msg || e.Details != details {
+		t.Fatalf("answer %d %s, want %d {%q, %q}", status, body, wantStatus, msg, details)
+	}
+}
+
+func itoa(i int) string { return strconv.Itoa(i) }

@@ -32,6 +32,11 @@ func (s *Sim) buildHandler() http.Handler {
 			writeError(w, e.Status, e.Message, e.Details)
 			return
 		}
+		if !s.b.GitSources && strings.HasPrefix(r.URL.Path, "/api/gitops/sources") {
+			// PC §7: the Sources API exists from 2.43 on; before, an unknown route.
+			writeError(w, http.StatusNotFound, "404 page not found", "no route for "+r.Method+" "+r.URL.Path)
+			return
+		}
 		api.ServeHTTP(w, r)
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

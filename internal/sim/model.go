@@ -13,6 +13,23 @@ type gitAuth struct {
 	Password string
 }
 
+// credentials returns the username and password, or two empty strings.
+func (a *gitAuth) credentials() (string, string) {
+	if a == nil {
+		return "", ""
+	}
+	return a.Username, a.Password
+}
+
+// clone returns a copy (nil stays nil).
+func (a *gitAuth) clone() *gitAuth {
+	if a == nil {
+		return nil
+	}
+	c := *a
+	return &c
+}
+
 // gitConfig is the stored Git configuration of a stack (Portainer's RepoConfig).
 type gitConfig struct {
 	URL            string
@@ -49,10 +66,17 @@ type stackRec struct {
 	UpdatedBy       string
 	AdditionalFiles []string
 	AutoUpdate      *autoUpdate
-	Prune           *bool // Option{Prune}; nil when Portainer stores no Option
-	Git             *gitConfig
+	Prune           *bool      // Option{Prune}; nil when Portainer stores no Option
+	Git             *gitConfig // on Sources profiles: reference, path and hash only (the artifact)
 	FromAppTemplate bool
 
+	// 2.4x fields (PC §1 "DeploymentStatus shape", §2).
+	DeploymentStatus      []deployStep
+	DeploymentStartStatus papi.StackStatus
+	WorkflowID            int         // the stack's Workflow, which names its Source (GitSources)
+	Current               *deployInfo // CurrentDeploymentInfo
+
+	deploySeq     int       // the deployment a background deploy belongs to
 	file          string    // the compose file that is deployed
 	jobRunning    bool      // the auto-update (polling) job runs
 	jobNext       time.Time // real time of the next poll, for StartPolling
@@ -74,15 +98,44 @@ func (r *stackRec) clone() *stackRec {
 		p := *r.Prune
 		c.Prune = &p
 	}
-	if r.Git != nil {
-		g := *r.Git
-		if r.Git.Auth != nil {
-			a := *r.Git.Auth
-			g.Auth = &a
-		}
-		c.Git = &g
+	c.Git = r.Git.clone()
+	c.DeploymentStatus = slices.Clone(r.DeploymentStatus)
+	if r.Current != nil {
+		cur := *r.Current
+		cur.AdditionalFiles = slices.Clone(r.Current.AdditionalFiles)
+		c.Current = &cur
 	}
 	return &c
+}
+
+// clone returns a deep copy of a Git configuration (nil stays nil).
+func (g *gitConfig) clone() *gitConfig {
+	if g == nil {
+		return nil
+	}
+	c := *g
+	if g.Auth != nil {
+		a := *g.Auth
+		c.Auth = &a
+	}
+	return &c
+}
+
+// deployStep is one entry of DeploymentStatus.
+type deployStep struct {
+	Status  papi.StackStatus
+	Time    int64
+	Message string
+}
+
+// deployInfo is CurrentDeploymentInfo: what the last deployment used.
+type deployInfo struct {
+	ConfigHash      string
+	RepositoryURL   string
+	ConfigFilePath  string
+	ReferenceName   string
+	AdditionalFiles []string
+	SourceID        int
 }
 
 func clonePairs(in []papi.Pair) []papi.Pair {
@@ -110,9 +163,10 @@ func deref[T any](p *T) T {
 	return *p
 }
 
-// toAPI converts the record to the wire model. With redact, the stored Git password is blanked
-// as Portainer does in every answer.
-func (r *stackRec) toAPI(redact bool) papi.Stack {
+// toAPI converts the record to the wire model, with g as its Git configuration (on Sources
+// profiles computed from the Source, PC §2). With redact, the Git password is blanked as
+// Portainer does in every answer.
+func (r *stackRec) toAPI(g *gitConfig, redact bool) papi.Stack {
 	env := clonePairs(r.Env)
 	if env == nil {
 		env = []papi.Pair{}
@@ -149,7 +203,28 @@ func (r *stackRec) toAPI(redact bool) papi.Stack {
 	if r.Prune != nil {
 		st.Option = &papi.StackOption{Prune: ptr(*r.Prune)}
 	}
-	if g := r.Git; g != nil {
+	if r.DeploymentStatus != nil {
+		steps := make([]papi.StackDeploymentStatus, len(r.DeploymentStatus))
+		for i, d := range r.DeploymentStatus {
+			steps[i] = papi.StackDeploymentStatus{Status: ptr(d.Status), Time: ptr(int(d.Time))}
+			if d.Message != "" {
+				steps[i].Message = ptr(d.Message)
+			}
+		}
+		st.DeploymentStatus = &steps
+		st.DeploymentStartStatus = ptr(r.DeploymentStartStatus)
+	}
+	if r.WorkflowID != 0 {
+		st.WorkflowID = ptr(r.WorkflowID)
+	}
+	if c := r.Current; c != nil {
+		st.CurrentDeploymentInfo = &papi.StackDeploymentInfo{ConfigHash: ptr(c.ConfigHash), RepositoryURL: ptr(c.RepositoryURL),
+			ConfigFilePath: ptr(c.ConfigFilePath), ReferenceName: ptr(c.ReferenceName), SourceID: ptr(c.SourceID)}
+		if c.AdditionalFiles != nil {
+			st.CurrentDeploymentInfo.AdditionalFiles = ptr(slices.Clone(c.AdditionalFiles))
+		}
+	}
+	if g != nil {
 		rc := &papi.RepoConfig{
 			URL:            ptr(g.URL),
 			ReferenceName:  ptr(g.ReferenceName),
@@ -190,18 +265,21 @@ func autoUpdateFrom(in *papi.AutoUpdateSettings) *autoUpdate {
 }
 
 // StackState is the full internal truth about one stack, for tests: the stack as stored
-// (with the Git password and env values), the deployed compose file and the job state.
+// (with the Git password and env values; on Sources profiles those of its Source), the
+// deployed compose file and the job state.
 type StackState struct {
 	Stack         papi.Stack
 	File          string
-	JobRunning    bool
+	JobRunning    bool // the stack's own polling job (before per-Source polling)
 	Deploys       int
 	VolumesReused bool // the stack was deployed onto named volumes an earlier stack left behind
+	SourceID      int  // the Source of its Workflow (Sources profiles)
 }
 
-func (r *stackRec) state() StackState {
+func (s *Sim) state(r *stackRec) StackState {
 	return StackState{
-		Stack:         r.toAPI(false),
+		Stack:         r.toAPI(s.repoConfig(r), false),
+		SourceID:      s.sourceIDOf(r),
 		File:          r.file,
 		JobRunning:    r.jobRunning,
 		Deploys:       r.deploys,

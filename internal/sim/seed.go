@@ -1,6 +1,8 @@
 package sim
 
 import (
+	"time"
+
 	"github.com/portainer-mcp/portainer-mcp/gen/papi"
 )
 
@@ -116,8 +118,9 @@ func (s *Sim) seed() {
 		}
 		r.deploys = 1
 		s.recordVolumes(r)
-		s.startJob(r)
 		s.stacks[r.ID] = r
+		s.migrate(r)
+		s.startJob(r)
 	}
 	add(&stackRec{Name: "web", Type: papi.StackTypeCompose, EndpointID: 1, Status: papi.StackStatusActive,
 		Env:          []papi.Pair{{Name: "NGINX_PORT", Value: ptr("8080")}, {Name: "GREETING", Value: ptr("hello")}},
@@ -132,4 +135,25 @@ func (s *Sim) seed() {
 		Status: papi.StackStatusActive, CreationDate: now - 10*day, UpdateDate: now - 10*day, file: apiSwarmCompose})
 	add(&stackRec{Name: "legacy", Type: papi.StackTypeCompose, EndpointID: 1, Status: papi.StackStatusInactive,
 		CreationDate: now - 90*day, UpdateDate: now - 60*day, file: legacyCompose})
+}
+
+// migrate does to a seed Git stack what upgrading Portainer does: from 2.43 its Git settings
+// move into a Source and a Workflow (PC §2: migrateGitConfigToSources_2_43_0), and from 2.44
+// its AutoUpdate.Interval moves onto the Source (the shortest wins) and is cleared on the
+// stack (PC §1: backfillSourceInterval_2_44_0).
+func (s *Sim) migrate(r *stackRec) {
+	if r.Git == nil || !s.b.GitSources {
+		return
+	}
+	g := r.Git
+	s.setRepo(r, g.URL, g.Auth, g.TLSSkipVerify)
+	if !s.b.SourcePolling || r.AutoUpdate == nil || r.AutoUpdate.Interval == "" {
+		return
+	}
+	src := s.sourceOf(r)
+	mine, _ := time.ParseDuration(r.AutoUpdate.Interval)
+	if theirs, err := time.ParseDuration(src.Interval); err != nil || mine < theirs {
+		src.Interval = r.AutoUpdate.Interval
+	}
+	r.AutoUpdate.Interval = ""
 }

@@ -1,7 +1,11 @@
-// Package sim is a stateful, in-memory Portainer CE 2.23 for tests and demos. It implements the
-// server interface generated from api/portainer.yaml and reproduces the behaviour described in
-// portainer-behaviour.md: Portainer's error messages and status codes, the Git detach on PUT, the
-// full replacement done by POST /stacks/{id}/git, blanked passwords, webhooks and polling.
+// Package sim is a stateful, in-memory Portainer for tests and demos. It implements the server
+// interface generated from api/portainer.yaml and reproduces the behaviour described in
+// portainer-behaviour.md (PB, CE 2.23): Portainer's error messages and status codes, the Git
+// detach on PUT, the full replacement done by POST /stacks/{id}/git, blanked passwords, webhooks
+// and polling. Options.Version selects a release; what differs from 2.23 is decided by the
+// project's capability table (tools.CapsFor) and follows portainer-current.md (PC): deploys that
+// finish after the answer (Status 3, then 1 or 4), GitOps Sources and Workflows, polling per
+// Source, in-place Git changes, the one-minute minimum interval, the redeploy payload rules.
 //
 // Deployments are simulated: a compose file is checked (YAML, a services mapping, an image or a
 // build for every service) and an image whose name contains "does-not-exist" fails to pull, as
@@ -9,7 +13,6 @@
 package sim
 
 import (
-	"context"
 	"net/http"
 	"slices"
 	"strconv"
@@ -19,14 +22,15 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/portainer-mcp/portainer-mcp/gen/papi"
+	"github.com/portainer-mcp/portainer-mcp/tools"
 )
 
 // Options configure a simulator. The zero value gives the defaults.
 type Options struct {
 	APIKey   string // accepted X-API-Key; default "sim-api-key"
 	JWT      string // accepted bearer token; default "sim-jwt"
-	Version  string // reported version, default "2.23.0"
-	Edition  string // default "CE"
+	Version  string // the Portainer release to behave as, default "2.23.0"
+	Edition  string // CE (default) or BE: what /system/version says
 	Username string // the caller, default "admin" (Role 1)
 	Empty    bool   // no seed data
 	Now      func() time.Time
@@ -35,6 +39,11 @@ type Options struct {
 	// "network <name>_default not found". Zero means the default of 3 seconds, as Portainer
 	// behaves; a negative value turns it off.
 	SwarmRestartDelay time.Duration
+	// DeployDelay is how long (real time) a deploy runs after Portainer answered, on releases
+	// that deploy in the background (PC §1 "Async create": measured 3 s for compose). Zero
+	// means 3 seconds; a negative value finishes as soon as the answer is out. HoldDeploys
+	// holds them longer.
+	DeployDelay time.Duration
 }
 
 // Sim is the simulated Portainer. All methods are safe for concurrent use.
@@ -43,6 +52,13 @@ type Sim struct {
 
 	opts       Options
 	instanceID string
+	b          tools.Behaviours // what the release does, from the capability table
+
+	sources        map[int]*source
+	nextSourceID   int
+	workflows      map[int]*workflow
+	nextWorkflowID int
+	gate           chan struct{} // non-nil while HoldDeploys holds background deploys
 
 	envs      map[int]*environment
 	nextEnvID int
@@ -56,7 +72,7 @@ type Sim struct {
 	faults   []*faultState
 	requests []string
 
-	background sync.WaitGroup // webhook redeploys
+	background sync.WaitGroup // webhook redeploys and background deploys
 	handler    http.Handler
 }
 
@@ -77,6 +93,9 @@ func New(o Options) *Sim {
 	if o.SwarmRestartDelay == 0 {
 		o.SwarmRestartDelay = 3 * time.Second
 	}
+	if o.DeployDelay == 0 {
+		o.DeployDelay = 3 * time.Second
+	}
 	if o.Username == "" {
 		o.Username = "admin"
 	}
@@ -84,14 +103,19 @@ func New(o Options) *Sim {
 		o.Now = time.Now
 	}
 	s := &Sim{
-		opts:        o,
-		instanceID:  uuid.NewString(),
-		envs:        map[int]*environment{},
-		nextEnvID:   1,
-		repos:       map[string]*repo{},
-		stacks:      map[int]*stackRec{},
-		nextStackID: 1,
-		volumes:     map[int]map[string]bool{},
+		opts:           o,
+		b:              tools.CapsFor(o.Version, o.Edition, "").Behaviours,
+		instanceID:     uuid.NewString(),
+		envs:           map[int]*environment{},
+		nextEnvID:      1,
+		repos:          map[string]*repo{},
+		stacks:         map[int]*stackRec{},
+		nextStackID:    1,
+		volumes:        map[int]map[string]bool{},
+		sources:        map[int]*source{},
+		nextSourceID:   1,
+		workflows:      map[int]*workflow{},
+		nextWorkflowID: 1,
 	}
 	s.handler = s.buildHandler()
 	if !o.Empty {
@@ -112,7 +136,7 @@ func (s *Sim) Stack(id int) (StackState, bool) {
 	if !ok {
 		return StackState{}, false
 	}
-	return r.state(), true
+	return s.state(r), true
 }
 
 // StackByName finds a stack by environment and name (case-insensitive).
@@ -120,7 +144,7 @@ func (s *Sim) StackByName(envID int, name string) (StackState, bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if r := s.stackNamed(envID, name, 0); r != nil {
-		return r.state(), true
+		return s.state(r), true
 	}
 	return StackState{}, false
 }
@@ -131,7 +155,7 @@ func (s *Sim) Stacks() []StackState {
 	defer s.mu.Unlock()
 	out := make([]StackState, 0, len(s.stacks))
 	for _, r := range s.sortedStacks() {
-		out = append(out, r.state())
+		out = append(out, s.state(r))
 	}
 	return out
 }
@@ -149,7 +173,8 @@ func (s *Sim) Volumes(envID int) []string {
 	return out
 }
 
-// Wait waits for the background redeploys started by webhooks.
+// Wait waits for the background work: webhook redeploys and deploys that finish after the
+// answer. Release HoldDeploys first.
 func (s *Sim) Wait() { s.background.Wait() }
 
 // Requests returns "METHOD /api/path?query" of every request received, in order. Credentials
@@ -158,62 +183,6 @@ func (s *Sim) Requests() []string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return slices.Clone(s.requests)
-}
-
-// PollNow runs every running auto-update job once: a stack is redeployed when its reference has
-// a new commit, or always with ForceUpdate.
-func (s *Sim) PollNow() {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	for _, r := range s.sortedStacks() {
-		if r.jobRunning {
-			s.autoRedeploy(r)
-		}
-	}
-}
-
-// StartPolling runs the auto-update jobs on real timers until ctx ends. speed scales time: with
-// speed 60 a "5m" interval polls every 5 seconds.
-func (s *Sim) StartPolling(ctx context.Context, speed float64) {
-	if speed <= 0 {
-		speed = 1
-	}
-	go func() {
-		tick := time.NewTicker(50 * time.Millisecond)
-		defer tick.Stop()
-		for {
-			select {
-			case <-ctx.Done():
-				return
-			case now := <-tick.C:
-				s.pollDue(now, speed)
-			}
-		}
-	}()
-}
-
-func (s *Sim) pollDue(now time.Time, speed float64) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	for _, r := range s.sortedStacks() {
-		if !r.jobRunning || r.AutoUpdate == nil {
-			continue
-		}
-		every, err := time.ParseDuration(r.AutoUpdate.Interval)
-		if err != nil || every <= 0 {
-			continue
-		}
-		step := time.Duration(float64(every) / speed)
-		if r.jobNext.IsZero() {
-			r.jobNext = now.Add(step)
-			continue
-		}
-		if now.Before(r.jobNext) {
-			continue
-		}
-		r.jobNext = now.Add(step)
-		s.autoRedeploy(r)
-	}
 }
 
 func (s *Sim) sortedStacks() []*stackRec {
@@ -226,17 +195,6 @@ func (s *Sim) sortedStacks() []*stackRec {
 }
 
 func (s *Sim) now() int64 { return s.opts.Now().Unix() }
-
-// startJob (re)starts the polling job of a stack when its GitOps settings have an interval.
-func (s *Sim) startJob(r *stackRec) {
-	r.jobRunning = false
-	if r.AutoUpdate == nil || r.AutoUpdate.Interval == "" {
-		return
-	}
-	r.AutoUpdate.JobID = uuid.NewString()
-	r.jobRunning = true
-	r.jobNext = time.Time{}
-}
 
 func itoa(i int) string { return strconv.Itoa(i) }
 

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/portainer-mcp/portainer-mcp/gen/papi"
+	"github.com/portainer-mcp/portainer-mcp/tools"
 )
 
 // createReq is what the four create operations have in common.
@@ -34,6 +35,7 @@ type gitInput struct {
 	additional    *[]string
 	autoUpdate    *papi.AutoUpdateSettings
 	tlsSkipVerify bool
+	sourceID      int // an existing Source (2.43 and later; an unknown field before)
 }
 
 // StackCreateDockerStandaloneString deploys a compose stack from compose text.
@@ -74,12 +76,13 @@ func gitCreate(typ papi.StackType, envID int, swarmID string, b papi.ComposeStac
 		url: b.RepositoryURL, ref: deref(b.RepositoryReferenceName),
 		auth: deref(b.RepositoryAuthentication), user: deref(b.RepositoryUsername), pass: deref(b.RepositoryPassword),
 		composeFile: deref(b.ComposeFile), additional: b.AdditionalFiles,
-		autoUpdate: b.AutoUpdate, tlsSkipVerify: deref(b.TLSSkipVerify),
+		autoUpdate: b.AutoUpdate, tlsSkipVerify: deref(b.TLSSkipVerify), sourceID: deref(b.SourceID),
 	}}
 }
 
-// validate checks a create payload as Portainer's payload Validate methods do.
-func (c *createReq) validate() string {
+// validate checks a create payload as Portainer's payload Validate methods do. With a Source
+// the repository fields are not checked (PC §1 "Validation": only when SourceID == 0).
+func (c *createReq) validate(b tools.Behaviours) string {
 	switch {
 	case c.name == "":
 		return msgInvalidStackName
@@ -89,16 +92,19 @@ func (c *createReq) validate() string {
 		return msgInvalidFileContent
 	case c.git == nil:
 		return ""
+	case b.GitSources && c.git.sourceID != 0:
 	case !isURL(c.git.url):
 		return msgInvalidRepoURL
 	case c.git.auth && c.git.pass == "":
 		return msgPasswordRequired
 	}
-	return autoUpdateProblem(c.git.autoUpdate)
+	return autoUpdateProblem(c.git.autoUpdate, b.MinInterval)
 }
 
 // createStack runs Portainer's create flow: environment, payload, normalized name unique on the
-// environment, webhook unique, clone, deploy, then the record and its polling job.
+// environment, webhook unique, clone, deploy, then the record and its polling job. Releases
+// that deploy in the background save the stack as deploying and answer at once (PC §1 "Async
+// create").
 func (s *Sim) createStack(c createReq) (papi.Stack, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -106,7 +112,7 @@ func (s *Sim) createStack(c createReq) (papi.Stack, error) {
 	if !ok {
 		return papi.Stack{}, notFound(msgEnvNotFound)
 	}
-	if problem := c.validate(); problem != "" {
+	if problem := c.validate(s.b); problem != "" {
 		return papi.Stack{}, badPayload(problem)
 	}
 	name := normalizeName(c.name)
@@ -121,44 +127,96 @@ func (s *Sim) createStack(c createReq) (papi.Stack, error) {
 		EntryPoint: "docker-compose.yml", Env: clonePairs(deref(c.env)), Status: papi.StackStatusActive,
 		CreationDate: now, CreatedBy: s.opts.Username, file: c.content,
 	}
+	d := deployment{content: c.content}
+	var src *source
 	if g := c.git; g != nil {
 		if au := g.autoUpdate; au != nil && deref(au.Webhook) != "" && s.webhookOwner(deref(au.Webhook)) != nil {
 			msg := fmt.Sprintf("Webhook ID: %s already exists", deref(au.Webhook))
 			return papi.Stack{}, newErr(http.StatusConflict, msg, "A webhook ID already exists")
 		}
-		if err := s.cloneForCreate(rec, g); err != nil {
+		var err *apiError
+		if src, err = s.createSource(g); err != nil {
+			return papi.Stack{}, err
+		}
+		if d, err = s.cloneForCreate(rec, g, src); err != nil {
 			return papi.Stack{}, err
 		}
 	}
-	if err := s.checkDeploy(rec.Type, env, rec.Name, rec.file); err != nil {
-		return papi.Stack{}, internal(err.Error())
+	if !s.b.AsyncDeploy {
+		if err := s.deployError(rec, d.content, d.fileErr); err != nil {
+			return papi.Stack{}, internal(err.Error())
+		}
+		rec.deploys = 1
+		rec.volumesReused = s.volumes[rec.EndpointID][rec.Name]
+		s.recordVolumes(rec)
 	}
 	s.nextStackID++
-	rec.deploys = 1
-	rec.volumesReused = s.volumes[rec.EndpointID][rec.Name]
-	s.recordVolumes(rec)
+	if rec.Git != nil {
+		s.linkCreated(rec, src)
+	}
 	s.startJob(rec)
 	s.stacks[id] = rec
-	return rec.toAPI(true), nil
+	if s.b.AsyncDeploy {
+		rec.volumesReused = s.volumes[rec.EndpointID][rec.Name]
+		rec.Status = 0 // a new stack has no previous status
+		s.beginDeploy(rec, d)
+	}
+	return rec.toAPI(s.repoConfig(rec), true), nil
 }
 
-// cloneForCreate fills the Git part of a new record, failing as Portainer's stack builder does.
-func (s *Sim) cloneForCreate(rec *stackRec, g *gitInput) *apiError {
+// createSource returns the Source a create names with SourceID (2.43 and later), or nil for
+// inline repository fields. URL, credentials and TLS then come from it and the inline ones are
+// ignored (PC §1 "With SourceID set").
+func (s *Sim) createSource(g *gitInput) (*source, *apiError) {
+	if !s.b.GitSources || g.sourceID == 0 {
+		return nil, nil
+	}
+	src, ok := s.sources[g.sourceID]
+	if !ok {
+		return nil, notFound(msgSourceNotFound)
+	}
+	return src, nil
+}
+
+// linkCreated stores where a new Git stack's repository is: on Sources profiles its Workflow
+// names the Source given or the one found or created for its URL and credentials (PC §1).
+func (s *Sim) linkCreated(rec *stackRec, src *source) {
+	if src != nil {
+		rec.Git.URL, rec.Git.Auth, rec.Git.TLSSkipVerify = "", nil, false
+		s.attachWorkflow(rec, src)
+	} else {
+		g := rec.Git
+		s.setRepo(rec, g.URL, g.Auth, g.TLSSkipVerify)
+	}
+	s.recordDeployment(rec, s.repoConfig(rec))
+}
+
+// cloneForCreate fills the Git part of a new record and returns its deployment, failing as
+// Portainer's stack builder does. On releases that deploy in the background a clone failure
+// is the prepare step's 500 and a missing file is the deploy's error, reported later (PC §1
+// "Async create").
+func (s *Sim) cloneForCreate(rec *stackRec, g *gitInput, src *source) (deployment, *apiError) {
 	cfg := &gitConfig{URL: g.url, ReferenceName: g.ref, ConfigFilePath: g.composeFile, TLSSkipVerify: g.tlsSkipVerify}
 	if cfg.ConfigFilePath == "" {
 		cfg.ConfigFilePath = "docker-compose.yml"
 	}
-	user, pass := "", ""
 	if g.auth {
 		cfg.Auth = &gitAuth{Username: g.user, Password: g.pass}
-		user, pass = g.user, g.pass
 	}
-	hash, tree, err := s.gitResolve(g.url, g.ref, user, pass)
-	if errors.Is(err, errGitAuth) {
-		return internal(msgInvalidGitCred)
+	if src != nil {
+		cfg.URL, cfg.TLSSkipVerify, cfg.Auth = src.URL, src.TLSSkipVerify, src.Auth.clone()
 	}
+	user, pass := cfg.Auth.credentials()
+	hash, tree, err := s.gitResolve(cfg.URL, cfg.ReferenceName, user, pass)
 	if err != nil {
-		return internal("unable to clone git repository: " + cloneError(err))
+		msg := "unable to clone git repository: " + cloneError(err)
+		if errors.Is(err, errGitAuth) {
+			msg = msgInvalidGitCred
+		}
+		if s.b.AsyncDeploy {
+			return deployment{}, newErr(http.StatusInternalServerError, msgPrepareFailed, msg)
+		}
+		return deployment{}, internal(msg)
 	}
 	cfg.ConfigHash = hash
 	rec.Git = cfg
@@ -168,11 +226,11 @@ func (s *Sim) cloneForCreate(rec *stackRec, g *gitInput) *apiError {
 	}
 	rec.AutoUpdate = autoUpdateFrom(g.autoUpdate)
 	file, ferr := gitFiles(tree, rec.ID, cfg.ConfigFilePath, rec.AdditionalFiles)
-	if ferr != nil {
-		return internal(deployMessage(rec.Type, ferr))
+	if ferr != nil && !s.b.AsyncDeploy {
+		return deployment{}, internal(deployMessage(rec.Type, ferr))
 	}
 	rec.file = file
-	return nil
+	return deployment{content: file, fileErr: ferr}, nil
 }
 
 // stackNamed finds the stack named name (case-insensitive) on an environment, other than skipID.
@@ -199,8 +257,9 @@ func (s *Sim) webhookOwner(id string) *stackRec {
 var uuidPattern = regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$`)
 
 // autoUpdateProblem is Portainer's ValidateAutoUpdateSettings: the details of a 400, or "".
-// Portainer 2.23 accepts any Go duration; the one-minute floor came in later releases.
-func autoUpdateProblem(au *papi.AutoUpdateSettings) string {
+// Portainer 2.23 accepts any Go duration; with minInterval the one-minute floor of later
+// releases applies (PC §1 "AutoUpdate": validate.go, 2.33.2/2.34).
+func autoUpdateProblem(au *papi.AutoUpdateSettings, minInterval bool) string {
 	if au == nil {
 		return ""
 	}
@@ -212,8 +271,12 @@ func autoUpdateProblem(au *papi.AutoUpdateSettings) string {
 		return "invalid Webhook format"
 	}
 	if interval != "" {
-		if _, err := time.ParseDuration(interval); err != nil {
+		every, err := time.ParseDuration(interval)
+		if err != nil {
 			return "invalid Interval format"
+		}
+		if minInterval && every < time.Minute {
+			return msgIntervalTooShort
 		}
 	}
 	return ""

@@ -25,10 +25,14 @@ func (s *Sim) copyOn(r *stackRec, endpointID *int) (*stackRec, *environment, err
 }
 
 // StackUpdate redeploys a stack with new compose text and env. On a Git stack it stops the
-// auto-update job first (even if the payload is then refused) and detaches the stack from Git.
+// auto-update job first (even if the payload is then refused) and detaches the stack from Git
+// (PB; PC §4: 2.43 and later delete its Workflow, the Source stays).
 func (s *Sim) StackUpdate(_ context.Context, req papi.StackUpdateRequestObject) (papi.StackUpdateResponseObject, error) {
 	st, err := s.stackDo(req.Id, func(r *stackRec) error {
-		c, env, err := s.copyOn(r, &req.Params.EndpointId)
+		if s.b.AsyncDeploy && deploying(r) {
+			return errDeploying(msgUnableToUpdate) // PC §4: checked before anything else
+		}
+		c, _, err := s.copyOn(r, &req.Params.EndpointId)
 		if err != nil {
 			return err
 		}
@@ -47,20 +51,44 @@ func (s *Sim) StackUpdate(_ context.Context, req papi.StackUpdateRequestObject) 
 			c.Prune = ptr(*req.Body.Prune)
 		}
 		c.Git = nil
-		if err := s.checkDeploy(c.Type, env, c.Name, content); err != nil {
+		if s.b.AsyncDeploy {
+			// PC §4: saved as deploying, answered at once; a failed deploy restores the
+			// previous file.
+			previous := r.file
+			s.detach(c)
+			s.touch(c)
+			s.stacks[c.ID] = c
+			s.beginDeploy(c, deployment{content: content, undo: func(x *stackRec) { x.file = previous }})
+			return nil
+		}
+		if err := s.deployError(c, content, nil); err != nil {
 			return internal(err.Error())
 		}
+		s.detach(c)
 		s.deployed(c, content)
 		return nil
 	})
 	return papi.StackUpdate200JSONResponse(st), err
 }
 
+// detach deletes a detached stack's Workflow (PC §4: "deletes the Workflow and sets
+// WorkflowID = 0"); the Source stays.
+func (s *Sim) detach(c *stackRec) {
+	if c.WorkflowID != 0 {
+		s.dropWorkflow(c)
+	}
+}
+
+// touch records the caller and the time of a change.
+func (s *Sim) touch(c *stackRec) {
+	c.UpdatedBy = s.opts.Username
+	c.UpdateDate = s.now()
+}
+
 // deployed saves c as redeployed with content by the caller.
 func (s *Sim) deployed(c *stackRec, content string) {
 	c.file = content
-	c.UpdatedBy = s.opts.Username
-	c.UpdateDate = s.now()
+	s.touch(c)
 	c.Status = papi.StackStatusActive
 	c.deploys++
 	s.recordVolumes(c)
@@ -68,13 +96,13 @@ func (s *Sim) deployed(c *stackRec, content string) {
 }
 
 // StackUpdateGit replaces the Git settings of a Git stack: every field of the payload, sent or
-// not. It does not redeploy.
+// not, except the partial ones of 2.40 and later. It does not redeploy.
 func (s *Sim) StackUpdateGit(_ context.Context, req papi.StackUpdateGitRequestObject) (papi.StackUpdateGitResponseObject, error) {
 	b := req.Body
-	if problem := autoUpdateProblem(b.AutoUpdate); problem != "" {
-		return nil, badPayload(problem)
+	if problem := autoUpdateProblem(b.AutoUpdate, s.b.MinInterval); problem != "" {
+		return nil, badPayload(problem) // PC §3 "Minimum interval"
 	}
-	st, err := s.stackDo(req.Id, func(r *stackRec) error {
+	st, err := s.stackAnswer(req.Id, true, func(r *stackRec) error {
 		if r.Git == nil {
 			return internal(msgNoGitConfig)
 		}
@@ -88,21 +116,29 @@ func (s *Sim) StackUpdateGit(_ context.Context, req papi.StackUpdateGitRequestOb
 			return err
 		}
 		r.jobRunning = false // Portainer stops the job before anything else can fail
+		current := s.repoConfig(r)
+		if s.b.GitSources && c.Current == nil {
+			s.recordDeployment(c, current) // PC §3 ([243]): the baseline of a stack that has none
+		}
 		c.Git.ReferenceName = deref(b.RepositoryReferenceName)
+		if s.b.InPlaceGitChange {
+			// PC §3 "Partial fields": ConfigFilePath only when non-empty (also the
+			// EntryPoint), AdditionalFiles only when sent. Before 2.40 both are unknown fields.
+			if p := deref(b.ConfigFilePath); p != "" {
+				c.Git.ConfigFilePath, c.EntryPoint = p, p
+			}
+			if b.AdditionalFiles != nil {
+				c.AdditionalFiles = append([]string{}, (*b.AdditionalFiles)...)
+			}
+		}
 		c.AutoUpdate = autoUpdateFrom(b.AutoUpdate)
 		c.Env = clonePairs(deref(b.Env))
-		c.UpdatedBy = s.opts.Username
-		c.UpdateDate = s.now()
+		s.touch(c)
 		if c.Type == papi.StackTypeSwarm {
 			c.Prune = ptr(deref(b.Prune))
 		}
-		c.Git.TLSSkipVerify = deref(b.TLSSkipVerify)
-		c.Git.Auth = nil
-		if deref(b.RepositoryAuthentication) {
-			c.Git.Auth = &gitAuth{Username: deref(b.RepositoryUsername), Password: keptPassword(r, b.RepositoryPassword)}
-			if _, _, err := s.gitResolve(c.Git.URL, c.Git.ReferenceName, c.Git.Auth.Username, c.Git.Auth.Password); err != nil {
-				return newErr(http.StatusInternalServerError, msgFetchRepo, latestCommitError(err, c.Git.ReferenceName))
-			}
+		if err := s.updateRepo(c, current, b); err != nil {
+			return err
 		}
 		s.startJob(c)
 		s.stacks[c.ID] = c
@@ -111,53 +147,154 @@ func (s *Sim) StackUpdateGit(_ context.Context, req papi.StackUpdateGitRequestOb
 	return papi.StackUpdateGit200JSONResponse(st), err
 }
 
-// keptPassword is the password of a payload, or the stored one when the payload's is empty.
-func keptPassword(r *stackRec, password *string) string {
-	if pw := deref(password); pw != "" || r.Git.Auth == nil {
-		return pw
+// updateRepo applies the repository part of POST /stacks/{id}/git: URL (2.40 and later),
+// credentials and TLS; with SourceID (2.43 and later) the stack moves to that Source instead.
+func (s *Sim) updateRepo(c *stackRec, current *gitConfig, b *papi.StackGitUpdatePayload) error {
+	if id := deref(b.SourceID); s.b.GitSources && id != 0 {
+		// PC §3 "With SourceID": the artifact is repointed, no Source is modified.
+		src, ok := s.sources[id]
+		if !ok {
+			return notFound(msgSourceNotFound)
+		}
+		if w, ok := s.workflows[c.WorkflowID]; ok {
+			w.SourceID = src.ID
+		} else {
+			s.attachWorkflow(c, src)
+		}
+		return nil
 	}
-	return r.Git.Auth.Password
+	url := current.URL
+	if s.b.InPlaceGitChange && deref(b.RepositoryURL) != "" {
+		url = deref(b.RepositoryURL) // PC §3 "Now": RepositoryURL (2.40 per the release history)
+	}
+	tls := deref(b.TLSSkipVerify)
+	var auth *gitAuth
+	if deref(b.RepositoryAuthentication) {
+		auth = &gitAuth{Username: deref(b.RepositoryUsername), Password: keptPassword(current.Auth, b.RepositoryPassword)}
+		if _, _, err := s.gitResolve(url, c.Git.ReferenceName, auth.Username, auth.Password); err != nil {
+			return newErr(http.StatusInternalServerError, msgFetchRepo, latestCommitError(err, c.Git.ReferenceName))
+		}
+	}
+	if !s.b.GitSources {
+		c.Git.URL, c.Git.Auth, c.Git.TLSSkipVerify = url, auth, tls
+		return nil
+	}
+	if src := s.sourceOf(c); src != nil && normalizeRepoURL(url) == normalizeRepoURL(current.URL) {
+		// PC §3 "New side effect (2.43+)": credentials and TLS are written onto the shared
+		// Source, so every stack on it changes.
+		src.Auth, src.TLSSkipVerify = auth, tls
+		return nil
+	}
+	// PC §3: a new URL finds or creates a Source and repoints the artifact.
+	s.setRepo(c, url, auth, tls)
+	return nil
 }
 
-// StackGitRedeploy pulls the stack's reference and redeploys it. The payload replaces the
-// reference, the env and (swarm) the prune option; credentials are used for this clone only:
-// RepositoryAuthentication=false clones without any, true with an empty password uses the
-// stored one.
+// keptPassword is the password of a payload, or the stored one when the payload's is empty.
+func keptPassword(stored *gitAuth, password *string) string {
+	if pw := deref(password); pw != "" || stored == nil {
+		return pw
+	}
+	return stored.Password
+}
+
+// StackGitRedeploy pulls the stack's reference and redeploys it. See redeployPayload for what
+// the payload changes and redeployCredentials for the credentials of the clone.
 func (s *Sim) StackGitRedeploy(_ context.Context, req papi.StackGitRedeployRequestObject) (papi.StackGitRedeployResponseObject, error) {
 	b := req.Body
 	st, err := s.stackDo(req.Id, func(r *stackRec) error {
 		if r.Git == nil {
 			return selfErr(http.StatusBadRequest, msgNotGitStack)
 		}
+		if s.b.AsyncDeploy && deploying(r) {
+			return errDeploying(msgUnableToUpdate) // PC §5
+		}
 		c, env, err := s.copyOn(r, req.Params.EndpointId)
 		if err != nil {
 			return err
 		}
-		c.Git.ReferenceName = deref(b.RepositoryReferenceName)
-		c.Env = clonePairs(deref(b.Env))
-		if c.Type == papi.StackTypeSwarm {
-			c.Prune = ptr(deref(b.Prune))
-		}
-		user, password := "", ""
-		if deref(b.RepositoryAuthentication) {
-			user, password = deref(b.RepositoryUsername), keptPassword(r, b.RepositoryPassword)
-		}
-		hash, tree, err := s.gitResolve(c.Git.URL, c.Git.ReferenceName, user, password)
+		s.redeployPayload(c, b)
+		g := s.repoConfig(c)
+		user, password := s.redeployCredentials(g.Auth, b)
+		hash, tree, err := s.gitResolve(g.URL, g.ReferenceName, user, password)
 		if err != nil {
 			return newErr(http.StatusInternalServerError, msgCloneForRedeploy, cloneError(err))
 		}
-		content, err := gitFiles(tree, c.ID, c.Git.ConfigFilePath, c.AdditionalFiles)
-		if err == nil {
-			err = s.checkDeploy(c.Type, env, c.Name, content)
+		content, ferr := gitFiles(tree, c.ID, g.ConfigFilePath, c.AdditionalFiles)
+		if s.b.AsyncDeploy {
+			// PC §5: saved as deploying, answered at once; a failure reverts ConfigHash.
+			s.touch(c)
+			s.stacks[c.ID] = c
+			s.beginDeploy(c, deployment{content: content, fileErr: ferr, hash: hash, undo: revertHash(g.ConfigHash)})
+			return nil
 		}
-		if err != nil {
-			return internal(deployMessage(c.Type, err))
+		if ferr == nil {
+			ferr = s.checkDeploy(c.Type, env, c.Name, content)
+		}
+		if ferr != nil {
+			return internal(deployMessage(c.Type, ferr))
 		}
 		c.Git.ConfigHash = hash
 		s.deployed(c, content)
 		return nil
 	})
 	return papi.StackGitRedeploy200JSONResponse(st), err
+}
+
+// redeployPayload applies what a Git redeploy payload changes. 2.23 replaces the reference,
+// the env and (swarm) the prune option with what is sent, sent or not (PB). Later releases
+// keep the stored reference when none is sent, the env when Env is omitted, and apply Prune
+// only when present, on compose and swarm (PC §5 "Semantics, now").
+func (s *Sim) redeployPayload(c *stackRec, b *papi.StackGitRedeployPayload) {
+	if !s.b.RedeployKeepsOmitted {
+		c.Git.ReferenceName = deref(b.RepositoryReferenceName)
+		c.Env = clonePairs(deref(b.Env))
+		if c.Type == papi.StackTypeSwarm {
+			c.Prune = ptr(deref(b.Prune))
+		}
+		return
+	}
+	if ref := deref(b.RepositoryReferenceName); ref != "" {
+		c.Git.ReferenceName = ref
+	}
+	if b.Env != nil {
+		c.Env = clonePairs(*b.Env)
+	}
+	if b.Prune != nil {
+		c.Prune = ptr(*b.Prune)
+	}
+}
+
+// redeployCredentials are the credentials a Git redeploy clones with; they are used for this
+// clone only. Up to 2.43 the stored ones are used only when the request says
+// RepositoryAuthentication=true (then an empty password means the stored one); otherwise the
+// clone runs without any (PC §5 "known bug", portainer#13224). From 2.44 the clone starts
+// from the stored credentials and a request replaces them only with
+// RepositoryAuthentication=true and a non-empty password (PC §5 "2.44.0+").
+func (s *Sim) redeployCredentials(stored *gitAuth, b *papi.StackGitRedeployPayload) (string, string) {
+	auth := deref(b.RepositoryAuthentication)
+	if s.b.RedeployAuthFlagNeeded {
+		if !auth {
+			return "", ""
+		}
+		return deref(b.RepositoryUsername), keptPassword(stored, b.RepositoryPassword)
+	}
+	if auth && deref(b.RepositoryPassword) != "" {
+		return deref(b.RepositoryUsername), deref(b.RepositoryPassword)
+	}
+	return stored.credentials()
+}
+
+// revertHash is the undo of a failed background Git deploy: the previous commit (PC §5).
+func revertHash(previous string) func(*stackRec) {
+	return func(r *stackRec) {
+		if r.Git != nil {
+			r.Git.ConfigHash = previous
+		}
+		if r.Current != nil {
+			r.Current.ConfigHash = previous
+		}
+	}
 }
 
 // deployMessage prefixes a missing-file error the way compose reports it.
@@ -170,29 +307,33 @@ func deployMessage(typ papi.StackType, err error) string {
 }
 
 // autoRedeploy is what a polling job or a webhook does: pull the stored reference with the
-// stored credentials and redeploy when the commit changed (always with ForceUpdate).
-func (s *Sim) autoRedeploy(r *stackRec) error {
-	if r.Git == nil {
+// stored credentials and redeploy when the commit changed, or always when forced. On releases
+// that deploy in the background the deploy starts and finishes later.
+func (s *Sim) autoRedeploy(r *stackRec, forced bool) error {
+	g := s.repoConfig(r)
+	if g == nil || deploying(r) {
 		return nil
 	}
-	user, password := "", ""
-	if r.Git.Auth != nil {
-		user, password = r.Git.Auth.Username, r.Git.Auth.Password
-	}
-	hash, tree, err := s.gitResolve(r.Git.URL, r.Git.ReferenceName, user, password)
+	user, password := g.Auth.credentials()
+	hash, tree, err := s.gitResolve(g.URL, g.ReferenceName, user, password)
 	if err != nil {
 		return err
 	}
-	if hash == r.Git.ConfigHash && (r.AutoUpdate == nil || !r.AutoUpdate.ForceUpdate) {
+	if hash == g.ConfigHash && !forced {
+		return nil
+	}
+	content, ferr := gitFiles(tree, r.ID, g.ConfigFilePath, r.AdditionalFiles)
+	if s.b.AsyncDeploy {
+		r.UpdateDate = s.now()
+		s.beginDeploy(r, deployment{content: content, fileErr: ferr, hash: hash, undo: revertHash(g.ConfigHash)})
 		return nil
 	}
 	env, ok := s.envs[r.EndpointID]
 	if !ok {
 		return errors.New("the environment of the stack is gone")
 	}
-	content, err := gitFiles(tree, r.ID, r.Git.ConfigFilePath, r.AdditionalFiles)
-	if err != nil {
-		return err
+	if ferr != nil {
+		return ferr
 	}
 	if err := s.checkDeploy(r.Type, env, r.Name, content); err != nil {
 		return err

@@ -40,7 +40,7 @@ func (s *Sim) StackList(_ context.Context, req papi.StackListRequestObject) (pap
 				continue
 			}
 		}
-		out = append(out, r.toAPI(true))
+		out = append(out, r.toAPI(s.repoConfig(r), true))
 	}
 	return out, nil
 }
@@ -57,6 +57,12 @@ func (s *Sim) lookup(id int) (*stackRec, error) {
 // stackDo runs fn, if any, on stack id under the lock, then returns the stack as Portainer
 // answers it (password blanked). A missing stack is Portainer's 404.
 func (s *Sim) stackDo(id int, fn func(r *stackRec) error) (papi.Stack, error) {
+	return s.stackAnswer(id, false, fn)
+}
+
+// stackAnswer is stackDo; withSource adds GitSourceId, which only GET /stacks/{id} and
+// POST /stacks/{id}/git answer (PC §2 "GitSourceId").
+func (s *Sim) stackAnswer(id int, withSource bool, fn func(r *stackRec) error) (papi.Stack, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	r, err := s.lookup(id)
@@ -66,15 +72,20 @@ func (s *Sim) stackDo(id int, fn func(r *stackRec) error) (papi.Stack, error) {
 	if err != nil {
 		return papi.Stack{}, err
 	}
-	if r, ok := s.stacks[id]; ok { // fn may have replaced or removed it
-		return r.toAPI(true), nil
+	r, ok := s.stacks[id] // fn may have replaced or removed it
+	if !ok {
+		return papi.Stack{}, nil
 	}
-	return papi.Stack{}, nil
+	st := r.toAPI(s.repoConfig(r), true)
+	if src := s.sourceIDOf(r); withSource && src != 0 {
+		st.GitSourceId = ptr(src)
+	}
+	return st, nil
 }
 
 // StackInspect returns one stack, password blanked.
 func (s *Sim) StackInspect(_ context.Context, req papi.StackInspectRequestObject) (papi.StackInspectResponseObject, error) {
-	st, err := s.stackDo(req.Id, nil)
+	st, err := s.stackAnswer(req.Id, true, nil)
 	return papi.StackInspect200JSONResponse(st), err
 }
 
@@ -97,6 +108,7 @@ func (s *Sim) StackDelete(_ context.Context, req papi.StackDeleteRequestObject) 
 			}
 		}
 		delete(s.stacks, r.ID) // its job and webhook go with it
+		s.detach(r)            // PC §8: 2.4x deletes its Workflow; the Source stays
 		return nil
 	})
 	return papi.StackDelete204Response{}, err
@@ -118,23 +130,56 @@ func (s *Sim) StackStart(_ context.Context, req papi.StackStartRequestObject) (p
 		if err != nil {
 			return err
 		}
-		if r.Status == papi.StackStatusActive {
-			return selfErr(http.StatusBadRequest, msgAlreadyActive)
-		}
-		if other := s.stackNamed(r.EndpointID, r.Name, r.ID); other != nil {
-			return selfErr(http.StatusConflict, fmt.Sprintf("A stack with the name '%s' is already running", r.Name))
+		if err := s.startRefused(r); err != nil {
+			return err
 		}
 		s.startJob(r)
 		if r.Type == papi.StackTypeSwarm && s.opts.SwarmRestartDelay > 0 && time.Since(r.stoppedAt) < s.opts.SwarmRestartDelay {
-			return newErr(http.StatusInternalServerError, "Unable to start stack", fmt.Sprintf("network %s_default not found", r.Name))
+			err = fmt.Errorf("network %s_default not found", r.Name)
+		} else {
+			err = s.checkDeploy(r.Type, env, r.Name, r.file)
 		}
-		if err := s.checkDeploy(r.Type, env, r.Name, r.file); err != nil {
-			return newErr(http.StatusInternalServerError, "Unable to start stack", err.Error())
+		if err != nil {
+			if s.b.AsyncDeploy {
+				// PC §8: a failed start leaves the stack in error.
+				r.Status = papi.StackStatusError
+				r.DeploymentStatus = []deployStep{{Status: papi.StackStatusError, Time: s.now(), Message: err.Error()}}
+			}
+			return newErr(http.StatusInternalServerError, msgUnableToStart, err.Error())
 		}
 		r.Status = papi.StackStatusActive
+		if s.b.AsyncDeploy {
+			// PC §8: start stays synchronous; success is Status 1, DeploymentStatus [{1}].
+			r.DeploymentStatus = []deployStep{{Status: papi.StackStatusActive, Time: s.now()}}
+		}
 		return nil
 	})
 	return papi.StackStart200JSONResponse(st), err
+}
+
+// startRefused is why a stack cannot be started, or nil. 2.23 answers 409 "A stack with the
+// name '<name>' is already running" for an active stack (PB, measured) as for another stack of
+// that name. Later releases refuse an active, deploying or errored stack with 409 "Unable to
+// start stack" (PC §8; the table's ErroredStackStart, 2.41 and later).
+func (s *Sim) startRefused(r *stackRec) error {
+	if s.b.ErroredStackStart {
+		switch r.Status {
+		case papi.StackStatusActive:
+			return newErr(http.StatusConflict, msgUnableToStart, msgAlreadyActive)
+		case papi.StackStatusDeploying:
+			return newErr(http.StatusConflict, msgUnableToStart, msgDeployInProgress)
+		case papi.StackStatusError:
+			details := msgStackInErrorState
+			if n := len(r.DeploymentStatus); n > 0 && r.DeploymentStatus[n-1].Message != "" {
+				details = r.DeploymentStatus[n-1].Message
+			}
+			return newErr(http.StatusConflict, msgUnableToStart, details)
+		}
+	}
+	if other := s.stackNamed(r.EndpointID, r.Name, r.ID); other != nil || r.Status == papi.StackStatusActive {
+		return selfErr(http.StatusConflict, fmt.Sprintf("A stack with the name '%s' is already running", r.Name))
+	}
+	return nil
 }
 
 // StackStop stops an active stack and its polling job.
@@ -143,11 +188,18 @@ func (s *Sim) StackStop(_ context.Context, req papi.StackStopRequestObject) (pap
 		if _, err := s.stackEnv(r); err != nil {
 			return err
 		}
+		if s.b.AsyncDeploy && deploying(r) {
+			return selfErr(http.StatusConflict, msgStopWhileDeploy) // PC §8 "Stop"
+		}
 		if r.Status == papi.StackStatusInactive {
 			return selfErr(http.StatusBadRequest, msgAlreadyInactive)
 		}
 		r.jobRunning = false
 		r.Status = papi.StackStatusInactive
+		if s.b.AsyncDeploy {
+			// PC §1 "DeploymentStatus shape": stop appends {Status:2}.
+			r.DeploymentStatus = append(r.DeploymentStatus, deployStep{Status: papi.StackStatusInactive, Time: s.now()})
+		}
 		r.stoppedAt = time.Now()
 		return nil
 	})

@@ -5,6 +5,7 @@ import (
 	"runtime"
 
 	"github.com/portainer-mcp/portainer-mcp/gen/papi"
+	"github.com/portainer-mcp/portainer-mcp/tools"
 )
 
 // SystemStatus returns the version and instance id; it needs no authentication.
@@ -12,9 +13,10 @@ func (s *Sim) SystemStatus(context.Context, papi.SystemStatusRequestObject) (pap
 	return papi.SystemStatus200JSONResponse{Version: ptr(s.opts.Version), InstanceID: ptr(s.instanceID)}, nil
 }
 
-// SystemVersion returns the server version, edition and build.
+// SystemVersion returns the server version, edition and build; from 2.45 also whether the
+// release is LTS or STS (PC §9).
 func (s *Sim) SystemVersion(context.Context, papi.SystemVersionRequestObject) (papi.SystemVersionResponseObject, error) {
-	return papi.SystemVersion200JSONResponse{
+	v := papi.SystemVersion200JSONResponse{
 		ServerVersion:   ptr(s.opts.Version),
 		ServerEdition:   ptr(s.opts.Edition),
 		DatabaseVersion: ptr(s.opts.Version),
@@ -26,7 +28,11 @@ func (s *Sim) SystemVersion(context.Context, papi.SystemVersionRequestObject) (p
 			GitCommit:   ptr("0000000"),
 			GoVersion:   ptr(runtime.Version()),
 		},
-	}, nil
+	}
+	if s.b.ReportsSupport {
+		v.VersionSupport = ptr(tools.CapsFor(s.opts.Version, s.opts.Edition, "").Support)
+	}
+	return v, nil
 }
 
 // CurrentUserInspect returns the caller: user 1, an administrator.
