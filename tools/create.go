@@ -271,9 +271,22 @@ func CreateStackFromGit(ctx context.Context, d *Deps, a Args) (*mcp.CallToolResu
 	if res != nil {
 		return res, nil
 	}
+	source, note, res := d.pollOnSource(ctx, tool, deref(st.Id), deref(deref(g.AutoUpdate).Interval))
+	if res != nil {
+		res.Content = append(res.Content, mcp.NewTextContent(fmt.Sprintf("Stack %d was created; only its polling interval, which lives on its GitOps Source, was not set: use update_stack_gitops.", deref(st.Id))))
+		return res, nil
+	}
 	v := gitopsView(d, st)
+	applySource(&v, source, d.Caps(ctx))
+	var notes []string
+	if note != "" {
+		notes = append(notes, note)
+	}
 	if g.AutoUpdate != nil && deref(g.AutoUpdate.Webhook) != "" {
-		v.Note = ptr("Give webhook_url to your Git host (push event, POST, no secret) so a push redeploys the stack.")
+		notes = append(notes, "Give webhook_url to your Git host (push event, POST, no secret) so a push redeploys the stack.")
+	}
+	if len(notes) > 0 {
+		v.Note = ptr(strings.Join(notes, " "))
 	}
 	return Result(v)
 }

@@ -190,7 +190,8 @@ func updateGit(ctx context.Context, d *Deps, tool string, st *papi.Stack, p papi
 // and does not restart it when the check fails. Sending the stack's own state back starts
 // the job again. It returns what happened, for the error message.
 func restartJob(ctx context.Context, d *Deps, st *papi.Stack) string {
-	if st.AutoUpdate == nil || deref(st.AutoUpdate.Interval) == "" {
+	// From 2.44 polling runs per Source, not per stack: nothing of the stack's to restart.
+	if st.AutoUpdate == nil || deref(st.AutoUpdate.Interval) == "" || d.Caps(ctx).SourcePolling {
 		return "The stack's settings were not changed."
 	}
 	resp, err := d.Client.StackUpdateGitWithResponse(ctx, deref(st.Id), &papi.StackUpdateGitParams{EndpointId: st.EndpointId}, fullGitState(st))
@@ -862,13 +863,17 @@ type gitSource struct {
 // it answered that it cannot read it; res is a tool error when Portainer could not be asked.
 func previewFile(ctx context.Context, d *Deps, tool string, s gitSource) (content, problem string, res *mcp.CallToolResult) {
 	body := papi.RepositoryFilePreviewPayload{Repository: s.URL, Reference: opt(s.Ref), TargetFile: ptr(s.Path), TLSSkipVerify: optb(s.TLSSkip)}
+	// A password given wins; without one, the credentials Portainer stores (a Source's, a
+	// stack's) are used: a username alone would only fail authentication.
 	switch {
-	case s.User != "" || s.Password != "":
+	case s.Password != "":
 		body.Username, body.Password = ptr(s.User), ptr(s.Password)
 	case s.SourceID != 0:
 		body.SourceId = ptr(s.SourceID)
 	case s.StackID != 0:
 		body.StackId = ptr(s.StackID)
+	case s.User != "":
+		body.Username, body.Password = ptr(s.User), ptr("")
 	}
 	resp, err := d.Client.GitOperationRepoFilePreviewWithResponse(ctx, body)
 	if err != nil {

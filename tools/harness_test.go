@@ -59,12 +59,25 @@ func newHarness(t testing.TB) *harness {
 	return newHarnessOn(t, "")
 }
 
+// profiles are the Portainer releases the end-to-end tests run against: 2.23, on which the
+// server was first proven against a real Portainer; 2.39 LTS; and 2.45 LTS, with deploys that
+// finish after the answer, GitOps Sources and polling per Source.
+var profiles = []string{"2.23.0", "2.39.0", "2.45.0"}
+
+// eachProfile runs body once per profile, each on a fresh simulator.
+func eachProfile(t *testing.T, body func(t *testing.T, h *harness)) {
+	t.Helper()
+	for _, v := range profiles {
+		t.Run(v, func(t *testing.T) { body(t, newHarnessOn(t, v)) })
+	}
+}
+
 // newHarnessOn is newHarness on a simulator playing a Portainer release ("2.45.0"; "" is the
-// simulator's default, 2.23.0). Deploys that finish after the answer take 10 ms; hold them
-// with h.sim.HoldDeploys.
+// simulator's default, 2.23.0). Deploys that finish after the answer finish when the next
+// request arrives, so call sequences do not depend on timing; hold them with h.sim.HoldDeploys.
 func newHarnessOn(t testing.TB, version string) *harness {
 	t.Helper()
-	s := sim.New(sim.Options{Empty: true, Version: version, DeployDelay: 10 * time.Millisecond})
+	s := sim.New(sim.Options{Empty: true, Version: version, DeployOnNextRequest: true})
 	s.AddEnvironment(papi.Endpoint{Id: ptr(1), Name: ptr("local"), Type: ptr(papi.EndpointTypeDocker), Status: ptr(papi.EndpointStatusUp)}, "")
 	s.AddEnvironment(papi.Endpoint{Id: ptr(2), Name: ptr("swarm"), Type: ptr(papi.EndpointTypeAgentDocker), Status: ptr(papi.EndpointStatusUp)}, "swarm-test-1")
 	s.AddRepo(repoA, "", "")
@@ -85,7 +98,7 @@ func newHarnessOn(t testing.TB, version string) *harness {
 	}
 	logs := &lockedBuf{}
 	deps := &tools.Deps{Client: c, PortainerURL: srv.URL, StateDir: t.TempDir(), Timeout: 5 * time.Second,
-		Log: slog.New(slog.NewTextHandler(logs, nil)), Sleep: func(time.Duration) {}}
+		Log: slog.New(slog.NewTextHandler(logs, nil)), Sleep: func(time.Duration) { time.Sleep(time.Millisecond) }}
 	mc, err := client.NewInProcessClient(tools.NewServer("test", mcptools.Tools, deps, []string{"sim-api-key"}))
 	if err != nil {
 		t.Fatal(err)
@@ -212,4 +225,19 @@ func TestHarnessOnRelease(t *testing.T) {
 			t.Errorf("harness on %q: caps %+v", tt.version, c)
 		}
 	}
+}
+
+// caps is what the server learned of the simulated Portainer.
+func (h *harness) caps() tools.Caps {
+	return h.deps.Caps(context.Background())
+}
+
+// mechanism is a stack's GitOps mechanism as get_stack_gitops reports it (on 2.44 and later
+// polling lives on the Source).
+func (h *harness) mechanism(id int) string {
+	h.t.Helper()
+	out := h.ok("get_stack_gitops", map[string]any{"stack_id": id})
+	g, _ := out["gitops"].(map[string]any)
+	m, _ := g["mechanism"].(string)
+	return m
 }

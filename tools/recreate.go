@@ -185,54 +185,95 @@ func (p *recreatePlan) check(ctx context.Context, d *Deps, tool string) *mcp.Cal
 }
 
 // changeInPlace changes repository, compose path and files through POST /stacks/{id}/git,
-// redeploys, and puts the old settings back if the new ones do not deploy.
+// redeploys, and puts the old settings back if the new ones do not deploy. A lost answer is
+// never taken for a failure: the stack is read to see what happened.
 func (p *recreatePlan) changeInPlace(ctx context.Context, d *Deps, tool string) (*mcp.CallToolResult, error) {
 	id := p.id()
 	want := p.gitPayload(p.target)
+	// From the moment the change is sent, finish (deploy, or put the old settings back) even
+	// if the call is cancelled.
+	flow, cancel := context.WithTimeout(context.WithoutCancel(ctx), 3*d.deployTimeout()+time.Minute)
+	defer cancel()
 	Progress(ctx, fmt.Sprintf("changing the Git settings of stack %d in place", id))
-	after, res := updateGit(ctx, d, tool, p.st, want)
+	resp, err := d.Client.StackUpdateGitWithResponse(flow, id, &papi.StackUpdateGitParams{EndpointId: p.st.EndpointId}, want)
+	var sent *mcp.CallToolResult
+	switch {
+	case err != nil:
+		sent = d.CallFailed(tool, err)
+	case resp.JSON200 == nil:
+		sent = APIError(tool, resp.HTTPResponse, resp.Body)
+		if writeOutcome(nil, resp.StatusCode()) == failed {
+			sent.Content = append(sent.Content, mcp.NewTextContent(restartJob(flow, d, p.st)))
+			sent.Content = append(sent.Content, mcp.NewTextContent(fmt.Sprintf("Nothing was changed: stack %d is as it was.", id)))
+			return sent, nil
+		}
+	}
+	after, res := d.settled(flow, tool, id)
 	if res != nil {
+		if sent != nil {
+			res = sent
+		}
+		res.Content = append(res.Content, mcp.NewTextContent(fmt.Sprintf("Whether stack %d now has the new Git settings is not known: check with get_stack_gitops %d before trying again.", id, id)))
 		return res, nil
 	}
 	if problems := sourceDiff(p.target, after); len(problems) > 0 {
-		// This Portainer ignored the fields: nothing was deployed, put the rest back.
-		back, _ := updateGit(context.WithoutCancel(ctx), d, tool, after, p.gitPayload(p.old))
+		if sent != nil { // the answer was lost and the change did not happen
+			sent.Content = append(sent.Content, mcp.NewTextContent(fmt.Sprintf("Nothing was changed: stack %d still has its old settings.", id)))
+			return sent, nil
+		}
+		// This Portainer took the request but ignored the fields: put back the rest.
+		_, back := updateGit(flow, d, tool, after, p.gitPayload(p.old))
 		msg := fmt.Sprintf("%s: Portainer accepted the change but kept %s, so it cannot change this in place.", tool, strings.Join(problems, "; "))
-		if back != nil {
-			msg += " The stack's settings were put back as they were."
+		if back == nil {
+			msg += " The stack's settings were put back as they were; nothing was redeployed."
 		}
 		return mcp.NewToolResultError(msg), nil
 	}
-	// From here the stack has new settings: finish (deploy, or put the old ones back) even if
-	// the call is cancelled.
-	flow, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*d.deployTimeout()+time.Minute)
-	defer cancel()
-	Progress(ctx, fmt.Sprintf("redeploying stack %d from %s", id, p.target.Git.URL))
-	deployed, res := redeploy(flow, d, tool, after, nil, nil, p.target.Git.Password)
-	if res == nil {
-		deployed, res = d.AwaitDeploy(flow, tool, "the redeploy", deployed, DeployWait{Wait: true, Verify: true})
+	if problems := verifyGit(after, want, d.Caps(flow)); len(problems) > 0 {
+		p.warnings = append(p.warnings, "Reading the stack back shows: "+strings.Join(problems, "; "))
 	}
+	Progress(ctx, fmt.Sprintf("redeploying stack %d from %s", id, p.target.Git.URL))
+	deployed, res := d.redeployAndAwait(flow, tool, after, p.target.Git.Password, DeployWait{Wait: true, Verify: true})
 	if res == nil {
-		out := p.view("changed in place")
-		out.Stack = ptr(gitopsView(d, deployed))
-		return Result(out)
+		return p.finish(ctx, d, tool, "changed in place", deployed)
 	}
 	failure := ResultText(res)
 	Progress(ctx, fmt.Sprintf("the new source did not deploy; putting stack %d back", id))
-	back, res2 := updateGit(flow, d, tool, after, p.gitPayload(p.old))
+	back, res2 := d.settled(flow, tool, id)
 	if res2 == nil {
-		var red *papi.Stack
-		red, res2 = redeploy(flow, d, tool, back, nil, nil, p.old.Git.Password)
-		if res2 == nil {
-			_, res2 = d.AwaitDeploy(flow, tool, "the redeploy of the original", red, DeployWait{Wait: true})
-		}
+		back, res2 = updateGit(flow, d, tool, back, p.gitPayload(p.old))
+	}
+	if res2 == nil {
+		_, res2 = d.redeployAndAwait(flow, tool, back, p.old.Git.Password, DeployWait{Wait: true})
 	}
 	if res2 == nil {
 		return mcp.NewToolResultError(fmt.Sprintf("%s: FAILED, ORIGINAL RESTORED. Stack %d did not deploy from the new source: %s\nIts old Git settings were put back and redeployed (same stack id). Fix the cause and run recreate_stack again.",
 			tool, id, failure)), nil
 	}
-	return mcp.NewToolResultError(fmt.Sprintf("%s: FAILED, NOT RESTORED. Stack %d did not deploy from the new source: %s\nPutting its old settings back failed too: %s\nThe stack still exists (id %d) with the new settings; to go back by hand: update_stack_gitops and redeploy_stack with %s.",
-		tool, id, failure, ResultText(res2), id, restoreHint(p.old))), nil
+	return mcp.NewToolResultError(fmt.Sprintf("%s: FAILED, NOT RESTORED. Stack %d did not deploy from the new source: %s\nPutting its old settings back failed too: %s\nThe stack still exists (id %d) with the new settings. To go back by hand, give it its old repository %s, compose path %s and reference %s with update_stack_gitops / recreate_stack, then redeploy_stack.",
+		tool, id, failure, ResultText(res2), id, p.old.Git.URL, p.old.Git.Path, p.old.Git.Ref)), nil
+}
+
+// finish answers a change that worked, after giving the stack its polling interval on its
+// GitOps Source where Portainer polls per Source (2.44 and later).
+func (p *recreatePlan) finish(ctx context.Context, d *Deps, tool, result string, st *papi.Stack) (*mcp.CallToolResult, error) {
+	src, note, res := d.pollOnSource(ctx, tool, deref(st.Id), deref(deref(p.target.AutoUpdate).Interval))
+	switch {
+	case res != nil:
+		// The stack is done; only the Source's interval is not known to be set.
+		p.warnings = append(p.warnings, fmt.Sprintf("Setting the polling interval on the stack's GitOps Source failed (%s): check with get_stack_gitops %d and set it with update_stack_gitops.",
+			firstLine(ResultText(res)), deref(st.Id)))
+	case note != "":
+		p.warnings = append(p.warnings, note)
+	}
+	out := p.view(result)
+	if result == "re-created" {
+		out.NewStackId = st.Id
+	}
+	v := gitopsView(d, st)
+	applySource(&v, src, d.Caps(ctx))
+	out.Stack = &v
+	return Result(out)
 }
 
 // gitPayload is the POST /stacks/{id}/git payload that gives the stack def's Git settings.
@@ -310,14 +351,10 @@ func (p *recreatePlan) deleteAndCreate(ctx context.Context, d *Deps, tool string
 		var newSt *papi.Stack
 		newSt, res = d.AwaitDeploy(flow, tool, "the create", created, DeployWait{Wait: true, Verify: true})
 		if res == nil {
-			out := p.view("re-created")
-			out.NewStackId = newSt.Id
-			out.Stack = ptr(gitopsView(d, newSt))
 			if problems := p.target.matches(newSt); len(problems) > 0 {
 				p.warnings = append(p.warnings, "The new stack differs from what was asked: "+strings.Join(problems, "; "))
-				out.Warnings = &p.warnings
 			}
-			return Result(out)
+			return p.finish(flow, d, tool, "re-created", newSt)
 		}
 		if deref(newSt.Status) == statusDeploying {
 			// Still deploying at the deadline: its outcome is Portainer's to tell.

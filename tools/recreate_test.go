@@ -30,7 +30,9 @@ func describeStack(st sim.StackState) desc {
 	}
 	if g := st.Stack.GitConfig; g != nil {
 		d.URL, d.Ref, d.Path, d.File = deref(g.URL), deref(g.ReferenceName), deref(g.ConfigFilePath), ""
-		d.Files = deref(st.Stack.AdditionalFiles)
+		if files := deref(st.Stack.AdditionalFiles); len(files) > 0 {
+			d.Files = files
+		}
 		if g.Authentication != nil {
 			d.User, d.Password = deref(g.Authentication.Username), deref(g.Authentication.Password)
 		}
@@ -45,20 +47,21 @@ func describeStack(st sim.StackState) desc {
 func (h *harness) byName(name string) (sim.StackState, bool) { return h.sim.StackByName(1, name) }
 
 func TestRecreateDryRunChangesNothing(t *testing.T) {
-	h := newHarness(t)
-	id := h.gitStack("app", map[string]any{"gitops": "webhook"})
-	before := h.state()
-	plan := h.ok("recreate_stack", map[string]any{"stack_id": id, "repository_url": repoB, "old_password": sentinel, "name": "app2"})
-	if plan["dry_run"] != true || h.state() != before {
-		t.Fatalf("dry run changed something or is not marked: %v", plan)
-	}
-	txt := fmt.Sprint(plan)
-	for _, want := range []string{"will_delete", "will_create", "app-v2.git", "named volumes", "webhook URL", "stack id changes"} {
-		if !strings.Contains(txt, want) {
-			t.Errorf("plan lacks %q: %s", want, txt)
+	eachProfile(t, func(t *testing.T, h *harness) {
+		id := h.gitStack("app", map[string]any{"gitops": "webhook"})
+		before := h.state()
+		plan := h.ok("recreate_stack", map[string]any{"stack_id": id, "repository_url": repoB, "old_password": sentinel, "name": "app2"})
+		if plan["dry_run"] != true || h.state() != before {
+			t.Fatalf("dry run changed something or is not marked: %v", plan)
 		}
-	}
-	h.noLeak()
+		txt := fmt.Sprint(plan)
+		for _, want := range []string{"will_delete", "will_create", "app-v2.git", "named volumes", "webhook URL", "stack id changes"} {
+			if !strings.Contains(txt, want) {
+				t.Errorf("plan lacks %q: %s", want, txt)
+			}
+		}
+		h.noLeak()
+	})
 }
 
 func TestRecreateKinds(t *testing.T) {
@@ -154,14 +157,15 @@ func TestRecreateKinds(t *testing.T) {
 }
 
 func TestRecreateRefusesTakenName(t *testing.T) {
-	h := newHarness(t)
-	id := h.gitStack("app", nil)
-	h.ok("create_stack", map[string]any{"environment_id": 1, "name": "taken", "compose": composeA})
-	before := h.state()
-	h.fails("recreate_stack", map[string]any{"stack_id": id, "name": "taken", "password": sentinel, "dry_run": false}, "already used")
-	if h.state() != before {
-		t.Error("Portainer changed")
-	}
+	eachProfile(t, func(t *testing.T, h *harness) {
+		id := h.gitStack("app", nil)
+		h.ok("create_stack", map[string]any{"environment_id": 1, "name": "taken", "compose": composeA})
+		before := h.state()
+		h.fails("recreate_stack", map[string]any{"stack_id": id, "name": "taken", "password": sentinel, "dry_run": false}, "already used")
+		if h.state() != before {
+			t.Error("Portainer changed")
+		}
+	})
 }
 
 // flow is one re-create to break: a starting stack and the change asked of it.
@@ -203,8 +207,8 @@ var flows = []flow{
 	},
 }
 
-func (f flow) start(t *testing.T) (*harness, int, desc, int) {
-	h := newHarness(t)
+func (f flow) start(t *testing.T, version string) (*harness, int, desc, int) {
+	h := newHarnessOn(t, version)
 	id := f.setup(h)
 	return h, id, describeStack(h.stack(id)), len(h.sim.Requests())
 }
@@ -223,76 +227,78 @@ func (f flow) run(h *harness, id int) (string, bool) {
 // checks that afterwards either the new stack exists as asked or the original exists as it
 // was, and that the result says which. Never neither.
 func TestRecreateFaultTable(t *testing.T) {
-	for _, fl := range flows {
-		h, id, _, skip := fl.start(t)
-		if msg, isErr := fl.run(h, id); isErr {
-			t.Fatalf("%s fails without faults: %s", fl.name, msg)
-		}
-		calls := h.sim.Requests()[skip:]
-		if len(calls) < 5 {
-			t.Fatalf("%s made only %d calls: %v", fl.name, len(calls), calls)
-		}
-		modes := []struct {
-			name string
-			f    sim.Fault
-		}{
-			{"500", sim.Fault{Status: 500, Message: "injected"}},
-			{"drop", sim.Fault{Drop: true}},
-			{"after", sim.Fault{After: true, Status: 502}},
-		}
-		for k, call := range calls {
-			method, target, _ := strings.Cut(call, " ")
-			path, _, _ := strings.Cut(target, "?")
-			for _, m := range modes {
-				t.Run(fmt.Sprintf("%s/%02d %s %s %s", fl.name, k, method, path, m.name), func(t *testing.T) {
-					h, id, orig, skip := fl.start(t)
-					// The fault must hit this call: count the flow's matching calls up to it
-					// (a fault sees only the requests made after it is injected).
-					nth := 0
-					for _, r := range calls[:k+1] {
-						rm, rt, _ := strings.Cut(r, " ")
-						rp, _, _ := strings.Cut(rt, "?")
-						if rm == method && strings.HasPrefix(rp, path) {
-							nth++
+	for _, version := range profiles {
+		for _, fl := range flows {
+			h, id, _, skip := fl.start(t, version)
+			if msg, isErr := fl.run(h, id); isErr {
+				t.Fatalf("%s fails without faults: %s", fl.name, msg)
+			}
+			calls := h.sim.Requests()[skip:]
+			if len(calls) < 5 {
+				t.Fatalf("%s made only %d calls: %v", fl.name, len(calls), calls)
+			}
+			modes := []struct {
+				name string
+				f    sim.Fault
+			}{
+				{"500", sim.Fault{Status: 500, Message: "injected"}},
+				{"drop", sim.Fault{Drop: true}},
+				{"after", sim.Fault{After: true, Status: 502}},
+			}
+			for k, call := range calls {
+				method, target, _ := strings.Cut(call, " ")
+				path, _, _ := strings.Cut(target, "?")
+				for _, m := range modes {
+					t.Run(fmt.Sprintf("%s/%s/%02d %s %s %s", version, fl.name, k, method, path, m.name), func(t *testing.T) {
+						h, id, orig, skip := fl.start(t, version)
+						// The fault must hit this call: count the flow's matching calls up to it
+						// (a fault sees only the requests made after it is injected).
+						nth := 0
+						for _, r := range calls[:k+1] {
+							rm, rt, _ := strings.Cut(r, " ")
+							rp, _, _ := strings.Cut(rt, "?")
+							if rm == method && strings.HasPrefix(rp, path) {
+								nth++
+							}
 						}
-					}
-					f := m.f
-					f.Method, f.PathPrefix, f.Nth = method, path, nth
-					h.sim.InjectFault(f)
-					msg, isErr := fl.run(h, id)
-					if !fired(h, skip, call) {
-						t.Fatalf("the fault never hit %s: %v", call, h.sim.Requests()[skip:])
-					}
+						f := m.f
+						f.Method, f.PathPrefix, f.Nth = method, path, nth
+						h.sim.InjectFault(f)
+						msg, isErr := fl.run(h, id)
+						if !fired(h, skip, call) {
+							t.Fatalf("the fault never hit %s: %v", call, h.sim.Requests()[skip:])
+						}
 
-					newSt, newOK := h.byName(fl.newName)
-					oldSt, oldOK := h.byName(orig.Name)
-					asNew := newOK && fl.isNew(describeStack(newSt), orig)
-					asOld := oldOK && reflect.DeepEqual(describeStack(oldSt), orig)
-					switch {
-					case asNew && !(asOld && fl.newName != orig.Name):
-						if isErr && !strings.Contains(msg, "differs") {
-							t.Errorf("the new stack exists as asked, but the tool reported failure: %s", msg)
+						newSt, newOK := h.byName(fl.newName)
+						oldSt, oldOK := h.byName(orig.Name)
+						asNew := newOK && fl.isNew(describeStack(newSt), orig)
+						asOld := oldOK && reflect.DeepEqual(describeStack(oldSt), orig)
+						switch {
+						case asNew && !(asOld && fl.newName != orig.Name):
+							if isErr && !strings.Contains(msg, "differs") {
+								t.Errorf("the new stack exists as asked, but the tool reported failure: %s", msg)
+							}
+						case asOld && !(newOK && fl.newName != orig.Name):
+							if !isErr {
+								t.Errorf("the original is as it was, but the tool reported success: %s", msg)
+							}
+							if !strings.Contains(msg, "RESTORED") && !strings.Contains(msg, "unchanged") && !strings.Contains(msg, "Nothing was changed") {
+								t.Errorf("the error does not say the original is unchanged or restored: %s", msg)
+							}
+						default:
+							t.Fatalf("NEITHER only the new stack nor only the original exists as it should.\nnew (exists %v): %+v\nold (exists %v): %+v\noriginal: %+v\nmessage: %s\nrequests: %v",
+								newOK, describeStack(newSt), oldOK, describeStack(oldSt), orig, msg, h.sim.Requests()[skip:])
 						}
-					case asOld && !(newOK && fl.newName != orig.Name):
-						if !isErr {
-							t.Errorf("the original is as it was, but the tool reported success: %s", msg)
+						n := countStacks(h, fl.newName)
+						if fl.newName != orig.Name {
+							n += countStacks(h, orig.Name)
 						}
-						if !strings.Contains(msg, "RESTORED") && !strings.Contains(msg, "unchanged") && !strings.Contains(msg, "Nothing was changed") {
-							t.Errorf("the error does not say the original is unchanged or restored: %s", msg)
+						if n != 1 {
+							t.Errorf("%d stacks named %s/%s", n, orig.Name, fl.newName)
 						}
-					default:
-						t.Fatalf("NEITHER only the new stack nor only the original exists as it should.\nnew (exists %v): %+v\nold (exists %v): %+v\noriginal: %+v\nmessage: %s\nrequests: %v",
-							newOK, describeStack(newSt), oldOK, describeStack(oldSt), orig, msg, h.sim.Requests()[skip:])
-					}
-					n := countStacks(h, fl.newName)
-					if fl.newName != orig.Name {
-						n += countStacks(h, orig.Name)
-					}
-					if n != 1 {
-						t.Errorf("%d stacks named %s/%s", n, orig.Name, fl.newName)
-					}
-					h.noLeak()
-				})
+						h.noLeak()
+					})
+				}
 			}
 		}
 	}
@@ -321,7 +327,7 @@ func countStacks(h *harness, name string) int {
 // TestRecreateRestoreFails: when both the new create and the restore fail, the error gives
 // the snapshot's path and how to restore by hand, and the snapshot holds what is needed.
 func TestRecreateRestoreFails(t *testing.T) {
-	h, id, orig, _ := flows[0].start(t)
+	h, id, orig, _ := flows[0].start(t, "")
 	h.sim.InjectFault(sim.Fault{Method: "POST", PathPrefix: "/api/stacks/create/", Times: -1, Status: 500, Message: "disk full"})
 	msg, isErr := flows[0].run(h, id)
 	if !isErr || !strings.Contains(msg, "NOT RESTORED") || !strings.Contains(msg, "snapshot") || !strings.Contains(msg, "create_stack_from_git") {
@@ -352,7 +358,7 @@ func TestRecreateRestoreFails(t *testing.T) {
 // goes on deploying, and the stack appears only later. The flow must keep looking and
 // report the new stack, not restore the original beside it.
 func TestRecreateSlowCreateIsNotRestoredBeside(t *testing.T) {
-	h, id, orig, _ := flows[0].start(t)
+	h, id, orig, _ := flows[0].start(t, "")
 	h.sim.InjectFault(sim.Fault{Method: "POST", PathPrefix: "/api/stacks/create/", Nth: 1, Drop: true})
 	st := h.stack(id)
 	waits := 0

@@ -295,3 +295,36 @@ func UpdateGitopsSource(ctx context.Context, d *Deps, a Args) (*mcp.CallToolResu
 	after.Note = ptr(fmt.Sprintf("Changed (%s) for every stack on this Source: %s. Nothing was redeployed.", strings.Join(changes, ", "), describeStacks(deref(after.Stacks))))
 	return Result(after.SourceView)
 }
+
+// pollOnSource gives a stack the polling interval it was created or moved with, on releases
+// that poll per GitOps Source (2.44 and later; the stack's own interval is not what polls
+// there): the stack's Source is set to poll at interval when no other stack uses it. When
+// others share it at another interval, the Source is left alone and the note says so. It
+// returns the stack's Source as it ends (nil before 2.43).
+func (d *Deps) pollOnSource(ctx context.Context, tool string, stackID int, interval string) (*sourceInfo, string, *mcp.CallToolResult) {
+	caps := d.Caps(ctx)
+	if !caps.GitSources {
+		return nil, "", nil
+	}
+	st, res := getStack(ctx, d, tool, stackID)
+	if res != nil {
+		return nil, "", res
+	}
+	src, res := d.stackSource(ctx, tool, st)
+	if res != nil || src == nil || !caps.SourcePolling || deref(src.Interval) == interval {
+		return src, "", res
+	}
+	if others := src.others(stackID); len(others) > 0 {
+		now := "does not poll"
+		if iv := deref(src.Interval); iv != "" {
+			now = "polls every " + iv
+		}
+		return src, fmt.Sprintf("This Portainer polls per GitOps Source, and the stack's Source %d (%s) is shared with %s and %s: the stack follows it. To change that for all of them: update_gitops_source.",
+			src.Id, src.Url, describeStacks(others), now), nil
+	}
+	if res := d.setSourceInterval(ctx, tool, src, interval); res != nil {
+		return src, "", res
+	}
+	src, res = d.getSource(ctx, tool, src.Id)
+	return src, "", res
+}

@@ -80,6 +80,7 @@ func (d *Deps) AwaitDeploy(ctx context.Context, tool, what string, st *papi.Stac
 	id := deref(st.Id)
 	start := time.Now()
 	deadline := start.Add(d.deployTimeout())
+	failures := 0
 	for i := 0; deref(st.Status) == statusDeploying; i++ {
 		if time.Now().After(deadline) {
 			return st, mcp.NewToolResultError(fmt.Sprintf(
@@ -95,12 +96,13 @@ func (d *Deps) AwaitDeploy(ctx context.Context, tool, what string, st *papi.Stac
 			if ctx.Err() != nil {
 				return st, d.waitCancelled(tool, what, st, ctx.Err())
 			}
-			if i < 5 { // a read can fail while Portainer is busy: try again
+			if failures++; failures < 5 { // a read can fail while Portainer is busy: try again
 				continue
 			}
 			res.Content = append(res.Content, mcp.NewTextContent(fmt.Sprintf("%s of stack %d was accepted; its outcome is not known yet: check with get_stack %d.", what, id, id)))
 			return st, res
 		}
+		failures = 0
 		st = next
 	}
 	if deref(st.Status) == statusError {
@@ -148,4 +150,51 @@ func (d *Deps) readTimeout() time.Duration {
 		return d.Timeout
 	}
 	return 30 * time.Second
+}
+
+// redeployAndAwait redeploys a Git stack and waits for the outcome. When the redeploy's own
+// answer is lost, the stack is read again: a deploy under way or a new commit means it
+// happened, and it is waited for like any other.
+func (d *Deps) redeployAndAwait(ctx context.Context, tool string, st *papi.Stack, password string, w DeployWait) (*papi.Stack, *mcp.CallToolResult) {
+	out, res := redeploy(ctx, d, tool, st, nil, nil, password)
+	if res == nil {
+		return d.AwaitDeploy(ctx, tool, "the redeploy", out, w)
+	}
+	if resultOutcome(res) != unknown {
+		return st, res
+	}
+	now, res2 := d.readStackRetry(ctx, tool, deref(st.Id))
+	if res2 == nil && (deref(now.Status) == statusDeploying || deref(now.UpdateDate) != deref(st.UpdateDate)) {
+		return d.AwaitDeploy(ctx, tool, "the redeploy", now, w)
+	}
+	return st, res
+}
+
+// readStackRetry reads a stack, trying again a few times: in the middle of a flow that has
+// changed something, one failed read must not end it.
+func (d *Deps) readStackRetry(ctx context.Context, tool string, id int) (*papi.Stack, *mcp.CallToolResult) {
+	var res *mcp.CallToolResult
+	for i := 0; i < 5; i++ {
+		var st *papi.Stack
+		if st, res = d.readStack(ctx, tool, id); res == nil {
+			return st, nil
+		}
+		if d.sleepCtx(ctx, waitStep(i)) != nil {
+			break
+		}
+	}
+	return nil, res
+}
+
+// settled waits for any deploy of a stack under way to end, and returns the stack as it is.
+func (d *Deps) settled(ctx context.Context, tool string, id int) (*papi.Stack, *mcp.CallToolResult) {
+	st, res := d.readStackRetry(ctx, tool, id)
+	if res != nil || deref(st.Status) != statusDeploying {
+		return st, res
+	}
+	st, res = d.AwaitDeploy(ctx, tool, "the deploy under way", st, DeployWait{Wait: true})
+	if res != nil && deref(st.Status) != statusDeploying {
+		return st, nil // it ended (in error, perhaps): what matters is that it ended
+	}
+	return st, res
 }

@@ -52,6 +52,10 @@ func (s *Sim) beginDeploy(r *stackRec, d deployment) {
 	}
 	s.recordDeployment(r, s.repoConfig(r))
 	id, seq := r.ID, r.deploySeq
+	if s.opts.DeployOnNextRequest {
+		s.pending = append(s.pending, pendingDeploy{id: id, seq: seq, d: d})
+		return
+	}
 	s.background.Add(1)
 	go func() {
 		defer s.background.Done()
@@ -129,4 +133,23 @@ func (s *Sim) HoldDeploys() (release func()) {
 			s.gate = nil
 		}
 	}
+}
+
+// pendingDeploy is a background deploy waiting for the next request (DeployOnNextRequest).
+type pendingDeploy struct {
+	id, seq int
+	d       deployment
+}
+
+// finishPending ends the deploys waiting for this request, unless HoldDeploys holds them.
+func (s *Sim) finishPending() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.gate != nil || len(s.pending) == 0 {
+		return
+	}
+	for _, p := range s.pending {
+		s.finishDeploy(p.id, p.seq, p.d)
+	}
+	s.pending = nil
 }

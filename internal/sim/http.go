@@ -41,6 +41,7 @@ func (s *Sim) buildHandler() http.Handler {
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		s.logRequest(r)
+		s.finishPending()
 		s.serveWithFaults(w, r, serve)
 	})
 }

@@ -44,6 +44,10 @@ type Options struct {
 	// means 3 seconds; a negative value finishes as soon as the answer is out. HoldDeploys
 	// holds them longer.
 	DeployDelay time.Duration
+	// DeployOnNextRequest makes a background deploy finish when the next request arrives,
+	// instead of after DeployDelay: the first read after a deploy sees its outcome, so a
+	// test's sequence of calls does not depend on timing. HoldDeploys still holds them.
+	DeployOnNextRequest bool
 }
 
 // Sim is the simulated Portainer. All methods are safe for concurrent use.
@@ -58,7 +62,8 @@ type Sim struct {
 	nextSourceID   int
 	workflows      map[int]*workflow
 	nextWorkflowID int
-	gate           chan struct{} // non-nil while HoldDeploys holds background deploys
+	gate           chan struct{}   // non-nil while HoldDeploys holds background deploys
+	pending        []pendingDeploy // DeployOnNextRequest: deploys to finish on the next request
 
 	envs      map[int]*environment
 	nextEnvID int
@@ -175,7 +180,11 @@ func (s *Sim) Volumes(envID int) []string {
 
 // Wait waits for the background work: webhook redeploys and deploys that finish after the
 // answer. Release HoldDeploys first.
-func (s *Sim) Wait() { s.background.Wait() }
+func (s *Sim) Wait() {
+	s.finishPending()
+	s.background.Wait()
+	s.finishPending() // deploys that webhooks started in the background
+}
 
 // Requests returns "METHOD /api/path?query" of every request received, in order. Credentials
 // passed in the query are masked.
