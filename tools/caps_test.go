@@ -55,3 +55,39 @@ func TestOneTable(t *testing.T) {
 		}
 	}
 }
+
+func TestSchemaValidation(t *testing.T) {
+	n, err := compileSchema(`{"type":"object","additionalProperties":false,"required":["id","name"],"properties":{
+		"id":{"type":"integer","minimum":1},"name":{"type":"string"},"kind":{"type":"string","enum":["a","b"]},
+		"tags":{"type":"array","items":{"type":"object","additionalProperties":false,"required":["k"],"properties":{"k":{"type":"string"},"v":{"type":["string","null"]}}}}}}`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cases := []struct {
+		args map[string]any
+		want string
+	}{
+		{map[string]any{"id": 1.0, "name": "x"}, ""},
+		{map[string]any{"id": 1.0, "name": "x", "tags": []any{map[string]any{"k": "a", "v": nil}}}, ""},
+		{map[string]any{"name": "x"}, "arguments: missing property 'id'"},
+		{map[string]any{}, "arguments: missing properties 'id', 'name'"},
+		{map[string]any{"id": 1.5, "name": "x"}, "argument id: got number, want integer"},
+		{map[string]any{"id": 0.0, "name": "x"}, "argument id: 0 is less than the minimum 1"},
+		{map[string]any{"id": 1.0, "name": 3.0}, "argument name: got integer, want string"},
+		{map[string]any{"id": 1.0, "name": "x", "kind": "c"}, "argument kind: 'c' is not one of 'a', 'b'"},
+		{map[string]any{"id": 1.0, "name": "x", "tags": []any{map[string]any{"k": "a", "x": 1.0}}}, "argument tags.0: 'x' not allowed (it takes k, v)"},
+		{map[string]any{"id": 1.0, "name": "x", "tags": []any{map[string]any{}}}, "argument tags.0: missing property 'k'"},
+		{map[string]any{"id": 1.0, "name": "x", "tags": "no"}, "argument tags: got string, want array"},
+	}
+	for _, c := range cases {
+		var msgs []string
+		n.validate("", c.args, &msgs)
+		got := strings.Join(msgs, "; ")
+		if got != c.want {
+			t.Errorf("%v: got %q, want %q", c.args, got, c.want)
+		}
+	}
+	if _, err := compileSchema(`{"type":"object","oneOf":[]}`); err == nil {
+		t.Error("an unsupported keyword compiled")
+	}
+}

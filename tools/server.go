@@ -1,7 +1,6 @@
 package tools
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -13,12 +12,7 @@ import (
 
 	"github.com/mark3labs/mcp-go/mcp"
 	"github.com/mark3labs/mcp-go/server"
-	"github.com/santhosh-tekuri/jsonschema/v6"
-	"golang.org/x/text/language"
-	"golang.org/x/text/message"
 )
-
-var printer = message.NewPrinter(language.English)
 
 // Toolsets lists the groups tools belong to, in order.
 var Toolsets = []string{"system", "environments", "stacks", "gitops"}
@@ -182,49 +176,16 @@ func firstLine(s string) string {
 // inputValidator checks arguments against the tool's input schema, with messages a model
 // can act on ("argument type: got number, want string").
 func inputValidator(def Def) func(Args) error {
-	doc, err := jsonschema.UnmarshalJSON(strings.NewReader(def.InputSchema))
+	node, err := compileSchema(def.InputSchema)
 	if err != nil {
 		panic(fmt.Sprintf("%s: input schema: %v", def.Name, err))
 	}
-	c := jsonschema.NewCompiler()
-	url := "mem://" + def.Name
-	if err := c.AddResource(url, doc); err != nil {
-		panic(err)
-	}
-	sch, err := c.Compile(url)
-	if err != nil {
-		panic(fmt.Sprintf("%s: input schema does not compile: %v", def.Name, err))
-	}
 	return func(a Args) error {
-		raw, err := json.Marshal(a)
-		if err != nil {
-			return err
-		}
-		inst, err := jsonschema.UnmarshalJSON(bytes.NewReader(raw))
-		if err != nil {
-			return err
-		}
-		err = sch.Validate(inst)
-		var ve *jsonschema.ValidationError
-		if !errors.As(err, &ve) {
-			return err
-		}
 		var msgs []string
-		collectLeaves(ve, &msgs)
-		return errors.New(strings.Join(msgs, "; "))
-	}
-}
-
-func collectLeaves(ve *jsonschema.ValidationError, out *[]string) {
-	if len(ve.Causes) == 0 {
-		where := "arguments"
-		if len(ve.InstanceLocation) > 0 {
-			where = "argument " + strings.Join(ve.InstanceLocation, ".")
+		node.validate("", map[string]any(a), &msgs)
+		if len(msgs) == 0 {
+			return nil
 		}
-		*out = append(*out, where+": "+ve.ErrorKind.LocalizedString(printer))
-		return
-	}
-	for _, c := range ve.Causes {
-		collectLeaves(c, out)
+		return errors.New(strings.Join(msgs, "; "))
 	}
 }

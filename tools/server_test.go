@@ -63,6 +63,16 @@ func TestEveryToolDeclaresItsOutput(t *testing.T) {
 	}
 }
 
+// TestSchemasUseOnlyKnownKeywords: every input schema compiles with the server's validator,
+// which understands only the keywords the generator emits.
+func TestSchemasUseOnlyKnownKeywords(t *testing.T) {
+	for _, d := range mcptools.Tools {
+		if err := tools.CompileSchema(d.InputSchema); err != nil {
+			t.Errorf("%s: %v", d.Name, err)
+		}
+	}
+}
+
 func TestSelect(t *testing.T) {
 	all, err := tools.Select(mcptools.Tools, nil, false)
 	if err != nil || len(all) != len(mcptools.Tools) {
@@ -95,7 +105,7 @@ func TestArgumentValidation(t *testing.T) {
 		args map[string]any
 		want string
 	}{
-		{"list_stacks", map[string]any{"type": 5}, "argument type: got number, want string"},
+		{"list_stacks", map[string]any{"type": 5}, "argument type: got integer, want string"},
 		{"get_stack", map[string]any{"stack_id": "x"}, "argument stack_id: got string, want integer"},
 		{"update_stack_gitops", map[string]any{"stack_id": 1, "set_env": []map[string]any{{"name": "A", "val": "x"}}}, "'val' not allowed"},
 		{"create_stack", map[string]any{"name": "x"}, "missing properties 'compose', 'environment_id'"},

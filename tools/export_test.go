@@ -1,0 +1,7 @@
+package tools
+
+// CompileSchema lets the external tests compile every generated tool's input schema.
+var CompileSchema = func(doc string) error {
+	_, err := compileSchema(doc)
+	return err
+}
