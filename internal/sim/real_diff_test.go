@@ -34,6 +34,12 @@ func TestRealPortainerDiff(t *testing.T) {
 			t.Errorf("step %q differs:\n  simulator: %s\n  real:      %s", s.Step, sj, rj)
 		}
 	}
+	if testing.Verbose() {
+		for _, o := range realSide.obs {
+			raw, _ := json.Marshal(o)
+			t.Logf("real: %s", raw)
+		}
+	}
 	t.Logf("%d steps compared", len(simSide.obs))
 }
 

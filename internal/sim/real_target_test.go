@@ -136,8 +136,16 @@ func (tg *target) norm(s string) string {
 			s = strings.ReplaceAll(s, raw, sym)
 		}
 	}
+	s = dbKey.ReplaceAllStringFunc(s, func(m string) string {
+		parts := dbKey.FindStringSubmatch(m)
+		kind := map[string]string{"stacks": "stack", "endpoints": "env"}[parts[1]]
+		return fmt.Sprintf("(bucket=%s, key=%s)", parts[1], tg.sym(kind, parts[2]))
+	})
 	return projectPath.ReplaceAllString(s, "PROJECT")
 }
+
+// dbKey is the bucket and key a 404's details name.
+var dbKey = regexp.MustCompile(`\(bucket=(\w+), key=([0-9]+)\)`)
 
 // see records a step: the status and, for a 2xx answer, view(body) or, for an error,
 // Portainer's message and details.
