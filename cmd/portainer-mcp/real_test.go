@@ -199,7 +199,7 @@ func composeFile(marker string) map[string]string {
 func realComposeLifecycle(t *testing.T, p *realtest.Portainer) {
 	s := realSession(t, p)
 	name := realtest.Name("life")
-	p.RemoveStacksNamed(t, name)
+	p.RemoveStacksNamed(t, name, name+"-bad")
 	secret := "life-secret-" + name
 
 	v1 := realtest.Compose("app", "v1")
@@ -208,6 +208,13 @@ func realComposeLifecycle(t *testing.T, p *realtest.Portainer) {
 	id := idOf(t, created, "id")
 	if created["status"] != "active" || created["type"] != "compose" || created["name"] != name {
 		t.Errorf("create_stack = %v", created)
+	}
+	// Portainer answers a compose failure with the same text in message and details, the latter
+	// capitalised: the tool must say it once.
+	bad := s.call("create_stack", map[string]any{"environment_id": p.EnvID, "name": name + "-bad", "compose": "services: [oops"})
+	wantError(t, bad, "yaml: line 1")
+	if n := strings.Count(strings.ToLower(text(bad)), "did not find expected"); n != 1 {
+		t.Errorf("Portainer's compose error is said %d times:\n%s", n, text(bad))
 	}
 	first := p.Containers(t, p.EnvID, name)
 	if len(first) != 1 || first["app"] == "" {
@@ -245,14 +252,14 @@ func realComposeLifecycle(t *testing.T, p *realtest.Portainer) {
 	if c := p.Containers(t, p.EnvID, name); len(c) != 0 {
 		t.Errorf("containers still run after stop_stack: %v", c)
 	}
-	wantError(t, s.call("stop_stack", map[string]any{"stack_id": id}), "400", "already inactive")
+	wantError(t, s.call("stop_stack", map[string]any{"stack_id": id}), "already stopped", "Nothing was changed")
 	if out := s.ok("start_stack", map[string]any{"stack_id": id}); out["status"] != "active" {
 		t.Errorf("start_stack = %v", out)
 	}
 	if c := p.Containers(t, p.EnvID, name); c["app"] == "" {
 		t.Errorf("no container runs after start_stack: %v", c)
 	}
-	wantError(t, s.call("start_stack", map[string]any{"stack_id": id}), "409", "already running")
+	wantError(t, s.call("start_stack", map[string]any{"stack_id": id}), "already running", "Nothing was changed")
 
 	if out := s.ok("delete_stack", map[string]any{"stack_id": id}); out["ok"] != true {
 		t.Errorf("delete_stack = %v", out)
