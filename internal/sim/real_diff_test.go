@@ -13,6 +13,41 @@ import (
 	"github.com/portainer-mcp/portainer-mcp/internal/realtest"
 )
 
+// What the real Portainer taught, beyond portainer-behaviour.md (measured on a real CE 2.23 with
+// docker compose v2.29.2 by this test; `go test -v -run TestRealPortainerDiff` logs every answer):
+//   - Every error's details begin with a capital letter (libhttp's capitalize), the message stays as
+//     the handler wrote it, so one error can read {"message":"failed to deploy a stack: X\n",
+//     "details":"Failed to deploy a stack: X\n"}. Answers end without a newline.
+//   - Compose's errors keep compose's trailing newline: invalid YAML is 500 "failed to deploy a
+//     stack: yaml: line 1: ...\n"; a missing compose or additional file of a Git stack is 500 "failed
+//     to deploy a stack: stat <project path>/<file>: no such file or directory\n".
+//   - A stack or environment read by an id that does not exist (also a create on an unknown
+//     environment): 404, details "Object not found inside the database (bucket=stacks, key=N)"
+//     (bucket=endpoints); an unknown webhook: 404, details without bucket or key.
+//   - Git create from a private repository without or with wrong credentials: 500 "Invalid git
+//     credential" (message and details); with RepositoryAuthentication and no password: 400 "Invalid
+//     repository credentials. Password must be specified when authentication is enabled".
+//   - A Git redeploy whose clone is refused: 500 "Unable to clone git repository directory", details
+//     "Invalid git credential: authentication failed, please ensure that the git credentials are
+//     correct". POST /stacks/{id}/git with a wrong password: 500 "Unable to fetch git repository",
+//     details "Authentication failed, ..."; on a file-based stack: 500 "No Git config in the found
+//     stack". A redeploy of a file-based or detached stack: 400 "Stack is not created from git".
+//   - A webhook id already in use, on create: 409, message "Webhook ID: <uuid> already exists",
+//     details "A webhook ID already exists". A malformed one on POST /stacks/webhooks/{id}: 400
+//     "Invalid webhook identifier route variable", details in gofrs/uuid's words ("Uuid: incorrect
+//     UUID length 10 in string \"not-a-uuid\"").
+//   - A Git create without a reference stores ReferenceName "" (the default branch). POST
+//     /stacks/{id}/git with AutoUpdate alone leaves Env [], ReferenceName "" and no Authentication.
+//   - PUT /stacks/{id} on a Git stack also sets FromAppTemplate=true; Portainer's auto-update never
+//     redeploys a stack so marked (api/stacks/deployments/deploy.go).
+//   - The file preview of a missing file: 500 "Unable to retrieve custom template file from disk",
+//     details "Could not get the contents of the file 'nope.yml'"; of an unknown repository or
+//     reference: 500 "unable to clone git repository, error: failed to clone git repository:
+//     repository not found" ("reference not found"); of a private one without or with wrong
+//     credentials: 400 "Invalid git credential", details "Authentication failed, ...".
+//   - Environments added through POST /endpoints on the same Docker socket are each Type 1, Status 1,
+//     and page in id order.
+
 // TestRealPortainerDiff runs one script of REST calls through the generated client against the
 // simulator (profile 2.23) and against a real Portainer CE 2.23 (shared/real-portainer/up.sh;
 // `make test-real`), and requires the same status codes, the same messages and the same value of
