@@ -305,10 +305,10 @@ func realWebhook(t *testing.T, p *realtest.Portainer) {
 	name := realtest.Name("hook")
 	p.RemoveStacksNamed(t, name)
 	id, repo, h1 := gitStack(t, p, s, "pub", name, map[string]any{"gitops": "webhook"})
-	hook := s.ok("get_stack_webhook", map[string]any{"stack_id": id})
-	webhookID := at(hook, "webhook_id")
-	if webhookID == "" || !strings.HasPrefix(at(hook, "webhook_url"), p.URL+"/api/stacks/webhooks/") {
-		t.Fatalf("get_stack_webhook = %v", hook)
+	g := s.ok("get_stack_gitops", map[string]any{"stack_id": id})
+	webhookID := at(g, "gitops", "webhook_id")
+	if webhookID == "" || at(g, "gitops", "webhook_url") != p.URL+"/api/stacks/webhooks/"+webhookID {
+		t.Fatalf("get_stack_gitops = %v", g)
 	}
 	if st, _ := restStack(t, p, id); deref(deref(st.AutoUpdate).Webhook) != webhookID || deref(deref(st.GitConfig).ConfigHash) != h1 {
 		t.Fatalf("Portainer holds webhook %v and commit %v", deref(deref(st.AutoUpdate).Webhook), deref(deref(st.GitConfig).ConfigHash))
@@ -624,16 +624,25 @@ func realEnvironmentPaging(t *testing.T, p *realtest.Portainer) {
 	if page := s.ok("list_environments", map[string]any{"search": tag, "limit": 1, "offset": 3}); len(page["environments"].([]any)) != 0 {
 		t.Errorf("offset 3 of 3: %v", page)
 	}
-	// Walk every environment one at a time: none twice, none missed.
+	// Walk every environment one at a time: none twice, none missed. Another run sharing this
+	// Portainer may add or remove environments meanwhile: a walk whose total changed is retried.
 	var seen []int
-	for off := 0; off < 100; {
-		page := s.ok("list_environments", map[string]any{"limit": 1, "offset": off})
-		seen = append(seen, rowIDs(page)...)
-		next, ok := page["next_offset"].(float64)
-		if !ok {
+	for try := 0; try < 3; try++ {
+		seen = nil
+		totals := map[any]bool{}
+		for off := 0; off < 100; {
+			page := s.ok("list_environments", map[string]any{"limit": 1, "offset": off})
+			seen = append(seen, rowIDs(page)...)
+			totals[page["total"]] = true
+			next, ok := page["next_offset"].(float64)
+			if !ok {
+				break
+			}
+			off = int(next)
+		}
+		if len(totals) == 1 {
 			break
 		}
-		off = int(next)
 	}
 	for _, id := range append(slices.Clone(ids), p.EnvID) {
 		if n := len(slices.DeleteFunc(slices.Clone(seen), func(x int) bool { return x != id })); n != 1 {
