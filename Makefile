@@ -4,7 +4,7 @@ BIN     := bin
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -s -w -X main.version=$(VERSION)
 
-.PHONY: all generate check-generated build test unit vet fuzz fuzz-short demo sim bench clean
+.PHONY: all generate check-generated build test unit vet fuzz fuzz-short test-real demo sim bench clean
 
 all: build
 
@@ -42,6 +42,14 @@ fuzz-short:
 ## fuzz: each fuzz target for 3 minutes
 fuzz:
 	$(MAKE) fuzz-short FUZZTIME=3m
+
+## test-real: the integration suite and the simulator's differential test against a real Portainer
+## (bash ../shared/real-portainer/up.sh brings one up); reads the REAL_* variables, from
+## $(REAL_ENV_FILE) when they are not set, and fails instead of skipping when they are absent
+REAL_ENV_FILE ?= /tmp/real-portainer.env
+test-real:
+	@if [ -z "$$REAL_PORTAINER_URL" ] && [ -f "$(REAL_ENV_FILE)" ]; then set -a; . "$(REAL_ENV_FILE)"; set +a; fi; \
+	REAL_REQUIRED=1 $(GO) test -count=1 -parallel 16 -timeout 15m -run '^TestRealPortainer' ./cmd/portainer-mcp ./internal/sim
 
 ## demo: the MCP server on stdio against the built-in simulator (seeded demo data)
 demo:

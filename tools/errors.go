@@ -33,12 +33,14 @@ func portainerSaid(body []byte) string {
 		Details string `json:"details"`
 	}
 	_ = json.Unmarshal(body, &e)
-	said := strings.TrimSpace(e.Message)
-	if e.Details != "" && e.Details != e.Message {
+	// Portainer capitalises the details and compose's errors end with a newline, so one text
+	// often comes as both message and details.
+	said, details := strings.TrimSpace(e.Message), strings.TrimSpace(e.Details)
+	if details != "" && !strings.EqualFold(details, said) {
 		if said != "" {
 			said += ": "
 		}
-		said += e.Details
+		said += details
 	}
 	if said == "" {
 		said = strings.TrimSpace(string(body))

@@ -61,10 +61,12 @@ func (s *syncBuf) Write(p []byte) (int, error) { s.mu.Lock(); defer s.mu.Unlock(
 func (s *syncBuf) String() string              { s.mu.Lock(); defer s.mu.Unlock(); return s.b.String() }
 
 type session struct {
-	t      *testing.T
-	c      *client.Client
-	stderr *syncBuf
-	tools  map[string]mcp.Tool
+	t       *testing.T
+	c       *client.Client
+	stderr  *syncBuf
+	notes   *syncBuf // every notification the server sent (progress, log messages), as JSON lines
+	tools   map[string]mcp.Tool
+	timeout time.Duration // of one tool call; 20s when zero
 }
 
 // start runs the binary with env and initializes an MCP session.
@@ -77,6 +79,11 @@ func start(t *testing.T, env ...string) *session {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { c.Close() })
+	notes := &syncBuf{}
+	c.OnNotification(func(n mcp.JSONRPCNotification) {
+		raw, _ := json.Marshal(n)
+		notes.Write(append(raw, '\n'))
+	})
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	var init mcp.InitializeRequest
@@ -89,7 +96,7 @@ func start(t *testing.T, env ...string) *session {
 	if res.ServerInfo.Name != "portainer-mcp" || res.Capabilities.Tools == nil {
 		t.Fatalf("unexpected initialize answer: %+v", res)
 	}
-	s := &session{t: t, c: c, stderr: errBuf, tools: map[string]mcp.Tool{}}
+	s := &session{t: t, c: c, stderr: errBuf, notes: notes, tools: map[string]mcp.Tool{}}
 	list, err := c.ListTools(ctx, mcp.ListToolsRequest{})
 	if err != nil {
 		t.Fatalf("tools/list: %v\nstderr:\n%s", err, errBuf.String())
@@ -145,7 +152,11 @@ func simEnv(t *testing.T, s *sim.Sim) []string {
 // call runs a tool; it fails the test on protocol errors, not on tool errors.
 func (s *session) call(name string, args map[string]any) *mcp.CallToolResult {
 	s.t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	timeout := s.timeout
+	if timeout == 0 {
+		timeout = 20 * time.Second
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
 	var req mcp.CallToolRequest
 	req.Params.Name = name

@@ -310,7 +310,7 @@ func TestStartAndStopRules(t *testing.T) {
 				t.Fatal("the failed deploy left no message")
 			}
 			status, body = h.start(t, web, 1)
-			wantExactError(t, status, body, http.StatusConflict, "Unable to start stack", msg)
+			wantExactError(t, status, body, http.StatusConflict, "Unable to start stack", strings.ToUpper(msg[:1])+msg[1:])
 		})
 	}
 }

@@ -76,7 +76,7 @@ func TestRequestDecodingErrors(t *testing.T) {
 		status                   int
 		message, details         string
 	}{
-		{"malformed JSON body", "POST", "/api/stacks/create/standalone/string?endpointId=1", "{bad", 400, "Invalid request payload", "invalid character"},
+		{"malformed JSON body", "POST", "/api/stacks/create/standalone/string?endpointId=1", "{bad", 400, "Invalid request payload", "Invalid character"},
 		{"empty body", "PUT", "/api/stacks/1?endpointId=1", "", 400, "Invalid request payload", "EOF"},
 		{"missing endpointId", "POST", "/api/stacks/create/standalone/string", `{}`, 400, "Invalid query parameter: endpointId", "Missing query parameter"},
 		{"endpointId not a number", "POST", "/api/stacks/1/start?endpointId=x", "", 400, "Invalid query parameter: endpointId", ""},

@@ -81,7 +81,8 @@ func (s *Sim) checkDeploy(typ papi.StackType, env *environment, name, content st
 		return fmt.Errorf("failed to deploy a stack: invalid project name %q: must consist only of lowercase alphanumeric characters, hyphens, and underscores as well as start with a letter or number", name)
 	}
 	if err := composeCheck(content); err != nil {
-		return fmt.Errorf("failed to deploy a stack: %w", err)
+		// Portainer relays compose's output, newline included (measured on a real 2.23).
+		return fmt.Errorf("failed to deploy a stack: %w\n", err)
 	}
 	return nil
 }

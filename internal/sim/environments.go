@@ -147,7 +147,7 @@ func (s *Sim) envDo(id int, fn func(e *environment)) error {
 	defer s.mu.Unlock()
 	e, ok := s.envs[id]
 	if !ok {
-		return notFound(msgEnvNotFound)
+		return notFoundKey(msgEnvNotFound, "endpoints", id)
 	}
 	fn(e)
 	return nil

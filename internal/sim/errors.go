@@ -2,7 +2,9 @@ package sim
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/http"
+	"strings"
 )
 
 // Messages Portainer CE answers with (api/http/handler/..., api/http/security/bouncer.go,
@@ -57,6 +59,12 @@ func newErr(status int, msg, details string) *apiError {
 
 func notFound(msg string) *apiError { return newErr(http.StatusNotFound, msg, detailObjectNotFound) }
 
+// notFoundKey is a 404 for a read by key, whose details name Portainer's database bucket and the
+// key ("Object not found inside the database (bucket=stacks, key=40)", measured on a real 2.23).
+func notFoundKey(msg, bucket string, key int) *apiError {
+	return newErr(http.StatusNotFound, msg, fmt.Sprintf("%s (bucket=%s, key=%d)", detailObjectNotFound, bucket, key))
+}
+
 // selfErr builds an error whose details repeat the message, as Portainer does when it wraps
 // errors.New(msg).
 func selfErr(status int, msg string) *apiError { return newErr(status, msg, msg) }
@@ -73,8 +81,15 @@ type errorBody struct {
 	Details string `json:"details"`
 }
 
+// writeError answers an error as Portainer's libhttp does: the details always begin with a capital
+// letter (its capitalize), the message as the handler wrote it (measured on a real 2.23:
+// {"message":"failed to deploy a stack: ...","details":"Failed to deploy a stack: ..."}; the
+// same capitalize is in a later snapshot of Portainer's pkg/libhttp/error/error.go, 68c0f786).
 func writeError(w http.ResponseWriter, status int, msg, details string) {
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
+	if details != "" {
+		details = strings.ToUpper(details[:1]) + details[1:]
+	}
 	_ = json.NewEncoder(w).Encode(errorBody{Message: msg, Details: details})
 }

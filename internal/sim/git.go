@@ -109,10 +109,11 @@ func (s *Sim) gitResolve(url, ref, username, password string) (string, map[strin
 	return hash, rp.commits[hash], nil
 }
 
-// cloneError words a clone failure as Portainer's git service does.
+// cloneError words a clone failure as Portainer's git service does; refused credentials are
+// "Invalid git credential: authentication failed, ..." (measured on a real 2.23's redeploy).
 func cloneError(err error) string {
 	if errors.Is(err, errGitAuth) {
-		return msgAuthFailed
+		return msgInvalidGitCred + ": " + msgAuthFailed
 	}
 	return "failed to clone git repository: " + err.Error()
 }
@@ -133,7 +134,8 @@ func latestCommitError(err error, ref string) string {
 func gitFiles(tree map[string]string, stackID int, composePath string, additional []string) (string, error) {
 	for _, p := range append([]string{composePath}, additional...) {
 		if _, ok := tree[strings.TrimPrefix(p, "/")]; !ok {
-			return "", fmt.Errorf("open %s/%s: no such file or directory", projectPath(stackID), strings.TrimPrefix(p, "/"))
+			// compose's words, newline included (measured on a real 2.23)
+			return "", fmt.Errorf("stat %s/%s: no such file or directory\n", projectPath(stackID), strings.TrimPrefix(p, "/"))
 		}
 	}
 	return tree[strings.TrimPrefix(composePath, "/")], nil

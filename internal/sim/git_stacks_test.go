@@ -89,8 +89,8 @@ func TestCreateFromRepository(t *testing.T) {
 		"authentication without password":    "Password must be specified",
 		"not a URL":                          "Invalid repository URL",
 		"GitOps without interval or webhook": "Webhook or Interval must be provided",
-		"bad interval":                       "invalid Interval format",
-		"bad webhook":                        "invalid Webhook format",
+		"bad interval":                       "Invalid Interval format",
+		"bad webhook":                        "Invalid Webhook format",
 	}
 	for i, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -257,7 +257,7 @@ func TestUpdateGitReplacesEverything(t *testing.T) {
 
 	// A new password replaces the stored one, but only if it works.
 	r = updateGit(papi.StackGitUpdatePayload{RepositoryAuthentication: ptr(true), RepositoryUsername: ptr(sim.PrivateRepoUser), RepositoryPassword: ptr("wrong")})
-	wantError(t, r.StatusCode(), r.Body, 500, "Unable to fetch git repository", "authentication failed")
+	wantError(t, r.StatusCode(), r.Body, 500, "Unable to fetch git repository", "Authentication failed")
 	if pw := deref(h.state(t, id).Stack.GitConfig.Authentication.Password); pw != sim.PrivateRepoPassword {
 		t.Errorf("a failed update changed the password to %q", pw)
 	}

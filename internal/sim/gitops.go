@@ -3,6 +3,7 @@ package sim
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"strings"
 
@@ -19,7 +20,7 @@ import (
 func (s *Sim) WebhookInvoke(_ context.Context, req papi.WebhookInvokeRequestObject) (papi.WebhookInvokeResponseObject, error) {
 	id, err := uuid.Parse(req.WebhookID)
 	if err != nil {
-		return nil, newErr(http.StatusBadRequest, msgWebhookInvalid, err.Error())
+		return nil, newErr(http.StatusBadRequest, msgWebhookInvalid, uuidError(req.WebhookID))
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -96,7 +97,18 @@ func (s *Sim) GitOperationRepoFilePreview(_ context.Context, req papi.GitOperati
 	content, ok := tree[strings.TrimPrefix(target, "/")]
 	if !ok {
 		return nil, newErr(http.StatusInternalServerError, "Unable to retrieve custom template file from disk",
-			"open /data/tmp/preview/"+strings.TrimPrefix(target, "/")+": no such file or directory")
+			fmt.Sprintf("Could not get the contents of the file '%s'", target))
 	}
 	return papi.GitOperationRepoFilePreview200JSONResponse{FileContent: ptr(content)}, nil
+}
+
+// uuidError is how the UUID package of Portainer 2.23 (gofrs/uuid v4.2.0, codec.go) refuses a
+// webhook id: by its length, else by its format ("uuid: incorrect UUID length 10 in string
+// \"not-a-uuid\"", measured on a real 2.23).
+func uuidError(id string) string {
+	switch len(id) {
+	case 32, 34, 36, 38, 41, 45:
+		return fmt.Sprintf("uuid: incorrect UUID format in string %q", id)
+	}
+	return fmt.Sprintf("uuid: incorrect UUID length %d in string %q", len(id), id)
 }

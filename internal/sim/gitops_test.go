@@ -19,7 +19,7 @@ func TestWebhook(t *testing.T) {
 	}
 
 	status, body := call("not-a-uuid")
-	wantError(t, status, body, 400, "Invalid webhook identifier route variable", "invalid UUID")
+	wantError(t, status, body, 400, "Invalid webhook identifier route variable", "Uuid: incorrect UUID length")
 	status, body = call("6a0f1a4e-0000-4000-8000-000000000000")
 	wantError(t, status, body, 404, "Unable to find the stack by webhook ID")
 
@@ -116,12 +116,12 @@ func TestFilePreview(t *testing.T) {
 		{"a branch", papi.RepositoryFilePreviewPayload{Repository: sim.DemoRepoURL, Reference: ptr("refs/heads/develop"), TargetFile: ptr("docker-compose.yml")}, "8082:80", 200, ""},
 		{"private with credentials", papi.RepositoryFilePreviewPayload{Repository: sim.PrivateRepoURL, TargetFile: ptr("docker-compose.yml"),
 			Username: ptr(sim.PrivateRepoUser), Password: ptr(sim.PrivateRepoPassword), TLSSkipVerify: ptr(true)}, "billing", 200, ""},
-		{"private without credentials", papi.RepositoryFilePreviewPayload{Repository: sim.PrivateRepoURL, TargetFile: ptr("docker-compose.yml")}, "Invalid git credential", 400, "authentication failed"},
+		{"private without credentials", papi.RepositoryFilePreviewPayload{Repository: sim.PrivateRepoURL, TargetFile: ptr("docker-compose.yml")}, "Invalid git credential", 400, "Authentication failed"},
 		{"unknown repository", papi.RepositoryFilePreviewPayload{Repository: "https://git.example.com/x/y.git", TargetFile: ptr("a.yml")}, "unable to clone git repository", 500, "repository not found"},
 		{"missing reference", papi.RepositoryFilePreviewPayload{Repository: sim.DemoRepoURL, Reference: ptr("refs/tags/v9"), TargetFile: ptr("docker-compose.yml")}, "unable to clone git repository", 500, "reference not found"},
-		{"missing file", papi.RepositoryFilePreviewPayload{Repository: sim.DemoRepoURL, TargetFile: ptr("nope.yml")}, "Unable to retrieve custom template file from disk", 500, "no such file or directory"},
-		{"no target file", papi.RepositoryFilePreviewPayload{Repository: sim.DemoRepoURL}, "Invalid request payload", 400, "invalid target filename"},
-		{"no repository", papi.RepositoryFilePreviewPayload{TargetFile: ptr("a.yml")}, "Invalid request payload", 400, "invalid repository URL"},
+		{"missing file", papi.RepositoryFilePreviewPayload{Repository: sim.DemoRepoURL, TargetFile: ptr("nope.yml")}, "Unable to retrieve custom template file from disk", 500, "Could not get the contents of the file 'nope.yml'"},
+		{"no target file", papi.RepositoryFilePreviewPayload{Repository: sim.DemoRepoURL}, "Invalid request payload", 400, "Invalid target filename"},
+		{"no repository", papi.RepositoryFilePreviewPayload{TargetFile: ptr("a.yml")}, "Invalid request payload", 400, "Invalid repository URL"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

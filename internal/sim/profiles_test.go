@@ -53,8 +53,8 @@ func TestMinimumInterval(t *testing.T) {
 				wantStatus(t, u.StatusCode(), u.Body, http.StatusOK)
 				return
 			}
-			wantExactError(t, r.StatusCode(), r.Body, http.StatusBadRequest, "Invalid request payload", "interval must be at least 1 minute")
-			wantExactError(t, u.StatusCode(), u.Body, http.StatusBadRequest, "Invalid request payload", "interval must be at least 1 minute")
+			wantExactError(t, r.StatusCode(), r.Body, http.StatusBadRequest, "Invalid request payload", "Interval must be at least 1 minute")
+			wantExactError(t, u.StatusCode(), u.Body, http.StatusBadRequest, "Invalid request payload", "Interval must be at least 1 minute")
 			if _, ok := h.sim.StackByName(1, "fast"); ok {
 				t.Error("a refused create made a stack")
 			}

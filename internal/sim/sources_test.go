@@ -299,9 +299,9 @@ func TestSourcesAPI(t *testing.T) {
 		t.Error("the stack on the Source does not see its TLS setting")
 	}
 	status, body = put(priv, `{"interval":"30s"}`)
-	wantExactError(t, status, body, http.StatusBadRequest, "Invalid request payload", "interval must be at least 1 minute")
+	wantExactError(t, status, body, http.StatusBadRequest, "Invalid request payload", "Interval must be at least 1 minute")
 	status, body = put(priv, `{"interval":"often"}`)
-	wantExactError(t, status, body, http.StatusBadRequest, "Invalid request payload", "invalid interval format")
+	wantExactError(t, status, body, http.StatusBadRequest, "Invalid request payload", "Invalid interval format")
 
 	// Uniqueness: with the demo Source moved to the private URL (no credentials), clearing
 	// the private Source's credentials would make two identical Sources.
@@ -314,7 +314,7 @@ func TestSourcesAPI(t *testing.T) {
 	status, body = put(demoID, `{"url":"`+sim.PrivateRepoURL+`"}`)
 	wantStatus(t, status, body, http.StatusOK)
 	status, body = put(priv, `{"authentication":{}}`)
-	wantExactError(t, status, body, http.StatusConflict, "A source with this URL and credentials already exists", "source already exists")
+	wantExactError(t, status, body, http.StatusConflict, "A source with this URL and credentials already exists", "Source already exists")
 	if s, _ := h.sim.Source(priv); !s.HasAuth {
 		t.Error("a refused update removed the credentials")
 	}
@@ -358,7 +358,7 @@ func TestSourcesAPI(t *testing.T) {
 	old := onVersion(t, v239)
 	for _, path := range []string{"/api/gitops/sources", "/api/gitops/sources/1", "/api/gitops/sources/1/workflows"} {
 		status, body := old.do(t, "GET", path, "", apiKey)
-		wantExactError(t, status, body, http.StatusNotFound, "404 page not found", "no route for GET "+path)
+		wantExactError(t, status, body, http.StatusNotFound, "404 page not found", "No route for GET "+path)
 	}
 }
 
@@ -380,7 +380,7 @@ func TestPreviewByStackOrSource(t *testing.T) {
 			bySource := preview(papi.RepositoryFilePreviewPayload{Repository: "", TargetFile: ptr("docker-compose.yml"), SourceId: ptr(h.state(t, id).SourceID)})
 			if version == v239 {
 				wantError(t, byStack.StatusCode(), byStack.Body, http.StatusBadRequest, "Invalid git credential")
-				wantError(t, bySource.StatusCode(), bySource.Body, http.StatusBadRequest, "Invalid request payload", "invalid repository URL")
+				wantError(t, bySource.StatusCode(), bySource.Body, http.StatusBadRequest, "Invalid request payload", "Invalid repository URL")
 				return
 			}
 			for _, r := range []*papi.GitOperationRepoFilePreviewResponse{byStack, bySource} {

@@ -110,7 +110,7 @@ func (s *Sim) createStack(c createReq) (papi.Stack, error) {
 	defer s.mu.Unlock()
 	env, ok := s.envs[c.envID]
 	if !ok {
-		return papi.Stack{}, notFound(msgEnvNotFound)
+		return papi.Stack{}, notFoundKey(msgEnvNotFound, "endpoints", c.envID)
 	}
 	if problem := c.validate(s.b); problem != "" {
 		return papi.Stack{}, badPayload(problem)

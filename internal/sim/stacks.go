@@ -49,7 +49,7 @@ func (s *Sim) StackList(_ context.Context, req papi.StackListRequestObject) (pap
 func (s *Sim) lookup(id int) (*stackRec, error) {
 	r, ok := s.stacks[id]
 	if !ok {
-		return nil, notFound(msgStackNotFound)
+		return nil, notFoundKey(msgStackNotFound, "stacks", id)
 	}
 	return r, nil
 }

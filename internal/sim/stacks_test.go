@@ -100,7 +100,7 @@ func TestUnknownStackIs404(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			wantError(t, status, body, 404, "Unable to find a stack with the specified identifier inside the database", "object not found")
+			wantError(t, status, body, 404, "Unable to find a stack with the specified identifier inside the database", "Object not found inside the database (bucket=stacks, key=404)")
 		})
 	}
 }
@@ -273,7 +273,7 @@ func TestSwarmRestartDelay(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	wantError(t, again.StatusCode(), again.Body, 500, "Unable to start stack", "network api_default not found")
+	wantError(t, again.StatusCode(), again.Body, 500, "Unable to start stack", "Network api_default not found")
 }
 
 func TestDeleteKeepsVolumes(t *testing.T) {
