@@ -120,7 +120,26 @@ func GetStack(ctx context.Context, d *Deps, a Args, stackID int) (*mcp.CallToolR
 	if res != nil {
 		return res, nil
 	}
-	return Result(stackView(d, st, a.Bool("show_env_values", false)))
+	v := stackView(d, st, a.Bool("show_env_values", false))
+	raw, err := encodeJSON(v)
+	if err != nil {
+		return nil, err
+	}
+	if len(raw) > MaxText && v.Env != nil {
+		// Too many variables for one answer: keep as many as fit, and say so.
+		all := *v.Env
+		keep := len(all)
+		for keep > 0 && len(raw) > MaxText-300 {
+			keep = keep * (MaxText - 300) / len(raw)
+			cut := all[:keep]
+			v.Env = &cut
+			v.Note = ptr(fmt.Sprintf("env cut to %d of %d variables to fit one answer; without show_env_values the names take less room.", keep, len(all)))
+			if raw, err = encodeJSON(v); err != nil {
+				return nil, err
+			}
+		}
+	}
+	return rawResult(raw, string(raw)), nil
 }
 
 // CreateStack implements create_stack: compose text to a compose or swarm stack.
