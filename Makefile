@@ -31,7 +31,7 @@ unit:
 ## test: generated code fresh, vet, every test with the race detector, and a short fuzz run
 test: check-generated vet unit fuzz-short
 
-FUZZ_TARGETS := tools:FuzzToolArguments tools:FuzzScrub
+FUZZ_TARGETS := tools:FuzzToolArguments tools:FuzzScrub tools:FuzzDecodeList
 FUZZTIME ?= 8s
 ## fuzz-short: each fuzz target for FUZZTIME (8s; make test runs it)
 fuzz-short:

@@ -561,8 +561,8 @@ func findStack(ctx context.Context, d *Deps, tool string, envID int, name string
 	}
 	for i := range all {
 		s := &all[i]
-		if deref(s.EndpointId) == envID && strings.EqualFold(deref(s.Name), name) {
-			return getStack(ctx, d, tool, deref(s.Id))
+		if s.EndpointId == envID && strings.EqualFold(s.Name, name) {
+			return getStack(ctx, d, tool, s.Id)
 		}
 	}
 	return nil, nil

@@ -95,8 +95,8 @@ func (d *Deps) getSource(ctx context.Context, tool string, id int) (*sourceInfo,
 			return nil, res
 		}
 		for i := range all {
-			if w := deref(all[i].WorkflowID); w != 0 {
-				byWorkflow[w] = views.SourceStack{StackId: deref(all[i].Id), Name: deref(all[i].Name), EnvironmentId: deref(all[i].EndpointId)}
+			if w := all[i].WorkflowID; w != 0 {
+				byWorkflow[w] = views.SourceStack{StackId: all[i].Id, Name: all[i].Name, EnvironmentId: all[i].EndpointId}
 			}
 		}
 	}

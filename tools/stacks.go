@@ -2,7 +2,6 @@ package tools
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
@@ -37,8 +36,8 @@ func ListStacks(ctx context.Context, d *Deps, a Args) (*mcp.CallToolResult, erro
 	total := 0
 	for i := range all {
 		s := &all[i]
-		if (envID >= 0 && deref(s.EndpointId) != envID) || (typ != "" && stackTypeName(s.Type) != typ) ||
-			(status != "" && stackStatusName(s.Status) != status) || (name != "" && !strings.Contains(strings.ToLower(deref(s.Name)), name)) {
+		if (envID >= 0 && s.EndpointId != envID) || (typ != "" && stackTypeName(&s.Type) != typ) ||
+			(status != "" && stackStatusName(&s.Status) != status) || (name != "" && !strings.Contains(strings.ToLower(s.Name), name)) {
 			continue
 		}
 		if total >= page.Offset && len(rows) < page.Limit {
@@ -68,11 +67,15 @@ func allStacks(ctx context.Context, d *Deps, tool string) ([]papi.StackSummary, 
 		body, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
 		return nil, APIError(tool, resp, body)
 	}
+	raw, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return nil, d.CallFailed(tool, err)
+	}
 	var out []papi.StackSummary
-	if err := json.NewDecoder(resp.Body).Decode(&out); err != nil {
+	if err := decodeList(raw, &out); err != nil {
 		return nil, d.CallFailed(tool, fmt.Errorf("reading Portainer's stack list: %w", err))
 	}
-	sort.Slice(out, func(i, j int) bool { return deref(out[i].Id) < deref(out[j].Id) })
+	sort.Slice(out, func(i, j int) bool { return out[i].Id < out[j].Id })
 	return out, nil
 }
 
@@ -95,7 +98,7 @@ func ListGitopsStacks(ctx context.Context, d *Deps, a Args) (*mcp.CallToolResult
 	total := 0
 	for i := range all {
 		st := &all[i]
-		if !summaryIsGit(st) || (envID >= 0 && deref(st.EndpointId) != envID) {
+		if !summaryIsGit(st) || (envID >= 0 && st.EndpointId != envID) {
 			continue
 		}
 		if total >= page.Offset && len(rows) < page.Limit {

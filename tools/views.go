@@ -190,11 +190,11 @@ func stackView(d *Deps, s *papi.Stack, showEnv bool) views.StackView {
 
 func stackRow(s *papi.StackSummary) views.StackRow {
 	r := views.StackRow{
-		Id:            deref(s.Id),
-		Name:          deref(s.Name),
-		Type:          stackTypeName(s.Type),
-		Status:        stackStatusName(s.Status),
-		EnvironmentId: deref(s.EndpointId),
+		Id:            s.Id,
+		Name:          s.Name,
+		Type:          stackTypeName(&s.Type),
+		Status:        stackStatusName(&s.Status),
+		EnvironmentId: s.EndpointId,
 	}
 	if summaryIsGit(s) {
 		r.Git = ptr(true)
@@ -218,9 +218,9 @@ func summaryMechanism(s *papi.StackSummary) views.GitopsSettingsMechanism {
 func gitopsRow(d *Deps, s *papi.StackSummary) views.GitopsRow {
 	g := s.GitConfig
 	r := views.GitopsRow{
-		StackId:           deref(s.Id),
-		Name:              deref(s.Name),
-		EnvironmentId:     deref(s.EndpointId),
+		StackId:           s.Id,
+		Name:              s.Name,
+		EnvironmentId:     s.EndpointId,
 		RepositoryUrl:     deref(g.URL),
 		Reference:         opt(deref(g.ReferenceName)),
 		ComposePath:       opt(deref(g.ConfigFilePath)),

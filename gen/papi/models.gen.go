@@ -630,7 +630,7 @@ type StackSummary struct {
 	CurrentDeploymentInfo *struct {
 		SourceID *int `json:"SourceID,omitempty"`
 	} `json:"CurrentDeploymentInfo,omitempty"`
-	EndpointId *int `json:"EndpointId,omitempty"`
+	EndpointId int `json:"EndpointId,omitempty"`
 	GitConfig  *struct {
 		Authentication *struct {
 			Username *string `json:"Username,omitempty"`
@@ -640,15 +640,11 @@ type StackSummary struct {
 		ReferenceName  *string `json:"ReferenceName,omitempty"`
 		URL            *string `json:"URL,omitempty"`
 	} `json:"GitConfig,omitempty"`
-	Id   *int    `json:"Id,omitempty"`
-	Name *string `json:"Name,omitempty"`
-
-	// Status 1 active, 2 inactive; 2.41 and later add 3 deploying and 4 error. Treat unknown values as such.
-	Status *StackStatus `json:"Status,omitempty"`
-
-	// Type 1 swarm, 2 compose (standalone), 3 kubernetes.
-	Type       *StackType `json:"Type,omitempty"`
-	WorkflowID *int       `json:"WorkflowID,omitempty"`
+	Id         int         `json:"Id,omitempty"`
+	Name       string      `json:"Name,omitempty"`
+	Status     StackStatus `json:"Status,omitempty"`
+	Type       StackType   `json:"Type,omitempty"`
+	WorkflowID int         `json:"WorkflowID,omitempty"`
 }
 
 // StackType 1 swarm, 2 compose (standalone), 3 kubernetes.
