@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/mark3labs/mcp-go/mcp"
@@ -63,7 +64,7 @@ func deployMessage(st *papi.Stack) string {
 	}
 	list := *st.DeploymentStatus
 	for i := len(list) - 1; i >= 0; i-- {
-		if m := deref(list[i].Message); m != "" {
+		if m := strings.TrimSuffix(strings.TrimSpace(deref(list[i].Message)), "."); m != "" {
 			return m
 		}
 	}

@@ -30,6 +30,10 @@ import (
 
 var updateSnaps = flag.Bool("update", false, "rewrite testdata/toolsnaps")
 
+// profiles are the Portainer releases the binary's end-to-end tests run against (the
+// simulator's profiles): 2.23, 2.39 LTS and 2.45 LTS.
+var profiles = []string{"2.23.0", "2.39.0", "2.45.0"}
+
 // binary is the portainer-mcp built once for all tests.
 var binary string
 
@@ -316,144 +320,161 @@ func TestReadOnlyAndToolsets(t *testing.T) {
 }
 
 func TestStackLifecycle(t *testing.T) {
-	sm := sim.New(sim.Options{})
-	s := start(t, simEnv(t, sm)...)
+	for _, v := range profiles {
+		t.Run(v, func(t *testing.T) {
+			sm := sim.New(sim.Options{Version: v, DeployOnNextRequest: true})
+			s := start(t, simEnv(t, sm)...)
 
-	info := structured(t, s.call("get_portainer_info", nil))
-	if info["version"] != "2.23.0" || info["edition"] != "CE" || info["support"] != "STS" || info["warning"] != nil ||
-		!strings.Contains(fmt.Sprint(info["behaviours"]), "deploys finish before Portainer answers") {
-		t.Errorf("get_portainer_info = %v", info)
-	}
-	envs := structured(t, s.call("list_environments", map[string]any{"limit": 2}))
-	if envs["total"].(float64) < 3 || len(envs["environments"].([]any)) != 2 {
-		t.Errorf("list_environments paging: %v", envs)
-	}
+			info := structured(t, s.call("get_portainer_info", nil))
+			want := map[string][2]string{"2.23.0": {"STS", "deploys finish before Portainer answers"}, "2.39.0": {"LTS", "Git settings are stored per stack"},
+				"2.45.0": {"LTS", "deploys finish after Portainer answers"}}[v]
+			if info["version"] != v || info["edition"] != "CE" || info["support"] != want[0] || info["warning"] != nil ||
+				!strings.Contains(fmt.Sprint(info["behaviours"]), want[1]) {
+				t.Errorf("get_portainer_info = %v", info)
+			}
+			envs := structured(t, s.call("list_environments", map[string]any{"limit": 2}))
+			if envs["total"].(float64) < 3 || len(envs["environments"].([]any)) != 2 {
+				t.Errorf("list_environments paging: %v", envs)
+			}
 
-	compose := "services:\n  web:\n    image: nginx:1.27\n"
-	created := structured(t, s.call("create_stack", map[string]any{
-		"environment_id": 1, "name": "shop", "compose": compose,
-		"env": []map[string]any{{"name": "DB_PASSWORD", "value": "hunter2-sentinel"}, {"name": "MODE", "value": "prod"}},
-	}))
-	id := int(created["id"].(float64))
-	if created["status"] != "active" || created["type"] != "compose" {
-		t.Errorf("create_stack = %v", created)
-	}
-	if strings.Contains(fmt.Sprint(created), "hunter2-sentinel") {
-		t.Error("env values shown without show_env_values")
-	}
+			compose := "services:\n  web:\n    image: nginx:1.27\n"
+			created := structured(t, s.call("create_stack", map[string]any{
+				"environment_id": 1, "name": "shop", "compose": compose,
+				"env": []map[string]any{{"name": "DB_PASSWORD", "value": "hunter2-sentinel"}, {"name": "MODE", "value": "prod"}},
+			}))
+			id := int(created["id"].(float64))
+			if created["status"] != "active" || created["type"] != "compose" {
+				t.Errorf("create_stack = %v", created)
+			}
+			if strings.Contains(fmt.Sprint(created), "hunter2-sentinel") {
+				t.Error("env values shown without show_env_values")
+			}
 
-	list := structured(t, s.call("list_stacks", map[string]any{"environment_id": 1, "name": "SHO"}))
-	if list["count"].(float64) != 1 {
-		t.Fatalf("list_stacks by name: %v", list)
-	}
-	row := list["stacks"].([]any)[0].(map[string]any)
-	if len(row) > 8 || row["name"] != "shop" {
-		t.Errorf("list row not compact: %v", row)
-	}
+			list := structured(t, s.call("list_stacks", map[string]any{"environment_id": 1, "name": "SHO"}))
+			if list["count"].(float64) != 1 {
+				t.Fatalf("list_stacks by name: %v", list)
+			}
+			row := list["stacks"].([]any)[0].(map[string]any)
+			if len(row) > 8 || row["name"] != "shop" {
+				t.Errorf("list row not compact: %v", row)
+			}
 
-	file := structured(t, s.call("get_stack_file", map[string]any{"stack_id": id}))
-	if file["compose"] != compose || file["name"] != "shop" || file["stack_id"] != float64(id) || text(s.call("get_stack_file", map[string]any{"stack_id": id})) != compose {
-		t.Errorf("get_stack_file = %v", file)
-	}
-	withValues := structured(t, s.call("get_stack", map[string]any{"stack_id": id, "show_env_values": true}))
-	if !strings.Contains(fmt.Sprint(withValues["env"]), "prod") {
-		t.Errorf("show_env_values did not show values: %v", withValues["env"])
-	}
+			file := structured(t, s.call("get_stack_file", map[string]any{"stack_id": id}))
+			if file["compose"] != compose || file["name"] != "shop" || file["stack_id"] != float64(id) || text(s.call("get_stack_file", map[string]any{"stack_id": id})) != compose {
+				t.Errorf("get_stack_file = %v", file)
+			}
+			withValues := structured(t, s.call("get_stack", map[string]any{"stack_id": id, "show_env_values": true}))
+			if !strings.Contains(fmt.Sprint(withValues["env"]), "prod") {
+				t.Errorf("show_env_values did not show values: %v", withValues["env"])
+			}
 
-	compose2 := "services:\n  web:\n    image: nginx:1.28\n"
-	upd := structured(t, s.call("update_stack", map[string]any{"stack_id": id, "compose": compose2}))
-	if upd["id"].(float64) != float64(id) {
-		t.Errorf("update_stack = %v", upd)
-	}
-	st, _ := sm.Stack(id)
-	if st.File != compose2 || len(*st.Stack.Env) != 2 {
-		t.Errorf("after update: file %q, env %v (env must be kept when omitted)", st.File, st.Stack.Env)
-	}
+			compose2 := "services:\n  web:\n    image: nginx:1.28\n"
+			upd := structured(t, s.call("update_stack", map[string]any{"stack_id": id, "compose": compose2}))
+			if upd["id"].(float64) != float64(id) {
+				t.Errorf("update_stack = %v", upd)
+			}
+			st, _ := sm.Stack(id)
+			if st.File != compose2 || len(*st.Stack.Env) != 2 {
+				t.Errorf("after update: file %q, env %v (env must be kept when omitted)", st.File, st.Stack.Env)
+			}
 
-	stopped := structured(t, s.call("stop_stack", map[string]any{"stack_id": id}))
-	if stopped["status"] != "inactive" {
-		t.Errorf("stop_stack = %v", stopped)
-	}
-	before := len(sm.Requests())
-	wantError(t, s.call("stop_stack", map[string]any{"stack_id": id}), "already stopped", "Nothing was changed")
-	for _, r := range sm.Requests()[before:] {
-		if strings.HasSuffix(strings.SplitN(r, "?", 2)[0], "/stop") {
-			t.Errorf("stop_stack on a stopped stack sent %s", r)
-		}
-	}
-	started := structured(t, s.call("start_stack", map[string]any{"stack_id": id}))
-	if started["status"] != "active" {
-		t.Errorf("start_stack = %v", started)
-	}
-	mid := len(sm.Requests())
-	// Starting a running stack: the answer fits the tool (not a name-taken hint), and no
-	// start reaches Portainer.
-	res := s.call("start_stack", map[string]any{"stack_id": id})
-	wantError(t, res, "already running", "Nothing was changed")
-	if strings.Contains(text(res), "pick another name") {
-		t.Errorf("start_stack on a running stack gives a name hint: %s", text(res))
-	}
-	for _, r := range sm.Requests()[mid:] {
-		if strings.HasSuffix(strings.SplitN(r, "?", 2)[0], "/start") {
-			t.Errorf("start_stack on a running stack sent %s", r)
-		}
-	}
+			stopped := structured(t, s.call("stop_stack", map[string]any{"stack_id": id}))
+			if stopped["status"] != "inactive" {
+				t.Errorf("stop_stack = %v", stopped)
+			}
+			before := len(sm.Requests())
+			wantError(t, s.call("stop_stack", map[string]any{"stack_id": id}), "already stopped", "Nothing was changed")
+			for _, r := range sm.Requests()[before:] {
+				if strings.HasSuffix(strings.SplitN(r, "?", 2)[0], "/stop") {
+					t.Errorf("stop_stack on a stopped stack sent %s", r)
+				}
+			}
+			started := structured(t, s.call("start_stack", map[string]any{"stack_id": id}))
+			if started["status"] != "active" {
+				t.Errorf("start_stack = %v", started)
+			}
+			mid := len(sm.Requests())
+			// Starting a running stack: the answer fits the tool (not a name-taken hint), and no
+			// start reaches Portainer.
+			res := s.call("start_stack", map[string]any{"stack_id": id})
+			wantError(t, res, "already running", "Nothing was changed")
+			if strings.Contains(text(res), "pick another name") {
+				t.Errorf("start_stack on a running stack gives a name hint: %s", text(res))
+			}
+			for _, r := range sm.Requests()[mid:] {
+				if strings.HasSuffix(strings.SplitN(r, "?", 2)[0], "/start") {
+					t.Errorf("start_stack on a running stack sent %s", r)
+				}
+			}
 
-	del := structured(t, s.call("delete_stack", map[string]any{"stack_id": id}))
-	if del["ok"] != true || !strings.Contains(del["message"].(string), "volumes") {
-		t.Errorf("delete_stack = %v", del)
-	}
-	if _, ok := sm.Stack(id); ok {
-		t.Error("stack still exists after delete_stack")
-	}
-	wantError(t, s.call("get_stack", map[string]any{"stack_id": id}), "404", "list_stacks")
-	if strings.Contains(s.stderr.String(), "hunter2-sentinel") || strings.Contains(s.stderr.String(), "sim-api-key") {
-		t.Error("a secret reached the log")
+			del := structured(t, s.call("delete_stack", map[string]any{"stack_id": id}))
+			if del["ok"] != true || !strings.Contains(del["message"].(string), "volumes") {
+				t.Errorf("delete_stack = %v", del)
+			}
+			if _, ok := sm.Stack(id); ok {
+				t.Error("stack still exists after delete_stack")
+			}
+			wantError(t, s.call("get_stack", map[string]any{"stack_id": id}), "404", "list_stacks")
+			if strings.Contains(s.stderr.String(), "hunter2-sentinel") || strings.Contains(s.stderr.String(), "sim-api-key") {
+				t.Error("a secret reached the log")
+			}
+		})
 	}
 }
 
 func TestSwarmStack(t *testing.T) {
-	sm := sim.New(sim.Options{})
-	s := start(t, simEnv(t, sm)...)
-	res := structured(t, s.call("create_stack", map[string]any{"environment_id": 2, "name": "queue", "type": "swarm", "compose": "services:\n  q:\n    image: redis:7\n"}))
-	if res["type"] != "swarm" || res["swarm_id"] == nil {
-		t.Errorf("swarm create = %v", res)
+	for _, v := range profiles {
+		t.Run(v, func(t *testing.T) {
+			sm := sim.New(sim.Options{Version: v, DeployOnNextRequest: true})
+			s := start(t, simEnv(t, sm)...)
+			res := structured(t, s.call("create_stack", map[string]any{"environment_id": 2, "name": "queue", "type": "swarm", "compose": "services:\n  q:\n    image: redis:7\n"}))
+			if res["type"] != "swarm" || res["swarm_id"] == nil {
+				t.Errorf("swarm create = %v", res)
+			}
+			wantError(t, s.call("create_stack", map[string]any{"environment_id": 1, "name": "q2", "type": "swarm", "compose": "services:\n  q:\n    image: redis:7\n"}), "swarm")
+		})
 	}
-	wantError(t, s.call("create_stack", map[string]any{"environment_id": 1, "name": "q2", "type": "swarm", "compose": "services:\n  q:\n    image: redis:7\n"}), "swarm")
 }
 
 func TestErrorPaths(t *testing.T) {
-	sm := sim.New(sim.Options{})
-	s := start(t, simEnv(t, sm)...)
-	compose := "services:\n  web:\n    image: nginx\n"
-	cases := []struct {
-		name string
-		tool string
-		args map[string]any
-		want []string
-	}{
-		{"unknown stack", "get_stack", map[string]any{"stack_id": 999}, []string{"404", "list_stacks"}},
-		{"unknown stack for stop", "stop_stack", map[string]any{"stack_id": 999}, []string{"404"}},
-		{"unknown environment", "get_environment", map[string]any{"environment_id": 999}, []string{"404", "list_environments"}},
-		{"duplicate name", "create_stack", map[string]any{"environment_id": 1, "name": "web", "compose": compose}, []string{"409", "already", "pick another name"}},
-		{"name Portainer would rewrite", "create_stack", map[string]any{"environment_id": 1, "name": "My Stack!", "compose": compose}, []string{"would silently turn it into \"mystack\"", "Nothing was changed"}},
-		{"name too long", "create_stack", map[string]any{"environment_id": 1, "name": strings.Repeat("a", 300), "compose": compose}, []string{"300 characters", "at most 63"}},
-		{"env name with =", "create_stack", map[string]any{"environment_id": 1, "name": "envtest", "compose": compose, "env": []map[string]any{{"name": "A=B", "value": "x"}}}, []string{"env name \"A=B\" is not valid"}},
-		{"swarm on a non-swarm environment", "create_stack", map[string]any{"environment_id": 1, "name": "sw", "compose": compose, "type": "swarm"}, []string{"environment 1 is not a swarm manager", "type=compose"}},
-		{"bad compose", "create_stack", map[string]any{"environment_id": 1, "name": "broken", "compose": "services: [oops"}, []string{"500", "compose"}},
-		{"missing argument", "create_stack", map[string]any{"environment_id": 1, "name": "x"}, []string{"compose"}},
-		{"wrong type", "get_stack", map[string]any{"stack_id": "seven"}, []string{"stack_id"}},
-		{"unknown argument", "get_stack", map[string]any{"stack_id": 1, "stackid": 2}, []string{`unknown argument "stackid"`, "stack_id"}},
-		{"bad list filter", "list_stacks", map[string]any{"status": "running"}, []string{"status", "'active', 'inactive'"}},
-		{"unknown argument to a tool without arguments", "get_portainer_info", map[string]any{"x": 1}, []string{"takes no arguments"}},
-	}
-	for _, c := range cases {
-		t.Run(c.name, func(t *testing.T) {
-			wantError(t, s.call(c.tool, c.args), c.want...)
+	for _, v := range profiles {
+		t.Run(v, func(t *testing.T) {
+			sm := sim.New(sim.Options{Version: v, DeployOnNextRequest: true})
+			s := start(t, simEnv(t, sm)...)
+			compose := "services:\n  web:\n    image: nginx\n"
+			cases := []struct {
+				name string
+				tool string
+				args map[string]any
+				want []string
+			}{
+				{"unknown stack", "get_stack", map[string]any{"stack_id": 999}, []string{"404", "list_stacks"}},
+				{"unknown stack for stop", "stop_stack", map[string]any{"stack_id": 999}, []string{"404"}},
+				{"unknown environment", "get_environment", map[string]any{"environment_id": 999}, []string{"404", "list_environments"}},
+				{"duplicate name", "create_stack", map[string]any{"environment_id": 1, "name": "web", "compose": compose}, []string{"409", "already", "pick another name"}},
+				{"name Portainer would rewrite", "create_stack", map[string]any{"environment_id": 1, "name": "My Stack!", "compose": compose}, []string{"would silently turn it into \"mystack\"", "Nothing was changed"}},
+				{"name too long", "create_stack", map[string]any{"environment_id": 1, "name": strings.Repeat("a", 300), "compose": compose}, []string{"300 characters", "at most 63"}},
+				{"env name with =", "create_stack", map[string]any{"environment_id": 1, "name": "envtest", "compose": compose, "env": []map[string]any{{"name": "A=B", "value": "x"}}}, []string{"env name \"A=B\" is not valid"}},
+				{"swarm on a non-swarm environment", "create_stack", map[string]any{"environment_id": 1, "name": "sw", "compose": compose, "type": "swarm"}, []string{"environment 1 is not a swarm manager", "type=compose"}},
+				{"bad compose", "create_stack", map[string]any{"environment_id": 1, "name": "broken", "compose": "services: [oops"}, []string{"yaml", "did not find"}},
+				{"missing argument", "create_stack", map[string]any{"environment_id": 1, "name": "x"}, []string{"compose"}},
+				{"wrong type", "get_stack", map[string]any{"stack_id": "seven"}, []string{"stack_id"}},
+				{"unknown argument", "get_stack", map[string]any{"stack_id": 1, "stackid": 2}, []string{`unknown argument "stackid"`, "stack_id"}},
+				{"bad list filter", "list_stacks", map[string]any{"status": "running"}, []string{"status", "'active', 'inactive'"}},
+				{"unknown argument to a tool without arguments", "get_portainer_info", map[string]any{"x": 1}, []string{"takes no arguments"}},
+			}
+			for _, c := range cases {
+				t.Run(c.name, func(t *testing.T) {
+					wantError(t, s.call(c.tool, c.args), c.want...)
+				})
+			}
+			// Before 2.41 a failed deploy leaves no stack; from 2.41 Portainer keeps it in error
+			// (Status 4), and the tool's answer says to fix and redeploy it.
+			broken, ok := sm.StackByName(1, "broken")
+			if async := tools.CapsFor(v, "CE", "").AsyncDeploy; ok != async || (ok && deref(broken.Stack.Status) != 4) {
+				t.Errorf("after a failed create on %s: stack kept %v (want %v)", v, ok, async)
+			}
 		})
-	}
-	if _, ok := sm.StackByName(1, "broken"); ok {
-		t.Error("a stack with bad compose was left behind")
 	}
 }
 
@@ -581,51 +602,60 @@ func TestNormalizeURL(t *testing.T) {
 }
 
 func TestGitDetachGuard(t *testing.T) {
-	sm := sim.New(sim.Options{})
-	s := start(t, simEnv(t, sm)...)
-	git, ok := sm.StackByName(1, "monitoring")
-	if !ok || git.Stack.GitConfig == nil || git.Stack.AutoUpdate == nil {
-		t.Fatal("the seeded Git stack 'monitoring' with GitOps is missing")
-	}
-	id := *git.Stack.Id
-	compose := "services:\n  grafana:\n    image: grafana/grafana\n"
+	for _, v := range profiles {
+		t.Run(v, func(t *testing.T) {
+			sm := sim.New(sim.Options{Version: v, DeployOnNextRequest: true})
+			s := start(t, simEnv(t, sm)...)
+			git, ok := sm.StackByName(1, "monitoring")
+			if !ok || git.Stack.GitConfig == nil || git.Stack.AutoUpdate == nil {
+				t.Fatal("the seeded Git stack 'monitoring' with GitOps is missing")
+			}
+			id := *git.Stack.Id
+			compose := "services:\n  grafana:\n    image: grafana/grafana\n"
 
-	// Without consent: refused, nothing changed.
-	res := s.call("update_stack", map[string]any{"stack_id": id, "compose": compose})
-	wantError(t, res, "detach", "update_stack_gitops", "redeploy_stack", "detach_from_git=true", "Nothing was changed")
-	after, _ := sm.Stack(id)
-	if after.Stack.GitConfig == nil || after.Stack.AutoUpdate == nil || !after.JobRunning {
-		t.Fatal("the refused update changed the Git stack")
-	}
-	for _, r := range sm.Requests() {
-		if strings.HasPrefix(r, "PUT /api/stacks/") {
-			t.Fatalf("the guard let a PUT through: %s", r)
-		}
-	}
+			// Without consent: refused, nothing changed.
+			before, _ := json.Marshal(git)
+			res := s.call("update_stack", map[string]any{"stack_id": id, "compose": compose})
+			wantError(t, res, "detach", "update_stack_gitops", "redeploy_stack", "detach_from_git=true", "Nothing was changed")
+			after, _ := sm.Stack(id)
+			if now, _ := json.Marshal(after); string(now) != string(before) {
+				t.Fatalf("the refused update changed the Git stack:\nbefore %s\nafter  %s", before, now)
+			}
+			for _, r := range sm.Requests() {
+				if strings.HasPrefix(r, "PUT /api/stacks/") {
+					t.Fatalf("the guard let a PUT through: %s", r)
+				}
+			}
 
-	// With consent: Portainer detaches it and the result says so.
-	out := structured(t, s.call("update_stack", map[string]any{"stack_id": id, "compose": compose, "detach_from_git": true}))
-	if !strings.Contains(fmt.Sprint(out["note"]), "now file-based") || out["git"] != nil {
-		t.Errorf("update with detach_from_git = %v", out)
-	}
-	after, _ = sm.Stack(id)
-	if after.Stack.GitConfig != nil || after.Stack.AutoUpdate != nil || after.File != compose {
-		t.Errorf("after detach: GitConfig %v, AutoUpdate %v, file %q", after.Stack.GitConfig, after.Stack.AutoUpdate, after.File)
+			// With consent: Portainer detaches it and the result says so.
+			out := structured(t, s.call("update_stack", map[string]any{"stack_id": id, "compose": compose, "detach_from_git": true}))
+			if !strings.Contains(fmt.Sprint(out["note"]), "now file-based") || out["git"] != nil {
+				t.Errorf("update with detach_from_git = %v", out)
+			}
+			after, _ = sm.Stack(id)
+			if after.Stack.GitConfig != nil || after.Stack.AutoUpdate != nil || after.File != compose {
+				t.Errorf("after detach: GitConfig %v, AutoUpdate %v, file %q", after.Stack.GitConfig, after.Stack.AutoUpdate, after.File)
+			}
+		})
 	}
 }
 
 func TestWrongEnvironmentRefused(t *testing.T) {
-	sm := sim.New(sim.Options{})
-	s := start(t, simEnv(t, sm)...)
-	web, _ := sm.StackByName(1, "web")
-	id := *web.Stack.Id
-	for _, tool := range []string{"delete_stack", "update_stack"} {
-		wantError(t, s.call(tool, map[string]any{"stack_id": id, "environment_id": 2}), "is on environment 1, not 2")
+	for _, v := range profiles {
+		t.Run(v, func(t *testing.T) {
+			sm := sim.New(sim.Options{Version: v, DeployOnNextRequest: true})
+			s := start(t, simEnv(t, sm)...)
+			web, _ := sm.StackByName(1, "web")
+			id := *web.Stack.Id
+			for _, tool := range []string{"delete_stack", "update_stack"} {
+				wantError(t, s.call(tool, map[string]any{"stack_id": id, "environment_id": 2}), "is on environment 1, not 2")
+			}
+			if _, ok := sm.Stack(id); !ok {
+				t.Fatal("the stack is gone")
+			}
+			structured(t, s.call("update_stack", map[string]any{"stack_id": id, "environment_id": 1}))
+		})
 	}
-	if _, ok := sm.Stack(id); !ok {
-		t.Fatal("the stack is gone")
-	}
-	structured(t, s.call("update_stack", map[string]any{"stack_id": id, "environment_id": 1}))
 }
 
 // TestHelpAndFlagErrors: --help begins with what the program is; a bad flag is one line
