@@ -20,11 +20,7 @@ import (
 func TestRecreateCancelledAtEachCall(t *testing.T) {
 	for _, version := range profiles {
 		for _, fl := range flows {
-			h, id, _, skip := fl.start(t, version)
-			if msg, isErr := fl.run(h, id); isErr {
-				t.Fatalf("%s fails without faults: %s", fl.name, msg)
-			}
-			calls := h.sim.Requests()[skip:]
+			calls := fl.calls(t, version)
 			// The point of no return is the first write: the DELETE of a delete-and-create, the
 			// POST /stacks/{id}/git of an in-place change.
 			deleteAt := -1

@@ -213,6 +213,16 @@ func (f flow) start(t *testing.T, version string) (*harness, int, desc, int) {
 	return h, id, describeStack(h.stack(id)), len(h.sim.Requests())
 }
 
+// calls runs the flow once without faults and returns the Portainer calls it makes.
+func (f flow) calls(t *testing.T, version string) []string {
+	t.Helper()
+	h, id, _, skip := f.start(t, version)
+	if msg, isErr := f.run(h, id); isErr {
+		t.Fatalf("%s fails without faults on %s: %s", f.name, version, msg)
+	}
+	return h.sim.Requests()[skip:]
+}
+
 func (f flow) run(h *harness, id int) (string, bool) {
 	args := map[string]any{"stack_id": id}
 	for k, v := range f.args {
@@ -229,11 +239,7 @@ func (f flow) run(h *harness, id int) (string, bool) {
 func TestRecreateFaultTable(t *testing.T) {
 	for _, version := range profiles {
 		for _, fl := range flows {
-			h, id, _, skip := fl.start(t, version)
-			if msg, isErr := fl.run(h, id); isErr {
-				t.Fatalf("%s fails without faults: %s", fl.name, msg)
-			}
-			calls := h.sim.Requests()[skip:]
+			calls := fl.calls(t, version)
 			if len(calls) < 5 {
 				t.Fatalf("%s made only %d calls: %v", fl.name, len(calls), calls)
 			}
