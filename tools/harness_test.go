@@ -77,7 +77,14 @@ func eachProfile(t *testing.T, body func(t *testing.T, h *harness)) {
 // request arrives, so call sequences do not depend on timing; hold them with h.sim.HoldDeploys.
 func newHarnessOn(t testing.TB, version string) *harness {
 	t.Helper()
-	s := sim.New(sim.Options{Empty: true, Version: version, DeployOnNextRequest: true})
+	return newHarnessWith(t, sim.Options{Version: version, DeployOnNextRequest: true})
+}
+
+// newHarnessWith is newHarness with a simulator made with o (Empty is set).
+func newHarnessWith(t testing.TB, o sim.Options) *harness {
+	t.Helper()
+	o.Empty = true
+	s := sim.New(o)
 	s.AddEnvironment(papi.Endpoint{Id: ptr(1), Name: ptr("local"), Type: ptr(papi.EndpointTypeDocker), Status: ptr(papi.EndpointStatusUp)}, "")
 	s.AddEnvironment(papi.Endpoint{Id: ptr(2), Name: ptr("swarm"), Type: ptr(papi.EndpointTypeAgentDocker), Status: ptr(papi.EndpointStatusUp)}, "swarm-test-1")
 	s.AddRepo(repoA, "", "")

@@ -178,30 +178,25 @@ type ConnectionTestResult struct {
 
 // DockerContainer defines model for DockerContainer.
 type DockerContainer struct {
-	Config *struct {
-		Healthcheck *struct {
-			Test *[]string `json:"Test,omitempty"`
-		} `json:"Healthcheck,omitempty"`
-		Image  *string            `json:"Image,omitempty"`
-		Labels *map[string]string `json:"Labels,omitempty"`
-	} `json:"Config,omitempty"`
-	HostConfig *struct {
-		RestartPolicy *struct {
-			MaximumRetryCount *int    `json:"MaximumRetryCount,omitempty"`
-			Name              *string `json:"Name,omitempty"`
-		} `json:"RestartPolicy,omitempty"`
-	} `json:"HostConfig,omitempty"`
-	Id              *string `json:"Id,omitempty"`
-	Image           *string `json:"Image,omitempty"`
-	Name            *string `json:"Name,omitempty"`
-	NetworkSettings *struct {
-		Ports *map[string]*[]struct {
-			HostIp   *string `json:"HostIp,omitempty"`
-			HostPort *string `json:"HostPort,omitempty"`
-		} `json:"Ports,omitempty"`
-	} `json:"NetworkSettings,omitempty"`
-	RestartCount *int                  `json:"RestartCount,omitempty"`
-	State        *DockerContainerState `json:"State,omitempty"`
+	Config          *DockerContainerConfig `json:"Config,omitempty"`
+	Created         *string                `json:"Created,omitempty"`
+	HostConfig      *DockerHostConfig      `json:"HostConfig,omitempty"`
+	Id              *string                `json:"Id,omitempty"`
+	Image           *string                `json:"Image,omitempty"`
+	Name            *string                `json:"Name,omitempty"`
+	NetworkSettings *DockerNetworkSettings `json:"NetworkSettings,omitempty"`
+	RestartCount    *int                   `json:"RestartCount,omitempty"`
+	State           *DockerContainerState  `json:"State,omitempty"`
+}
+
+// DockerContainerConfig defines model for DockerContainerConfig.
+type DockerContainerConfig struct {
+	Healthcheck *DockerHealthcheck `json:"Healthcheck,omitempty"`
+	Image       *string            `json:"Image,omitempty"`
+	Labels      *map[string]string `json:"Labels,omitempty"`
+
+	// Tty with a TTY the log is one raw stream, not multiplexed
+	Tty *bool `json:"Tty,omitempty"`
 }
 
 // DockerContainerState defines model for DockerContainerState.
@@ -212,6 +207,7 @@ type DockerContainerState struct {
 	FinishedAt *string       `json:"FinishedAt,omitempty"`
 	Health     *DockerHealth `json:"Health,omitempty"`
 	OOMKilled  *bool         `json:"OOMKilled,omitempty"`
+	Paused     *bool         `json:"Paused,omitempty"`
 	Restarting *bool         `json:"Restarting,omitempty"`
 	Running    *bool         `json:"Running,omitempty"`
 	StartedAt  *string       `json:"StartedAt,omitempty"`
@@ -234,18 +230,49 @@ type DockerContainerSummary struct {
 	Status *string `json:"Status,omitempty"`
 }
 
+// DockerEndpointPort defines model for DockerEndpointPort.
+type DockerEndpointPort struct {
+	Protocol      *string `json:"Protocol,omitempty"`
+	PublishedPort *int    `json:"PublishedPort,omitempty"`
+	TargetPort    *int    `json:"TargetPort,omitempty"`
+}
+
 // DockerHealth defines model for DockerHealth.
 type DockerHealth struct {
-	FailingStreak *int `json:"FailingStreak,omitempty"`
-	Log           *[]struct {
-		End      *string `json:"End,omitempty"`
-		ExitCode *int    `json:"ExitCode,omitempty"`
-		Output   *string `json:"Output,omitempty"`
-		Start    *string `json:"Start,omitempty"`
-	} `json:"Log,omitempty"`
+	FailingStreak *int                 `json:"FailingStreak,omitempty"`
+	Log           *[]DockerHealthProbe `json:"Log,omitempty"`
 
 	// Status starting, healthy or unhealthy
 	Status *string `json:"Status,omitempty"`
+}
+
+// DockerHealthProbe defines model for DockerHealthProbe.
+type DockerHealthProbe struct {
+	End      *string `json:"End,omitempty"`
+	ExitCode *int    `json:"ExitCode,omitempty"`
+	Output   *string `json:"Output,omitempty"`
+	Start    *string `json:"Start,omitempty"`
+}
+
+// DockerHealthcheck defines model for DockerHealthcheck.
+type DockerHealthcheck struct {
+	Test *[]string `json:"Test,omitempty"`
+}
+
+// DockerHostConfig defines model for DockerHostConfig.
+type DockerHostConfig struct {
+	RestartPolicy *DockerRestartPolicy `json:"RestartPolicy,omitempty"`
+}
+
+// DockerNetworkSettings defines model for DockerNetworkSettings.
+type DockerNetworkSettings struct {
+	// Ports container port (8080/tcp) -> host bindings; null when not published
+	Ports *map[string]*[]DockerPortBinding `json:"Ports,omitempty"`
+}
+
+// DockerObjectVersion defines model for DockerObjectVersion.
+type DockerObjectVersion struct {
+	Index *int `json:"Index,omitempty"`
 }
 
 // DockerPort defines model for DockerPort.
@@ -256,22 +283,38 @@ type DockerPort struct {
 	Type        *string `json:"Type,omitempty"`
 }
 
+// DockerPortBinding defines model for DockerPortBinding.
+type DockerPortBinding struct {
+	HostIp   *string `json:"HostIp,omitempty"`
+	HostPort *string `json:"HostPort,omitempty"`
+}
+
+// DockerRestartPolicy defines model for DockerRestartPolicy.
+type DockerRestartPolicy struct {
+	MaximumRetryCount *int `json:"MaximumRetryCount,omitempty"`
+
+	// Name no (or empty), always, on-failure, unless-stopped
+	Name *string `json:"Name,omitempty"`
+}
+
 // DockerService defines model for DockerService.
 type DockerService struct {
-	Endpoint *struct {
-		Ports *[]struct {
-			Protocol      *string `json:"Protocol,omitempty"`
-			PublishedPort *int    `json:"PublishedPort,omitempty"`
-			TargetPort    *int    `json:"TargetPort,omitempty"`
-		} `json:"Ports,omitempty"`
-	} `json:"Endpoint,omitempty"`
-	ID *string `json:"ID,omitempty"`
+	CreatedAt *string                `json:"CreatedAt,omitempty"`
+	Endpoint  *DockerServiceEndpoint `json:"Endpoint,omitempty"`
+	ID        *string                `json:"ID,omitempty"`
 
 	// Spec A swarm service spec, kept whole (an update must send it back entire).
-	Spec    *DockerServiceSpec `json:"Spec,omitempty"`
-	Version *struct {
-		Index *int `json:"Index,omitempty"`
-	} `json:"Version,omitempty"`
+	Spec *DockerServiceSpec `json:"Spec,omitempty"`
+
+	// UpdateStatus The last update (absent before the first one).
+	UpdateStatus *DockerUpdateStatus  `json:"UpdateStatus,omitempty"`
+	UpdatedAt    *string              `json:"UpdatedAt,omitempty"`
+	Version      *DockerObjectVersion `json:"Version,omitempty"`
+}
+
+// DockerServiceEndpoint defines model for DockerServiceEndpoint.
+type DockerServiceEndpoint struct {
+	Ports *[]DockerEndpointPort `json:"Ports,omitempty"`
 }
 
 // DockerServiceSpec A swarm service spec, kept whole (an update must send it back entire).
@@ -304,32 +347,53 @@ type DockerSwarm struct {
 
 // DockerTask defines model for DockerTask.
 type DockerTask struct {
-	CreatedAt    *string            `json:"CreatedAt,omitempty"`
+	CreatedAt *string `json:"CreatedAt,omitempty"`
+
+	// DesiredState running, ready (waiting to restart) or shutdown
 	DesiredState *string            `json:"DesiredState,omitempty"`
 	ID           *string            `json:"ID,omitempty"`
 	Labels       *map[string]string `json:"Labels,omitempty"`
 	NodeID       *string            `json:"NodeID,omitempty"`
 	ServiceID    *string            `json:"ServiceID,omitempty"`
 	Slot         *int               `json:"Slot,omitempty"`
-	Spec         *struct {
-		ContainerSpec *struct {
-			Image *string `json:"Image,omitempty"`
-		} `json:"ContainerSpec,omitempty"`
-	} `json:"Spec,omitempty"`
-	Status *struct {
-		ContainerStatus *struct {
-			ContainerID *string `json:"ContainerID,omitempty"`
-			ExitCode    *int    `json:"ExitCode,omitempty"`
-			PID         *int    `json:"PID,omitempty"`
-		} `json:"ContainerStatus,omitempty"`
-		Err     *string `json:"Err,omitempty"`
-		Message *string `json:"Message,omitempty"`
+	Spec         *DockerTaskSpec    `json:"Spec,omitempty"`
+	Status       *DockerTaskStatus  `json:"Status,omitempty"`
+	UpdatedAt    *string            `json:"UpdatedAt,omitempty"`
+}
 
-		// State new, pending, assigned, accepted, preparing, starting, running, complete, shutdown, failed, rejected, remove, orphaned
-		State     *string `json:"State,omitempty"`
-		Timestamp *string `json:"Timestamp,omitempty"`
-	} `json:"Status,omitempty"`
-	UpdatedAt *string `json:"UpdatedAt,omitempty"`
+// DockerTaskContainerStatus defines model for DockerTaskContainerStatus.
+type DockerTaskContainerStatus struct {
+	ContainerID *string `json:"ContainerID,omitempty"`
+	ExitCode    *int    `json:"ExitCode,omitempty"`
+	PID         *int    `json:"PID,omitempty"`
+}
+
+// DockerTaskSpec defines model for DockerTaskSpec.
+type DockerTaskSpec struct {
+	ContainerSpec *struct {
+		Image *string `json:"Image,omitempty"`
+	} `json:"ContainerSpec,omitempty"`
+}
+
+// DockerTaskStatus defines model for DockerTaskStatus.
+type DockerTaskStatus struct {
+	ContainerStatus *DockerTaskContainerStatus `json:"ContainerStatus,omitempty"`
+	Err             *string                    `json:"Err,omitempty"`
+	Message         *string                    `json:"Message,omitempty"`
+
+	// State new, pending, assigned, accepted, preparing, ready, starting, running, complete, shutdown, failed, rejected, remove, orphaned
+	State     *string `json:"State,omitempty"`
+	Timestamp *string `json:"Timestamp,omitempty"`
+}
+
+// DockerUpdateStatus defines model for DockerUpdateStatus.
+type DockerUpdateStatus struct {
+	CompletedAt *string `json:"CompletedAt,omitempty"`
+	Message     *string `json:"Message,omitempty"`
+	StartedAt   *string `json:"StartedAt,omitempty"`
+
+	// State updating, paused, completed, rollback_started, rollback_paused, rollback_completed
+	State *string `json:"State,omitempty"`
 }
 
 // Endpoint An environment. Only the fields portainer-mcp reads are described.

@@ -184,6 +184,30 @@ func (e RecreateResultResult) Valid() bool {
 	}
 }
 
+// Defines values for Verdict.
+const (
+	Degraded Verdict = "degraded"
+	Down     Verdict = "down"
+	Healthy  Verdict = "healthy"
+	Starting Verdict = "starting"
+)
+
+// Valid indicates whether the value is a known member of the Verdict enum.
+func (e Verdict) Valid() bool {
+	switch e {
+	case Degraded:
+		return true
+	case Down:
+		return true
+	case Healthy:
+		return true
+	case Starting:
+		return true
+	default:
+		return false
+	}
+}
+
 // CreateFromGitInput defines model for CreateFromGitInput.
 type CreateFromGitInput struct {
 	AdditionalFiles *[]string `json:"additional_files,omitempty"`
@@ -451,6 +475,31 @@ type RecreateResultMethod string
 // RecreateResultResult defines model for RecreateResult.Result.
 type RecreateResultResult string
 
+// ServiceRestartView defines model for ServiceRestartView.
+type ServiceRestartView struct {
+	Note *string `json:"note,omitempty"`
+
+	// Restarted containers (swarm: the service)
+	Restarted []string      `json:"restarted"`
+	Service   string        `json:"service"`
+	StackId   int           `json:"stack_id"`
+	Units     *[]UnitStatus `json:"units,omitempty"`
+	Verdict   Verdict       `json:"verdict"`
+}
+
+// ServiceStatus defines model for ServiceStatus.
+type ServiceStatus struct {
+	Desired *int   `json:"desired,omitempty"`
+	Name    string `json:"name"`
+
+	// NotShown units left out to keep the answer short
+	NotShown *int          `json:"not_shown,omitempty"`
+	Ports    *[]string     `json:"ports,omitempty"`
+	Running  int           `json:"running"`
+	Units    *[]UnitStatus `json:"units,omitempty"`
+	Verdict  Verdict       `json:"verdict"`
+}
+
 // SourceChangeInput defines model for SourceChangeInput.
 type SourceChangeInput struct {
 	ApplyToSharedSource *bool `json:"apply_to_shared_source,omitempty"`
@@ -520,6 +569,16 @@ type StackIdInput struct {
 	StackId int `json:"stack_id"`
 }
 
+// StackLogsView defines model for StackLogsView.
+type StackLogsView struct {
+	Containers *[]string `json:"containers,omitempty"`
+	Lines      int       `json:"lines"`
+	Log        string    `json:"log"`
+	Note       *string   `json:"note,omitempty"`
+	Service    string    `json:"service"`
+	StackId    int       `json:"stack_id"`
+}
+
 // StackRow defines model for StackRow.
 type StackRow struct {
 	EnvironmentId int `json:"environment_id"`
@@ -537,6 +596,20 @@ type StackRow struct {
 
 	// Type compose, swarm or kubernetes
 	Type string `json:"type"`
+}
+
+// StackStatusView defines model for StackStatusView.
+type StackStatusView struct {
+	Name     string          `json:"name"`
+	Note     *string         `json:"note,omitempty"`
+	Reasons  *[]string       `json:"reasons,omitempty"`
+	Services []ServiceStatus `json:"services"`
+	StackId  int             `json:"stack_id"`
+
+	// Status Portainer's: active, inactive, deploying, error
+	Status  *string `json:"status,omitempty"`
+	Type    string  `json:"type"`
+	Verdict Verdict `json:"verdict"`
 }
 
 // StackView defines model for StackView.
@@ -563,3 +636,25 @@ type StackView struct {
 	Updated   *string `json:"updated,omitempty"`
 	UpdatedBy *string `json:"updated_by,omitempty"`
 }
+
+// UnitStatus One container (compose) or swarm task.
+type UnitStatus struct {
+	Error    *string `json:"error,omitempty"`
+	ExitCode *int    `json:"exit_code,omitempty"`
+
+	// Health starting, healthy or unhealthy (with a healthcheck)
+	Health   *string   `json:"health,omitempty"`
+	Image    *string   `json:"image,omitempty"`
+	Name     string    `json:"name"`
+	Ports    *[]string `json:"ports,omitempty"`
+	Restarts *int      `json:"restarts,omitempty"`
+
+	// Started RFC 3339
+	Started *string `json:"started,omitempty"`
+
+	// State Docker's: running, restarting, exited, created, paused, dead; swarm task states
+	State string `json:"state"`
+}
+
+// Verdict defines model for Verdict.
+type Verdict string

@@ -84,6 +84,11 @@ func (s *Sim) checkDeploy(typ papi.StackType, env *environment, name, content st
 		// Portainer relays compose's output, newline included (measured on a real 2.23).
 		return fmt.Errorf("failed to deploy a stack: %w\n", err)
 	}
+	for _, w := range workloads(content, nil, false) {
+		if w.missing != "" { // compose up fails to start it; Portainer then runs compose down
+			return errors.New("failed to deploy a stack: Error response from daemon: " + missingCommandError(w.missing))
+		}
+	}
 	return nil
 }
 

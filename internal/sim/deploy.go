@@ -95,6 +95,7 @@ func (s *Sim) finishDeploy(id, seq int, d deployment) {
 	r.DeploymentStatus = append(r.DeploymentStatus, deployStep{Status: papi.StackStatusActive, Time: s.now()})
 	r.deploys++
 	s.recordVolumes(r)
+	s.dockerSync(r)
 }
 
 // deployError is what deploying content as the stack gives: nil, or the error Portainer

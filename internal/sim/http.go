@@ -37,6 +37,9 @@ func (s *Sim) buildHandler() http.Handler {
 			writeError(w, http.StatusNotFound, "404 page not found", "no route for "+r.Method+" "+r.URL.Path)
 			return
 		}
+		if strings.Contains(r.URL.Path, "/docker/") { // the Docker daemon's clock, as its answers carry
+			w.Header().Set("Date", s.clock().UTC().Format(http.TimeFormat))
+		}
 		api.ServeHTTP(w, r)
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

@@ -121,6 +121,9 @@ func (s *Sim) seed() {
 		s.stacks[r.ID] = r
 		s.migrate(r)
 		s.startJob(r)
+		if r.Status == papi.StackStatusActive { // running since their last update
+			s.dockerUp(r, time.Unix(r.UpdateDate, 0))
+		}
 	}
 	add(&stackRec{Name: "web", Type: papi.StackTypeCompose, EndpointID: 1, Status: papi.StackStatusActive,
 		Env:          []papi.Pair{{Name: "NGINX_PORT", Value: ptr("8080")}, {Name: "GREETING", Value: ptr("hello")}},

@@ -10,6 +10,41 @@
 // Deployments are simulated: a compose file is checked (YAML, a services mapping, an image or a
 // build for every service) and an image whose name contains "does-not-exist" fails to pull, as
 // Docker would answer. Git repositories live in memory (AddRepo, Commit, DeleteRef).
+//
+// # Containers
+//
+// A deployed stack runs on a simulated Docker engine, served under Portainer's proxied paths
+// (/api/endpoints/{id}/docker/containers/..., /services/..., /tasks) with Docker's answers, its
+// Date header and its log stream format (8-byte frame headers; raw text for tty: true). A
+// compose stack gets containers named <stack>-<service>-<n> with compose's labels, one per
+// replica (deploy.replicas or scale); a swarm stack gets services <stack>_<service> labelled
+// com.docker.stack.namespace and one task per replica. They appear when a stack is deployed
+// (create, update, Git redeploy, polling or webhook redeploy, start, migrate: a changed service
+// is re-created, an unchanged one keeps running, as compose up does) and go when it is stopped
+// or deleted. Services with profiles are not started.
+//
+// What a container does follows a convention in the compose text, so that tests can make one
+// fail:
+//
+//   - command: exit CODE [DURATION] [MESSAGE...] makes the process run for DURATION (a Go
+//     duration, default 1s), write MESSAGE (default "exiting with code CODE") to stderr and exit
+//     with CODE. The restart policy decides what follows: compose's restart (no, always,
+//     on-failure[:N], unless-stopped) with Docker's back-off (100 ms, doubling, at most a
+//     minute), so "exit 3" with restart: always is a crash loop; in swarm,
+//     deploy.restart_policy (condition any by default, delay 5s, max_attempts).
+//   - a command whose first word contains "does-not-exist" (command: /does-not-exist) cannot be
+//     started: a compose deploy fails with Docker's OCI error, as Portainer answers it; a swarm
+//     task is rejected over and over.
+//   - a healthcheck whose test has the word false or a word starting with fail (test: ["CMD",
+//     "false"]) never passes: the container turns unhealthy after retries (default 3) probes,
+//     one every interval (default 30s), those within start_period not counted (a swarm task is
+//     then killed and replaced). Any other healthcheck passes at its first probe, one interval
+//     after the start; until then the container is "health: starting" (a swarm task "starting").
+//   - anything else runs until it is stopped, and writes "<service> started (<image>)" to stdout
+//     at every start. WriteLog adds lines to a container's log.
+//
+// Time is the simulator's clock (Options.Now): the state of every container is computed from
+// it, so a test that moves its clock moves the containers, with no sleep.
 package sim
 
 import (
@@ -74,6 +109,9 @@ type Sim struct {
 	nextStackID int
 	volumes     map[int]map[string]bool // environment -> compose project names with named volumes
 
+	hosts     map[int]*dockerHost // what Docker runs, per environment
+	dockerSeq int
+
 	faults   []*faultState
 	requests []string
 
@@ -121,6 +159,7 @@ func New(o Options) *Sim {
 		nextSourceID:   1,
 		workflows:      map[int]*workflow{},
 		nextWorkflowID: 1,
+		hosts:          map[int]*dockerHost{},
 	}
 	s.handler = s.buildHandler()
 	if !o.Empty {

@@ -161,6 +161,7 @@ func (s *Sim) createStack(c createReq) (papi.Stack, error) {
 		rec.Status = 0 // a new stack has no previous status
 		s.beginDeploy(rec, d)
 	}
+	s.dockerSync(rec)
 	return rec.toAPI(s.repoConfig(rec), true), nil
 }
 

@@ -93,6 +93,7 @@ func (s *Sim) deployed(c *stackRec, content string) {
 	c.deploys++
 	s.recordVolumes(c)
 	s.stacks[c.ID] = c
+	s.dockerSync(c)
 }
 
 // StackUpdateGit replaces the Git settings of a Git stack: every field of the payload, sent or
@@ -343,5 +344,6 @@ func (s *Sim) autoRedeploy(r *stackRec, forced bool) error {
 	r.UpdateDate = s.now()
 	r.deploys++
 	s.recordVolumes(r)
+	s.dockerSync(r)
 	return nil
 }

@@ -109,6 +109,7 @@ func (s *Sim) StackDelete(_ context.Context, req papi.StackDeleteRequestObject) 
 		}
 		delete(s.stacks, r.ID) // its job and webhook go with it
 		s.detach(r)            // PC §8: 2.4x deletes its Workflow; the Source stays
+		s.dockerSync(r)
 		return nil
 	})
 	return papi.StackDelete204Response{}, err
@@ -152,6 +153,7 @@ func (s *Sim) StackStart(_ context.Context, req papi.StackStartRequestObject) (p
 			// PC §8: start stays synchronous; success is Status 1, DeploymentStatus [{1}].
 			r.DeploymentStatus = []deployStep{{Status: papi.StackStatusActive, Time: s.now()}}
 		}
+		s.dockerSync(r)
 		return nil
 	})
 	return papi.StackStart200JSONResponse(st), err
@@ -201,6 +203,7 @@ func (s *Sim) StackStop(_ context.Context, req papi.StackStopRequestObject) (pap
 			r.DeploymentStatus = append(r.DeploymentStatus, deployStep{Status: papi.StackStatusInactive, Time: s.now()})
 		}
 		r.stoppedAt = time.Now()
+		s.dockerSync(r)
 		return nil
 	})
 	return papi.StackStop200JSONResponse(st), err
@@ -240,6 +243,7 @@ func (s *Sim) StackMigrate(_ context.Context, req papi.StackMigrateRequestObject
 		c.volumesReused = s.volumes[c.EndpointID][c.Name]
 		s.recordVolumes(c)
 		s.stacks[c.ID] = c
+		s.dockerSync(r)
 		return nil
 	})
 	return papi.StackMigrate200JSONResponse(st), err
