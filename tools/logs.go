@@ -158,7 +158,7 @@ func GetStackLogs(ctx context.Context, d *Deps, a Args) (*mcp.CallToolResult, er
 	if len(lines) == 0 {
 		notes = append(notes, "No log lines"+la.matching()+".")
 	} else if total > len(lines) {
-		notes = append(notes, fmt.Sprintf("Showing the newest %d of %d lines%s; tail gives more (at most 2000).", len(lines), total, la.matching()))
+		notes = append(notes, fmt.Sprintf("Showing the newest %d of the %d lines read%s; tail gives more (at most 2000).", len(lines), total, la.matching()))
 	}
 	return logResult(v, text, notes)
 }

@@ -3,6 +3,7 @@ package tools
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -79,6 +80,9 @@ func (d *Deps) restartContainers(ctx context.Context, tool string, st *papi.Stac
 	if err != nil {
 		return "", nil, ArgError(tool, err)
 	}
+	slices.SortFunc(list, func(a, b papi.DockerContainerSummary) int {
+		return strings.Compare(containerName(&a), containerName(&b))
+	})
 	var done []string
 	for i := range list {
 		c := &list[i]

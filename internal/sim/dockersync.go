@@ -4,6 +4,7 @@ import (
 	"errors"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/portainer-mcp/portainer-mcp/gen/papi"
@@ -117,4 +118,38 @@ func (s *Sim) WriteLog(envID int, name string, stderr bool, lines ...string) err
 		return nil
 	}
 	return errors.New("no container or service " + name + " on environment " + itoa(envID))
+}
+
+// Clock is a clock for Options.Now that moves only when told: tests move it to make
+// containers start, crash, turn healthy or restart, with no sleep.
+type Clock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+// NewClock returns a clock showing start.
+func NewClock(start time.Time) *Clock { return &Clock{t: start} }
+
+// Now is the clock's time.
+func (c *Clock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+// Advance moves the clock forward by d.
+func (c *Clock) Advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.t = c.t.Add(d)
+}
+
+// Faster is a clock for Options.Now that runs speed times faster than real time from now on:
+// with speed 20 a 5-second healthcheck interval passes in a quarter of a second, for tests
+// that cannot move a Clock (a server in another process waits in real time).
+func Faster(speed float64) func() time.Time {
+	start := time.Now()
+	return func() time.Time {
+		return start.Add(time.Duration(float64(time.Since(start)) * speed))
+	}
 }

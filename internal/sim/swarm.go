@@ -116,17 +116,13 @@ func (svc *swarmService) tasks(now time.Time) []task {
 			if start.After(now) {
 				break
 			}
-			end := now
-			last := c == len(chains)-1 || !chains[c+1].Before(now)
+			end, last := now, c == len(chains)-1
 			if !last {
 				end = chains[c+1]
 			}
 			for k, t := range svc.w.swarmLife(start, end) {
 				if !last && t.desired != "shutdown" { // the update shut it down
 					t.state, t.desired, t.ended = "shutdown", "shutdown", end
-					if t.started.After(end) {
-						t.state = "ready"
-					}
 				}
 				slot = append(slot, task{id: swarmID(fmt.Sprintf("%x", sha256.Sum256([]byte(fmt.Sprintf("%s/%d/%d/%d", svc.id, i, c, k))))), slot: i + 1, taskLife: t})
 			}
@@ -145,7 +141,7 @@ func (svc *swarmService) logAt(now time.Time) []logEntry {
 	for _, chains := range svc.slots {
 		for c, start := range chains {
 			end := now
-			if c < len(chains)-1 && chains[c+1].Before(now) {
+			if c < len(chains)-1 {
 				end = chains[c+1]
 			}
 			if start.After(now) {
