@@ -298,7 +298,11 @@ func (d *Deps) lastLines(ctx context.Context, sn *stackState, f failure) string 
 	}
 	err := d.readLogOf(ctx, deref(sn.st.EndpointId), ref, service, logRequest{tail: logLinesOnFailure}, lr, "")
 	if lines := lr.newest(); len(lines) > 0 {
-		return fmt.Sprintf("Last %d lines of its log:\n%s", len(lines), indent(formatLog(lines, false, false)))
+		head := fmt.Sprintf("Last %d lines of its log:", len(lines))
+		if len(lines) == 1 {
+			head = "Last line of its log:"
+		}
+		return head + "\n" + indent(formatLog(lines, false, false))
 	}
 	switch {
 	case f.unit.err != "":
