@@ -119,9 +119,16 @@ func TestStackStatusDetails(t *testing.T) {
 		t.Errorf("db %v", db)
 	}
 
+	// A failed update: Portainer removed the containers; the stack is active with nothing running.
+	h.fails("update_stack", map[string]any{"stack_id": id, "compose": "services:\n  web:\n    image: nginx\n    command: /does-not-exist\n"}, "500")
+	st := h.status(id)
+	if st["verdict"] != "down" || !strings.Contains(fmt.Sprint(st["reasons"]), "no container of the stack exists on environment 1") {
+		t.Errorf("after a failed update: %v", st)
+	}
+
 	// Stopped: down, with the reason in words.
 	h.ok("stop_stack", map[string]any{"stack_id": id})
-	st := h.status(id)
+	st = h.status(id)
 	if st["verdict"] != "down" || !strings.Contains(fmt.Sprint(st["reasons"]), "stopped") || st["status"] != "inactive" {
 		t.Errorf("stopped stack: %v", st)
 	}

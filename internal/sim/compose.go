@@ -80,14 +80,18 @@ func (s *Sim) checkDeploy(typ papi.StackType, env *environment, name, content st
 	if !projectName.MatchString(name) {
 		return fmt.Errorf("failed to deploy a stack: invalid project name %q: must consist only of lowercase alphanumeric characters, hyphens, and underscores as well as start with a letter or number", name)
 	}
-	if err := composeCheck(content); err != nil {
+	err := composeCheck(content)
+	for _, w := range workloads(content, nil, false) {
+		if w.missing != "" && err == nil { // compose up creates it and fails to start it
+			err = errors.New("Error response from daemon: " + missingCommandError(w.missing))
+		}
+	}
+	if err != nil {
+		// Portainer runs compose down after a failed compose up (stackDeployer.DeployComposeStack,
+		// 2.23; measured on a real one: a failed update leaves the active stack with no container).
+		s.host(env.id()).removeContainers(name)
 		// Portainer relays compose's output, newline included (measured on a real 2.23).
 		return fmt.Errorf("failed to deploy a stack: %w\n", err)
-	}
-	for _, w := range workloads(content, nil, false) {
-		if w.missing != "" { // compose up fails to start it; Portainer then runs compose down
-			return errors.New("failed to deploy a stack: Error response from daemon: " + missingCommandError(w.missing))
-		}
 	}
 	return nil
 }

@@ -230,6 +230,17 @@ func TestMissingCommandFailsTheDeploy(t *testing.T) {
 	if _, ok := h.sim.StackByName(1, "nocmd"); ok || len(h.project(t, 1, "nocmd")) != 0 {
 		t.Error("a failed create leaves a stack or containers behind")
 	}
+	// A failed update of a running stack: Portainer runs compose down; the stack stays active.
+	id := h.createCompose(t, 1, "shop", "services:\n  web:\n    image: nginx\n  app:\n    image: x\n")
+	upd, err := h.c.StackUpdateWithResponse(h.ctx, id, &papi.StackUpdateParams{EndpointId: 1}, papi.StackUpdatePayload{
+		StackFileContent: ptr("services:\n  web:\n    image: nginx\n  app:\n    image: x\n    command: does-not-exist-cmd\n")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantError(t, upd.StatusCode(), upd.Body, 500, `exec: "does-not-exist-cmd": executable file not found in $PATH`)
+	if got := h.project(t, 1, "shop"); len(got) != 0 || deref(h.state(t, id).Stack.Status) != papi.StackStatusActive {
+		t.Errorf("after a failed update: %d containers, status %d", len(got), deref(h.state(t, id).Stack.Status))
+	}
 }
 
 func TestDockerErrors(t *testing.T) {

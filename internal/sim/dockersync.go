@@ -47,14 +47,19 @@ func (s *Sim) dockerUp(r *stackRec, at time.Time) {
 // remove takes away every container and service of a stack (compose project or swarm
 // namespace).
 func (h *dockerHost) remove(stack string) {
-	for id, c := range h.containers {
-		if c.project == stack {
-			delete(h.containers, id)
-		}
-	}
+	h.removeContainers(stack)
 	for id, svc := range h.services {
 		if svc.stack == stack {
 			delete(h.services, id)
+		}
+	}
+}
+
+// removeContainers is compose down of a project.
+func (h *dockerHost) removeContainers(project string) {
+	for id, c := range h.containers {
+		if c.project == project {
+			delete(h.containers, id)
 		}
 	}
 }
