@@ -105,7 +105,8 @@ func newHarnessWith(t testing.TB, o sim.Options) *harness {
 	}
 	logs := &lockedBuf{}
 	deps := &tools.Deps{Client: c, PortainerURL: srv.URL, StateDir: t.TempDir(), Timeout: 5 * time.Second,
-		Log: slog.New(slog.NewTextHandler(logs, nil)), Sleep: func(time.Duration) { time.Sleep(time.Millisecond) }}
+		Log: slog.New(slog.NewTextHandler(logs, nil)), Sleep: func(time.Duration) { time.Sleep(time.Millisecond) },
+		Settle: 500 * time.Millisecond} // containers need not stay up 5 s here; health_test.go checks that
 	mc, err := client.NewInProcessClient(tools.NewServer("test", mcptools.Tools, deps, []string{"sim-api-key"}))
 	if err != nil {
 		t.Fatal(err)

@@ -34,8 +34,16 @@ const (
 )
 
 // verifySteps are the pauses between reads: quick at first (a crash shows within a second),
-// then every two seconds (a healthcheck's interval is often longer; reads stay cheap).
-var verifySteps = []time.Duration{500 * time.Millisecond, time.Second, time.Second, 2 * time.Second}
+// then every two seconds (a healthcheck's interval is often longer; reads stay cheap). Once
+// everything runs, reads come at most a second apart until the settle time is over.
+var verifySteps = []time.Duration{250 * time.Millisecond, 500 * time.Millisecond, time.Second, time.Second, 2 * time.Second}
+
+func (d *Deps) settle() time.Duration {
+	if d.Settle > 0 {
+		return d.Settle
+	}
+	return settle
+}
 
 // verifyContainers waits (until deadline) until the containers of a freshly deployed stack
 // run, and are healthy where a healthcheck exists. It returns a tool error naming the
@@ -54,6 +62,7 @@ type watch struct {
 	missing  time.Duration  // how long a service of the compose file has had no container; -1: none has
 	codes    map[string]int // container id -> the last exit code seen
 	firstBad time.Duration  // when a failure was first seen; -1: none yet
+	settle   time.Duration
 }
 
 // codesKnown tells whether the exit code of every failing container is known. A container
@@ -77,8 +86,8 @@ func (d *Deps) awaitRunning(ctx context.Context, tool string, st *papi.Stack, on
 	begin := time.Now()
 	var slept time.Duration
 	elapsed := func() time.Duration { return max(time.Since(begin), slept) }
-	budget := max(time.Until(deadline), settle+2*time.Second) // a late start still gets one settle
-	w := &watch{restarts: map[string]int{}, failures: map[string]int{}, codes: map[string]int{}, missing: -1, firstBad: -1}
+	budget := max(time.Until(deadline), d.settle()+2*time.Second) // a late start still gets one settle
+	w := &watch{restarts: map[string]int{}, failures: map[string]int{}, codes: map[string]int{}, missing: -1, firstBad: -1, settle: d.settle()}
 	upSince := time.Duration(-1)
 	readFailures := 0
 	files := d.deployedServices(ctx, st) // the file does not change while the check runs
@@ -113,7 +122,7 @@ func (d *Deps) awaitRunning(ctx context.Context, tool string, st *papi.Stack, on
 			case upSince < 0:
 				upSince = elapsed()
 			}
-			if len(pending) == 0 && (sn.settled() || elapsed()-upSince >= settle) {
+			if len(pending) == 0 && (sn.settled(d.settle()) || elapsed()-upSince >= d.settle()) {
 				return nil
 			}
 			if elapsed() >= budget {
@@ -121,10 +130,10 @@ func (d *Deps) awaitRunning(ctx context.Context, tool string, st *papi.Stack, on
 			}
 			msg := fmt.Sprintf("checking that the containers of stack %d (%s) run: %s", deref(st.Id), deref(st.Name), strings.Join(pending, "; "))
 			if len(pending) == 0 {
-				// Everything runs: read again once the settle time is over. A container that
-				// crashes meanwhile shows then as restarting, exited or with more restarts.
-				step = max(settle-(elapsed()-upSince), 100*time.Millisecond)
-				msg = fmt.Sprintf("stack %d (%s) runs; watching it for %s in case a container crashes", deref(st.Id), deref(st.Name), settle)
+				// Everything runs: watch until the settle time is over, reading at most a
+				// second apart (on Docker's clock it may be over sooner).
+				step = min(max(d.settle()-(elapsed()-upSince), 100*time.Millisecond), step, time.Second)
+				msg = fmt.Sprintf("stack %d (%s) runs; watching it for %s in case a container crashes", deref(st.Id), deref(st.Name), d.settle())
 			}
 			Progress(ctx, msg)
 		}
@@ -177,7 +186,7 @@ func (w *watch) failing(sn *stackState) []failure {
 				f.why = "its update " + s.update
 			}
 		}
-		if f.unit == nil && f.why == "" && len(s.units) == 0 && s.inFile && s.desired != 0 && w.missing > settle {
+		if f.unit == nil && f.why == "" && len(s.units) == 0 && s.inFile && s.desired != 0 && w.missing > w.settle {
 			f.why = "no container was created for it"
 		}
 		if f.unit != nil || f.why != "" {
@@ -211,7 +220,7 @@ func (w *watch) pending(sn *stackState) []string {
 
 // settled tells whether every running unit has been up for the settle time by Docker's clock
 // and none has restarted.
-func (sn *stackState) settled() bool {
+func (sn *stackState) settled(settle time.Duration) bool {
 	if sn.at.IsZero() {
 		return false
 	}

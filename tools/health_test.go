@@ -21,14 +21,15 @@ func clockHarness(t *testing.T) (*harness, *sim.Clock) {
 	t.Helper()
 	clock := sim.NewClock(time.Date(2026, 5, 1, 8, 0, 0, 0, time.UTC))
 	h := newHarnessWith(t, sim.Options{Now: clock.Now})
-	h.deps.Sleep = clock.Advance
+	h.deps.Sleep, h.deps.Settle = clock.Advance, 0
 	return h, clock
 }
 
-// deploy creates a stack from compose text (swarm on environment 2) and returns its id.
+// deploy creates a stack from compose text (swarm on environment 2) and returns its id,
+// without the check of its containers (the tests look at them).
 func (h *harness) deploy(name, compose string, swarm bool) int {
 	h.t.Helper()
-	args := map[string]any{"environment_id": 1, "name": name, "compose": compose}
+	args := map[string]any{"environment_id": 1, "name": name, "compose": compose, "verify": false}
 	if swarm {
 		args["environment_id"], args["type"] = 2, "swarm"
 	}
@@ -333,5 +334,29 @@ func TestStackToolsUnknownStack(t *testing.T) {
 			args["service"] = "x"
 		}
 		h.fails(tool, args, "404", "list_stacks")
+	}
+}
+
+// TestDeployToolsCheckContainers: on every profile (a deploy that ends with Portainer's answer,
+// or after it), create_stack and update_stack fail on a crash loop with its exit code and log,
+// and pass on a healthy stack.
+func TestDeployToolsCheckContainers(t *testing.T) {
+	for _, v := range profiles {
+		t.Run(v, func(t *testing.T) {
+			clock := sim.NewClock(time.Date(2026, 5, 1, 8, 0, 0, 0, time.UTC))
+			h := newHarnessWith(t, sim.Options{Version: v, DeployOnNextRequest: true, Now: clock.Now})
+			h.deps.Sleep, h.deps.Settle = clock.Advance, 0
+			out := h.ok("create_stack", map[string]any{"environment_id": 1, "name": "shop", "compose": healthyCompose})
+			id := int(out["id"].(float64))
+			if st := h.status(id); st["verdict"] != "healthy" {
+				t.Errorf("after create_stack returned: %v", st)
+			}
+			h.fails("update_stack", map[string]any{"stack_id": id, "compose": crashCompose},
+				"stack 1 (shop) was deployed", "Service api", "shop-api-1", "code 3", "cannot reach db:5432", "update_stack for a file-based stack")
+			out = h.ok("update_stack", map[string]any{"stack_id": id, "compose": crashCompose, "verify": false})
+			if out["status"] != "active" {
+				t.Errorf("verify=false: %v", out)
+			}
+		})
 	}
 }

@@ -20,8 +20,8 @@ func frame(stream byte, payload string) []byte {
 
 func joinFrames(parts ...[]byte) []byte { return bytes.Join(parts, nil) }
 
-// show writes lines as "o:text" / "e:text" for comparison.
-func show(lines []logLine) string {
+// showLines writes lines as "o:text" / "e:text" for comparison.
+func showLines(lines []logLine) string {
 	var out []string
 	for _, l := range lines {
 		s := "o"
@@ -71,7 +71,7 @@ func TestLogReader(t *testing.T) {
 			if err := lr.read(r, c.stamped, "c1"); err != nil {
 				t.Fatal(err)
 			}
-			if got := show(lr.newest()); got != c.want {
+			if got := showLines(lr.newest()); got != c.want {
 				t.Errorf("got  %q\nwant %q", got, c.want)
 			}
 		})

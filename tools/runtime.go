@@ -56,6 +56,10 @@ type Deps struct {
 	NewUUID func() string
 	// Sleep waits between verification reads; tests replace it.
 	Sleep func(time.Duration)
+	// Settle is how long the containers of a deploy must stay up before it counts as working
+	// (see settle in health.go; 0: that default). Tests that deploy without looking at
+	// containers shorten it.
+	Settle time.Duration
 	// Secrets are the values no answer, error or log line may show (the server's API key);
 	// each call adds its own (the request's key, passwords among its arguments).
 	Secrets []string

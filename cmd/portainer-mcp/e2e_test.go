@@ -236,7 +236,7 @@ func wantError(t *testing.T, res *mcp.CallToolResult, parts ...string) {
 }
 
 func TestToolsListAndSnapshots(t *testing.T) {
-	s := start(t, simEnv(t, sim.New(sim.Options{}))...)
+	s := start(t, simEnv(t, newSim(sim.Options{}))...)
 	if len(s.tools) != len(mcptools.Tools) {
 		t.Fatalf("tools/list gave %d tools, the table has %d", len(s.tools), len(mcptools.Tools))
 	}
@@ -256,7 +256,7 @@ func TestToolsListAndSnapshots(t *testing.T) {
 	}
 	sort.Strings(names)
 	// Snapshots of each tool exactly as served: a changed schema is a reviewed diff.
-	wire := wireTools(t, simEnv(t, sim.New(sim.Options{})))
+	wire := wireTools(t, simEnv(t, newSim(sim.Options{})))
 	if len(wire) != len(names) {
 		t.Fatalf("raw tools/list has %d tools, the client saw %d", len(wire), len(names))
 	}
@@ -288,7 +288,7 @@ func TestToolsListAndSnapshots(t *testing.T) {
 }
 
 func TestReadOnlyAndToolsets(t *testing.T) {
-	env := simEnv(t, sim.New(sim.Options{}))
+	env := simEnv(t, newSim(sim.Options{}))
 	ro := start(t, append(env, "PORTAINER_READ_ONLY=true")...)
 	if len(ro.tools) == 0 {
 		t.Fatal("read-only mode lists no tool")
@@ -322,7 +322,7 @@ func TestReadOnlyAndToolsets(t *testing.T) {
 func TestStackLifecycle(t *testing.T) {
 	for _, v := range profiles {
 		t.Run(v, func(t *testing.T) {
-			sm := sim.New(sim.Options{Version: v, DeployOnNextRequest: true})
+			sm := newSim(sim.Options{Version: v, DeployOnNextRequest: true})
 			s := start(t, simEnv(t, sm)...)
 
 			info := structured(t, s.call("get_portainer_info", nil))
@@ -425,7 +425,7 @@ func TestStackLifecycle(t *testing.T) {
 func TestSwarmStack(t *testing.T) {
 	for _, v := range profiles {
 		t.Run(v, func(t *testing.T) {
-			sm := sim.New(sim.Options{Version: v, DeployOnNextRequest: true})
+			sm := newSim(sim.Options{Version: v, DeployOnNextRequest: true})
 			s := start(t, simEnv(t, sm)...)
 			res := structured(t, s.call("create_stack", map[string]any{"environment_id": 2, "name": "queue", "type": "swarm", "compose": "services:\n  q:\n    image: redis:7\n"}))
 			if res["type"] != "swarm" || res["swarm_id"] == nil {
@@ -439,7 +439,7 @@ func TestSwarmStack(t *testing.T) {
 func TestErrorPaths(t *testing.T) {
 	for _, v := range profiles {
 		t.Run(v, func(t *testing.T) {
-			sm := sim.New(sim.Options{Version: v, DeployOnNextRequest: true})
+			sm := newSim(sim.Options{Version: v, DeployOnNextRequest: true})
 			s := start(t, simEnv(t, sm)...)
 			compose := "services:\n  web:\n    image: nginx\n"
 			cases := []struct {
@@ -479,7 +479,7 @@ func TestErrorPaths(t *testing.T) {
 }
 
 func TestWrongAPIKey(t *testing.T) {
-	srv := httptest.NewServer(sim.New(sim.Options{}).Handler())
+	srv := httptest.NewServer(newSim(sim.Options{}).Handler())
 	defer srv.Close()
 	s := start(t, "PORTAINER_URL="+srv.URL, "PORTAINER_API_KEY=wrong-key-sentinel")
 	res := s.call("list_stacks", nil)
@@ -524,7 +524,7 @@ func TestNoWaitOnPortainer(t *testing.T) {
 }
 
 func TestVersionWarning(t *testing.T) {
-	s := start(t, simEnv(t, sim.New(sim.Options{Version: "2.9.3"}))...)
+	s := start(t, simEnv(t, newSim(sim.Options{Version: "2.9.3"}))...)
 	deadline := time.Now().Add(5 * time.Second)
 	for !strings.Contains(s.stderr.String(), "older than 2.19") {
 		if time.Now().After(deadline) {
@@ -604,7 +604,7 @@ func TestNormalizeURL(t *testing.T) {
 func TestGitDetachGuard(t *testing.T) {
 	for _, v := range profiles {
 		t.Run(v, func(t *testing.T) {
-			sm := sim.New(sim.Options{Version: v, DeployOnNextRequest: true})
+			sm := newSim(sim.Options{Version: v, DeployOnNextRequest: true})
 			s := start(t, simEnv(t, sm)...)
 			git, ok := sm.StackByName(1, "monitoring")
 			if !ok || git.Stack.GitConfig == nil || git.Stack.AutoUpdate == nil {
@@ -643,7 +643,7 @@ func TestGitDetachGuard(t *testing.T) {
 func TestWrongEnvironmentRefused(t *testing.T) {
 	for _, v := range profiles {
 		t.Run(v, func(t *testing.T) {
-			sm := sim.New(sim.Options{Version: v, DeployOnNextRequest: true})
+			sm := newSim(sim.Options{Version: v, DeployOnNextRequest: true})
 			s := start(t, simEnv(t, sm)...)
 			web, _ := sm.StackByName(1, "web")
 			id := *web.Stack.Id
@@ -684,7 +684,7 @@ func TestHelpAndFlagErrors(t *testing.T) {
 // specification: the receiver should not respond), and the server logs what became of the
 // write with how to check it.
 func TestCancelledRequestNotAnswered(t *testing.T) {
-	sm := sim.New(sim.Options{})
+	sm := newSim(sim.Options{})
 	hold, arrived := make(chan struct{}), make(chan string, 1)
 	sm.InjectFault(sim.Fault{Method: "POST", PathPrefix: "/api/stacks/create/", Hold: hold, Arrived: arrived})
 	cmd := exec.Command(binary)

@@ -4,20 +4,30 @@ import (
 	"fmt"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/portainer-mcp/portainer-mcp/internal/sim"
 )
 
-// TestStackHealth drives the health tools through the real binary. The simulator's clock runs
-// 20 times faster than real time, since the server waits in real time between its reads.
+// newSim is a simulator whose clock runs 50 times faster than real time: the server checks
+// in real time that a deploy's containers stay up for 5 seconds, a tenth of a second then.
+func newSim(o sim.Options) *sim.Sim {
+	if o.Now == nil {
+		o.Now = sim.Faster(50)
+	}
+	return sim.New(o)
+}
+
+// TestStackHealth drives the health tools through the real binary: a crash loop fails the
+// create with its exit code and log, and status, logs and restart tell the rest.
 func TestStackHealth(t *testing.T) {
-	sm := sim.New(sim.Options{Now: sim.Faster(20)})
+	sm := newSim(sim.Options{})
 	s := start(t, simEnv(t, sm)...)
 
 	compose := "services:\n  web:\n    image: nginx:1.27\n    ports: [\"8080:80\"]\n  api:\n    image: acme/api:2\n    restart: always\n    command: exit 3 2s cannot reach db:5432\n"
-	id := int(structured(t, s.call("create_stack", map[string]any{"environment_id": 1, "name": "shop", "compose": compose}))["id"].(float64))
-	time.Sleep(150 * time.Millisecond) // 3 simulated seconds: api has crashed once
+	wantError(t, s.call("create_stack", map[string]any{"environment_id": 1, "name": "shop", "compose": compose}),
+		"(shop) was deployed", "Service api", "code 3", "cannot reach db:5432")
+	list := structured(t, s.call("list_stacks", map[string]any{"name": "shop"}))
+	id := int(list["stacks"].([]any)[0].(map[string]any)["id"].(float64))
 
 	st := structured(t, s.call("get_stack_status", map[string]any{"stack_id": id}))
 	if st["verdict"] != "degraded" || !strings.Contains(fmt.Sprint(st["reasons"]), "service api is down") {

@@ -124,7 +124,7 @@ var Tools = []tools.Def{
 	{
 		Name:         "get_stack_logs",
 		Title:        "Logs of a stack's service",
-		Description:  "Newest lines of one service's log (all its containers, in time order) or of one container; cut when long. tail: default 100. since: Go duration (10m). grep: Go regexp.",
+		Description:  "Newest log lines of one service (its containers merged) or one container; cut when long. since: Go duration (10m); grep: Go regexp.",
 		Toolset:      "stacks",
 		Operation:    "DockerContainerLogs",
 		ReadOnly:     true,
@@ -138,7 +138,7 @@ var Tools = []tools.Def{
 	{
 		Name:         "get_stack_status",
 		Title:        "Is a stack up? Its services and containers",
-		Description:  "Is a stack up? A verdict (healthy, starting, degraded, down) with reasons, and per service its containers (swarm: tasks) with state, health, restarts, exit code, image and published ports. get_stack_logs shows why a service fails.",
+		Description:  "Is a stack up? A verdict (healthy, starting, degraded, down) with reasons, and per service its containers (swarm: tasks): state, health, restarts, exit code, image, ports.",
 		Toolset:      "stacks",
 		Operation:    "DockerContainerList",
 		ReadOnly:     true,
@@ -166,7 +166,7 @@ var Tools = []tools.Def{
 	{
 		Name:         "restart_stack_service",
 		Title:        "Restart one service of a stack",
-		Description:  "Restarts the containers of one service of a stack (swarm: forces a rolling restart of its tasks) and waits until they run again. Does not redeploy, pull images or apply compose changes (update_stack, redeploy_stack do).",
+		Description:  "Restarts one service's containers (swarm: a forced update) and waits until they run. Does not redeploy or pull.",
 		Toolset:      "stacks",
 		Operation:    "DockerContainerRestart",
 		ReadOnly:     false,
