@@ -129,7 +129,7 @@ func wrap(def Def, d *Deps) server.ToolHandlerFunc {
 		if err := validate(args); err != nil {
 			return ArgError(def.Name, errors.New(scrub.String(err.Error()))), nil
 		}
-		c := &call{tool: def.Name, scrub: scrub}
+		c := &call{tool: def.Name, scrub: scrub, round: req.Params.MultiRoundTripParams}
 		if req.Params.Meta != nil {
 			c.progress = req.Params.Meta.ProgressToken
 		}
@@ -139,7 +139,12 @@ func wrap(def Def, d *Deps) server.ToolHandlerFunc {
 			d.logger().Error("tool failed", "tool", def.Name, "error", scrub.String(err.Error()))
 			res = mcp.NewToolResultError(def.Name + ": internal error: " + err.Error())
 		}
+		if res.NeedsInput() {
+			// A question for the user (multi round-trip): the client calls again with the answer.
+			return res, nil
+		}
 		res = capText(scrub.Result(res))
+		d.audit(ctx, def, args, c, res, time.Since(start))
 		if ctx.Err() != nil && !def.ReadOnly {
 			// The client will not see this answer (a cancelled request is not answered):
 			// the write's fate goes to the log, with how to check it.
