@@ -92,11 +92,12 @@ func (d *Deps) audit(ctx context.Context, def Def, args Args, c *call, res *mcp.
 	case e.StackID == 0:
 		// A create answers the new stack's id.
 		var made struct {
-			ID   int    `json:"id"`
-			Name string `json:"name"`
+			ID      int    `json:"id"`
+			StackID int    `json:"stack_id"`
+			Name    string `json:"name"`
 		}
 		if json.Unmarshal(res.RawStructuredContent, &made) == nil {
-			e.StackID = made.ID
+			e.StackID = max(made.ID, made.StackID)
 			if e.Stack == "" {
 				e.Stack = made.Name
 			}

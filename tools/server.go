@@ -81,14 +81,26 @@ func NewServer(version string, defs []Def, d *Deps, secrets []string, opts ...se
 		server.WithToolCapabilities(true),
 		server.WithLogging(),
 		server.WithRecovery(),
+		server.WithResourceRecovery(),
+		server.WithPromptCapabilities(false),
+		server.WithResourceCapabilities(false, false),
+		server.WithCompletions(),
+		server.WithPromptCompletionProvider(completer{d}),
+		server.WithResourceCompletionProvider(completer{d}),
 	}
 	s := server.NewMCPServer("portainer-mcp", version, append(base, opts...)...)
 	d.Secrets = append(d.Secrets, secrets...)
 	tools := make([]server.ServerTool, 0, len(defs))
+	names := make([]string, 0, len(defs))
 	for _, def := range defs {
 		tools = append(tools, server.ServerTool{Tool: MCPTool(def), Handler: wrap(def, d)})
+		names = append(names, def.Name)
 	}
 	s.AddTools(tools...)
+	if subset([]string{"get_stack", "get_stack_file"}, names) { // the stacks toolset is offered
+		s.AddResourceTemplates(d.resourceTemplates()...)
+	}
+	s.AddPrompts(serverPrompts(defs)...)
 	return s
 }
 
