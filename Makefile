@@ -51,9 +51,11 @@ test-real:
 	@if [ -z "$$REAL_PORTAINER_URL" ] && [ -f "$(REAL_ENV_FILE)" ]; then set -a; . "$(REAL_ENV_FILE)"; set +a; fi; \
 	REAL_REQUIRED=1 $(GO) test -count=1 -parallel 16 -timeout 15m -run '^TestRealPortainer' ./cmd/portainer-mcp ./internal/sim
 
-## demo: the MCP server on stdio against the built-in simulator (seeded demo data)
+## demo: the MCP server on http://127.0.0.1:8080/mcp against the built-in simulator (seeded demo data);
+## a client connects at once and shows the demo's stacks, then the server waits for yours (DEMO_ADDR to move it)
+DEMO_ADDR ?= 127.0.0.1:8080
 demo:
-	$(GO) run ./cmd/portainer-mcp --demo
+	$(GO) run ./cmd/portainer-mcp --demo --http $(DEMO_ADDR)
 
 ## sim: the simulator alone on http://127.0.0.1:9900 (API key demo-api-key)
 sim:
