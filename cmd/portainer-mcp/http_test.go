@@ -261,7 +261,9 @@ func TestHTTPCancelledCallIsNotAnswered(t *testing.T) {
 		_, _, body := r.post(`{"jsonrpc":"2.0","id":7,"method":"tools/call","params":{"name":"create_stack","arguments":{"environment_id":1,"name":"slow","compose":"services:\n  a:\n    image: nginx\n"},"_meta":{"progressToken":"p7"}}}`, session)
 		done <- body
 	}()
-	waitFor(t, func() bool { return strings.Contains(strings.Join(r.sim.Requests(), "\n"), "POST /api/stacks/create/standalone/string") })
+	waitFor(t, func() bool {
+		return strings.Contains(strings.Join(r.sim.Requests(), "\n"), "POST /api/stacks/create/standalone/string")
+	})
 	time.Sleep(100 * time.Millisecond) // the tool is now waiting for the deploy
 	other := map[string]string{keyHeader: carolKey, "Mcp-Session-Id": session["Mcp-Session-Id"], "Mcp-Protocol-Version": "2025-11-25"}
 	if st, _, _ := r.post(`{"jsonrpc":"2.0","method":"notifications/cancelled","params":{"requestId":7}}`, other); st != 202 {

@@ -194,7 +194,9 @@ func TestShutdownLetsCallsFinish(t *testing.T) {
 	go func() {
 		done <- callTool(t, c, "create_stack", map[string]any{"environment_id": 1, "name": "inflight", "compose": "services:\n  a:\n    image: nginx\n"})
 	}()
-	waitFor(t, func() bool { return strings.Contains(strings.Join(s.Requests(), "\n"), "POST /api/stacks/create/standalone/string") })
+	waitFor(t, func() bool {
+		return strings.Contains(strings.Join(s.Requests(), "\n"), "POST /api/stacks/create/standalone/string")
+	})
 	if err := r.cmd.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
 	}
