@@ -4,7 +4,7 @@ BIN     := bin
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -s -w -X main.version=$(VERSION)
 
-.PHONY: all generate check-generated build test unit vet fuzz fuzz-short test-real demo sim bench clean
+.PHONY: all generate check-generated build test unit vet fuzz fuzz-short test-clients test-real image test-image demo sim bench clean
 
 all: build
 
@@ -28,8 +28,18 @@ vet:
 unit:
 	$(GO) test -race -count=1 ./...
 
-## test: generated code fresh, vet, every test with the race detector, and a short fuzz run
-test: check-generated vet unit fuzz-short
+## test: generated code fresh, vet, every test with the race detector, a short fuzz run, and real MCP clients
+test: check-generated vet unit fuzz-short test-clients
+
+## test-clients: the official TypeScript SDK (stdio and HTTP), the MCP Inspector CLI and the MCP
+## conformance suite against the binary in demo mode, with Node 22 from the npm package in
+## $(CLIENTS) (package-lock.json pins every version); skipped only where npm is not installed
+CLIENTS := cmd/portainer-mcp/testdata/clients
+test-clients:
+	@if ! command -v npm >/dev/null 2>&1; then echo "test-clients: SKIPPED, npm is not installed (apt-get install npm; CI installs it)"; exit 0; fi; \
+	set -e; $(GO) build -o $(BIN)/portainer-mcp-clients ./cmd/portainer-mcp; \
+	cd $(CLIENTS) && npm ci --no-audit --no-fund --loglevel=error && \
+	PORTAINER_MCP_BIN=$(CURDIR)/$(BIN)/portainer-mcp-clients ./node_modules/.bin/node --test clients.test.mjs
 
 FUZZ_TARGETS := tools:FuzzToolArguments tools:FuzzScrub tools:FuzzDecodeList
 FUZZTIME ?= 8s

@@ -132,7 +132,7 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 	maxBody := envOr(getenv, "PORTAINER_MCP_HTTP_MAX_BODY", "4MiB")
 	fs.StringVar(&maxBody, "http-max-body", maxBody, "largest HTTP request body, e.g. 4MiB, 512KiB (env PORTAINER_MCP_HTTP_MAX_BODY)")
 	rate := envOr(getenv, "PORTAINER_MCP_HTTP_RATE", "20")
-	fs.StringVar(&rate, "http-rate", rate, "HTTP requests per second allowed per API key (bursts of twice that); 0 for no limit (env PORTAINER_MCP_HTTP_RATE)")
+	fs.StringVar(&rate, "http-rate", rate, "HTTP requests per second allowed per API key (bursts of five times that); 0 for no limit (env PORTAINER_MCP_HTTP_RATE)")
 	fs.StringVar(&c.AuditLog, "audit-log", getenv("PORTAINER_MCP_AUDIT_LOG"), "write one JSON line per write (user, tool, stack, outcome) to this file, or - for stderr (env PORTAINER_MCP_AUDIT_LOG)")
 	fs.BoolVar(&c.HealthCheck, "health-check", false, "ask the HTTP server at --http for /healthz and exit 0 when it answers (for container health checks)")
 	if err := fs.Parse(args); err != nil {

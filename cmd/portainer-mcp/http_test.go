@@ -184,7 +184,7 @@ func TestHTTPRefusals(t *testing.T) {
 // TestHTTPRateLimit: past its burst a key waits; another key does not; unknown keys share
 // their address's bucket, so guessing keys gets no free tries.
 func TestHTTPRateLimit(t *testing.T) {
-	r := newHTTPRig(t, sim.Options{}, func(c *config) { c.Rate = 1 }) // bursts of 2
+	r := newHTTPRig(t, sim.Options{}, func(c *config) { c.Rate = 0.5 }) // bursts of 2.5
 	// bob's first request is checked as an unknown key, against the address's bucket; the
 	// next two use bob's own bucket, and the one after waits.
 	for i := 0; i < 3; i++ {

@@ -98,7 +98,8 @@ func (k *keyChecker) sweep() {
 	}
 }
 
-// limiter is a token bucket per key: rate a second, bursts of twice that.
+// limiter is a token bucket per key: rate a second, bursts of five times that (a client
+// connecting sends several requests at once).
 type limiter struct {
 	rate, burst float64
 	mu          sync.Mutex
@@ -112,7 +113,7 @@ type bucket struct {
 }
 
 func newLimiter(rate float64) *limiter {
-	return &limiter{rate: rate, burst: math.Max(1, 2*rate), buckets: map[string]*bucket{}, now: time.Now}
+	return &limiter{rate: rate, burst: math.Max(1, 5*rate), buckets: map[string]*bucket{}, now: time.Now}
 }
 
 // allow takes a token from id's bucket, or says how long until one is there.
