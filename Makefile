@@ -61,6 +61,15 @@ test-real:
 	@if [ -z "$$REAL_PORTAINER_URL" ] && [ -f "$(REAL_ENV_FILE)" ]; then set -a; . "$(REAL_ENV_FILE)"; set +a; fi; \
 	REAL_REQUIRED=1 $(GO) test -count=1 -parallel 16 -timeout 15m -run '^TestRealPortainer' ./cmd/portainer-mcp ./internal/sim
 
+## image: the container image portainer-mcp:$(VERSION) (and :latest) from deploy/Dockerfile: the
+## static binary on an empty base, built with the local Docker engine
+IMAGE ?= portainer-mcp
+image:
+	rm -rf $(BIN)/image && mkdir -p $(BIN)/image/state
+	CGO_ENABLED=0 GOOS=linux $(GO) build -trimpath -ldflags "$(LDFLAGS)" -o $(BIN)/image/portainer-mcp ./cmd/portainer-mcp
+	cp /etc/ssl/certs/ca-certificates.crt $(BIN)/image/
+	docker build -q -f deploy/Dockerfile -t $(IMAGE):$(VERSION) -t $(IMAGE):latest $(BIN)/image
+
 ## demo: the MCP server on http://127.0.0.1:8080/mcp against the built-in simulator (seeded demo data);
 ## a client connects at once and shows the demo's stacks, then the server waits for yours (DEMO_ADDR to move it)
 DEMO_ADDR ?= 127.0.0.1:8080
