@@ -30,14 +30,14 @@ const (
 
 // httpRig is the HTTP server in process, against a simulator with two users besides admin.
 type httpRig struct {
-	t     *testing.T
+	t     testing.TB
 	sim   *sim.Sim
 	url   string // the MCP endpoint
 	log   *syncBuf
 	audit *syncBuf
 }
 
-func newHTTPRig(t *testing.T, o sim.Options, edit func(*config)) *httpRig {
+func newHTTPRig(t testing.TB, o sim.Options, edit func(*config)) *httpRig {
 	t.Helper()
 	o.Users = []sim.User{{ID: 2, Username: "bob", Key: bobKey}, {ID: 3, Username: "carol", Key: carolKey}}
 	s := sim.New(o)
