@@ -71,7 +71,7 @@ func (g *cancelGate) serve(w http.ResponseWriter, r *http.Request, body []byte, 
 		}()
 		ww := &watchWriter{ResponseWriter: w}
 		next.ServeHTTP(ww, r.WithContext(ctx))
-		if run.cancelled.Load() && !ww.wrote {
+		if run.cancelled.Load() && !ww.wrote.Load() {
 			// No answer: an event stream that ends without one.
 			w.Header().Set("Content-Type", "text/event-stream")
 			w.Header().Set("Cache-Control", "no-cache")
@@ -93,12 +93,15 @@ func compact(raw json.RawMessage) string {
 // watchWriter notes whether anything was written; it streams like the writer it wraps.
 type watchWriter struct {
 	http.ResponseWriter
-	wrote bool
+	wrote atomic.Bool
 }
 
-func (w *watchWriter) WriteHeader(status int) { w.wrote = true; w.ResponseWriter.WriteHeader(status) }
+func (w *watchWriter) WriteHeader(status int) {
+	w.wrote.Store(true)
+	w.ResponseWriter.WriteHeader(status)
+}
 func (w *watchWriter) Write(p []byte) (int, error) {
-	w.wrote = true
+	w.wrote.Store(true)
 	return w.ResponseWriter.Write(p)
 }
 func (w *watchWriter) Flush() {
