@@ -14,6 +14,7 @@ type ctxKey int
 const (
 	keyAPIKey ctxKey = iota
 	keyCall
+	keyCaller
 )
 
 // WithAPIKey gives a request's own Portainer API key to everything the call does (the HTTP
@@ -28,6 +29,23 @@ func APIKeyFrom(ctx context.Context) string {
 	return k
 }
 
+// Caller is the Portainer user a request acts for: the owner of its API key.
+type Caller struct {
+	ID       int
+	Username string
+}
+
+// WithCaller records who a request acts for (the audit log names them).
+func WithCaller(ctx context.Context, c Caller) context.Context {
+	return context.WithValue(ctx, keyCaller, c)
+}
+
+// CallerFrom is the request's caller, if the transport knows it.
+func CallerFrom(ctx context.Context) (Caller, bool) {
+	c, ok := ctx.Value(keyCaller).(Caller)
+	return c, ok
+}
+
 // call is what the server knows of one tool call while it runs.
 type call struct {
 	tool     string
@@ -35,6 +53,13 @@ type call struct {
 	mu       sync.Mutex
 	step     float64
 	scrub    *Scrubber
+	// round is the client's answers to questions an earlier round of this call asked
+	// (multi round-trip requests, protocol 2026-07-28 on).
+	round mcp.MultiRoundTripParams
+	// confirmed says how a change that needs consent got it ("user": asked through the
+	// client; "argument": the caller's explicit argument); declined that the user said no.
+	confirmed string
+	declined  bool
 }
 
 func callFrom(ctx context.Context) *call {

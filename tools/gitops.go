@@ -399,14 +399,14 @@ func changeGitops(ctx context.Context, d *Deps, a Args, tool string) (*mcp.CallT
 	credsChange := deref(in.RemoveCredentials) || in.RepositoryUsername != nil || in.RepositoryPassword != nil ||
 		(in.TlsSkipVerify != nil && *in.TlsSkipVerify != deref(st.GitConfig.TLSSkipVerify))
 	if credsChange && caps.GitSources {
-		if res := sharedConsent(tool, a, st, src, "the credentials and TLS setting"); res != nil {
+		if res := sharedConsent(ctx, tool, a, st, src, "the credentials and TLS setting"); res != nil {
 			return res, nil
 		}
 	}
 	newInterval := deref(deref(p.AutoUpdate).Interval)
 	intervalOnSource := caps.SourcePolling && src != nil && newInterval != deref(src.Interval)
 	if intervalOnSource {
-		if res := sharedConsent(tool, a, st, src, "the polling interval (Portainer 2.44 and later poll per Source)"); res != nil {
+		if res := sharedConsent(ctx, tool, a, st, src, "the polling interval (Portainer 2.44 and later poll per Source)"); res != nil {
 			return res, nil
 		}
 	}
@@ -590,7 +590,7 @@ func DisableStackGitops(ctx context.Context, d *Deps, a Args) (*mcp.CallToolResu
 	}
 	sourcePolls := caps.SourcePolling && src != nil && deref(src.Interval) != ""
 	if sourcePolls {
-		if res := sharedConsent(tool, a, st, src, "polling (Portainer 2.44 and later poll per Source)"); res != nil {
+		if res := sharedConsent(ctx, tool, a, st, src, "polling (Portainer 2.44 and later poll per Source)"); res != nil {
 			return res, nil
 		}
 	}

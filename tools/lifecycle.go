@@ -92,3 +92,30 @@ func StopStack(ctx context.Context, d *Deps, a Args) (*mcp.CallToolResult, error
 	}
 	return Result(v)
 }
+
+// DeleteStack implements delete_stack. A client that can ask its user (elicitation) asks
+// first; the call itself is the request otherwise.
+func DeleteStack(ctx context.Context, d *Deps, a Args, stackID int, params *papi.StackDeleteParams) (*mcp.CallToolResult, error) {
+	const tool = "delete_stack"
+	st, res := getStack(ctx, d, tool, stackID)
+	if res != nil {
+		return res, nil
+	}
+	what := "Its containers are removed"
+	if isGit(st) {
+		what += fmt.Sprintf(" and its link to %s (GitOps %s) is lost", deref(st.GitConfig.URL), mechanism(st.AutoUpdate))
+	}
+	if res := confirm(ctx, consent{tool: tool, explicit: true, question: fmt.Sprintf(
+		"Delete stack %s (id %d) on environment %d? %s; named volumes stay. This cannot be undone.",
+		deref(st.Name), stackID, deref(params.EndpointId), what)}); res != nil {
+		return res, nil
+	}
+	resp, err := d.Client.StackDeleteWithResponse(ctx, stackID, params)
+	if err != nil {
+		return d.CallFailed(tool, err), nil
+	}
+	if resp.StatusCode()/100 != 2 {
+		return APIError(tool, resp.HTTPResponse, resp.Body), nil
+	}
+	return Done("Stack deleted. Its named volumes were kept.", nil)
+}

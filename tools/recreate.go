@@ -88,6 +88,9 @@ func RecreateStack(ctx context.Context, d *Deps, a Args) (*mcp.CallToolResult, e
 		out.Next = ptr("Call recreate_stack again with the same arguments and dry_run=false to do it.")
 		return Result(out)
 	}
+	if res := confirm(ctx, consent{tool: tool, explicit: true, question: p.question()}); res != nil {
+		return res, nil
+	}
 	if err := ctx.Err(); err != nil {
 		return mcp.NewToolResultError(fmt.Sprintf("%s: cancelled before anything was changed; stack %d is as it was.", tool, in.StackId)), nil
 	}
@@ -127,6 +130,23 @@ func (p *recreatePlan) view(result string) views.RecreateResult {
 		v.Snapshot = &p.snapshot
 	}
 	return v
+}
+
+// question is what the user is asked before the plan runs.
+func (p *recreatePlan) question() string {
+	var q string
+	if p.inPlace {
+		q = fmt.Sprintf("Change stack %s (id %d) in place to %s?", p.old.Name, p.id(), p.target.describe())
+	} else {
+		q = fmt.Sprintf("Re-create stack %s (id %d)? It is deleted (%s) and created again (%s) under a new id.", p.old.Name, p.id(), p.old.describe(), p.target.describe())
+	}
+	if len(p.changes) > 0 {
+		q += " Changes: " + strings.Join(p.changes, "; ") + "."
+	}
+	if len(p.warnings) > 0 {
+		q += " Warnings: " + strings.Join(p.warnings, "; ") + "."
+	}
+	return q
 }
 
 // check runs everything that can fail before anything is changed, and fills what the plan

@@ -63,6 +63,8 @@ type Deps struct {
 	// Secrets are the values no answer, error or log line may show (the server's API key);
 	// each call adds its own (the request's key, passwords among its arguments).
 	Secrets []string
+	// Audit, when set, records every write (AuditEntry).
+	Audit *Auditor
 
 	capsOnce sync.Once
 	caps     *capsState

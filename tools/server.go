@@ -81,14 +81,26 @@ func NewServer(version string, defs []Def, d *Deps, secrets []string, opts ...se
 		server.WithToolCapabilities(true),
 		server.WithLogging(),
 		server.WithRecovery(),
+		server.WithResourceRecovery(),
+		server.WithPromptCapabilities(false),
+		server.WithResourceCapabilities(false, false),
+		server.WithCompletions(),
+		server.WithPromptCompletionProvider(completer{d}),
+		server.WithResourceCompletionProvider(completer{d}),
 	}
 	s := server.NewMCPServer("portainer-mcp", version, append(base, opts...)...)
 	d.Secrets = append(d.Secrets, secrets...)
 	tools := make([]server.ServerTool, 0, len(defs))
+	names := make([]string, 0, len(defs))
 	for _, def := range defs {
 		tools = append(tools, server.ServerTool{Tool: MCPTool(def), Handler: wrap(def, d)})
+		names = append(names, def.Name)
 	}
 	s.AddTools(tools...)
+	if subset([]string{"get_stack", "get_stack_file"}, names) { // the stacks toolset is offered
+		s.AddResourceTemplates(d.resourceTemplates()...)
+	}
+	s.AddPrompts(serverPrompts(defs)...)
 	return s
 }
 
@@ -129,7 +141,7 @@ func wrap(def Def, d *Deps) server.ToolHandlerFunc {
 		if err := validate(args); err != nil {
 			return ArgError(def.Name, errors.New(scrub.String(err.Error()))), nil
 		}
-		c := &call{tool: def.Name, scrub: scrub}
+		c := &call{tool: def.Name, scrub: scrub, round: req.Params.MultiRoundTripParams}
 		if req.Params.Meta != nil {
 			c.progress = req.Params.Meta.ProgressToken
 		}
@@ -139,7 +151,12 @@ func wrap(def Def, d *Deps) server.ToolHandlerFunc {
 			d.logger().Error("tool failed", "tool", def.Name, "error", scrub.String(err.Error()))
 			res = mcp.NewToolResultError(def.Name + ": internal error: " + err.Error())
 		}
+		if res.NeedsInput() {
+			// A question for the user (multi round-trip): the client calls again with the answer.
+			return res, nil
+		}
 		res = capText(scrub.Result(res))
+		d.audit(ctx, def, args, c, res, time.Since(start))
 		if ctx.Err() != nil && !def.ReadOnly {
 			// The client will not see this answer (a cancelled request is not answered):
 			// the write's fate goes to the log, with how to check it.

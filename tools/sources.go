@@ -128,18 +128,21 @@ func (d *Deps) stackSource(ctx context.Context, tool string, st *papi.Stack) (*s
 
 // sharedConsent refuses a change that Portainer applies to a Source other stacks use, unless
 // the caller said apply_to_shared_source=true. what names the change ("the credentials").
-func sharedConsent(tool string, a Args, st *papi.Stack, src *sourceInfo, what string) *mcp.CallToolResult {
+func sharedConsent(ctx context.Context, tool string, a Args, st *papi.Stack, src *sourceInfo, what string) *mcp.CallToolResult {
 	if src == nil {
 		return nil
 	}
 	others := src.others(deref(st.Id))
-	if len(others) == 0 || a.Bool("apply_to_shared_source", false) {
+	if len(others) == 0 {
 		return nil
 	}
-	return mcp.NewToolResultError(fmt.Sprintf(
-		"%s: %s of stack %d live on GitOps Source %d (%s), which %d other stack(s) use too: %s. Portainer changes it for all of them. Nothing was changed. "+
-			"To change it for every one of them, call again with apply_to_shared_source=true; to change only this stack, point it at other credentials or another repository URL instead.",
-		tool, what, deref(st.Id), src.Id, src.Url, len(others), describeStacks(others)))
+	return confirm(ctx, consent{tool: tool, explicit: a.Bool("apply_to_shared_source", false),
+		question: fmt.Sprintf("Change %s for %d more stack(s)? Stack %s (id %d) shares GitOps Source %d (%s) with %s; Portainer applies the change to all of them.",
+			what, len(others), deref(st.Name), deref(st.Id), src.Id, src.Url, describeStacks(others)),
+		refusal: fmt.Sprintf(
+			"%s: %s of stack %d live on GitOps Source %d (%s), which %d other stack(s) use too: %s. Portainer changes it for all of them. Nothing was changed. "+
+				"To change it for every one of them, call again with apply_to_shared_source=true; to change only this stack, point it at other credentials or another repository URL instead.",
+			tool, what, deref(st.Id), src.Id, src.Url, len(others), describeStacks(others))})
 }
 
 // setSourceInterval changes the polling interval of a Source ("" stops polling).
@@ -270,9 +273,14 @@ func UpdateGitopsSource(ctx context.Context, d *Deps, a Args) (*mcp.CallToolResu
 	if res != nil {
 		return res, nil
 	}
-	if n := len(deref(src.Stacks)); n > 1 && !deref(in.ApplyToSharedSource) {
-		return mcp.NewToolResultError(fmt.Sprintf("%s: Source %d (%s) is used by %d stacks: %s. This changes all of them (%s). Nothing was changed. Call again with apply_to_shared_source=true to go ahead.",
-			tool, src.Id, src.Url, n, describeStacks(deref(src.Stacks)), strings.Join(changes, ", "))), nil
+	if n := len(deref(src.Stacks)); n > 1 {
+		if res := confirm(ctx, consent{tool: tool, explicit: deref(in.ApplyToSharedSource),
+			question: fmt.Sprintf("Change GitOps Source %d (%s) for all %d stacks on it (%s)? Change: %s.",
+				src.Id, src.Url, n, describeStacks(deref(src.Stacks)), strings.Join(changes, ", ")),
+			refusal: fmt.Sprintf("%s: Source %d (%s) is used by %d stacks: %s. This changes all of them (%s). Nothing was changed. Call again with apply_to_shared_source=true to go ahead.",
+				tool, src.Id, src.Url, n, describeStacks(deref(src.Stacks)), strings.Join(changes, ", "))}); res != nil {
+			return res, nil
+		}
 	}
 	resp, err := d.Client.GitOpsSourcesUpdateGitWithResponse(ctx, src.Id, body)
 	if err != nil {

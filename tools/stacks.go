@@ -221,13 +221,18 @@ func UpdateStack(ctx context.Context, d *Deps, a Args, stackID int, params *papi
 	}
 	detach := a.Bool("detach_from_git", false)
 	wasGit := isGit(st)
-	if wasGit && !detach {
-		return mcp.NewToolResultError(fmt.Sprintf(
+	if wasGit {
+		refusal := fmt.Sprintf(
 			"%s: stack %d (%s) is deployed from Git (%s, reference %q, GitOps %s). Portainer's stack update would detach it from Git: "+
 				"it drops the repository link and the GitOps settings and turns it into a file-based stack. Nothing was changed. "+
 				"Instead: to change env, reference, interval or webhook use update_stack_gitops; to deploy the latest commit use redeploy_stack; "+
 				"to change the compose file, commit it to the repository and redeploy. Only if you really want a file-based stack, call update_stack again with detach_from_git=true.",
-			tool, stackID, deref(st.Name), deref(st.GitConfig.URL), deref(st.GitConfig.ReferenceName), mechanism(st.AutoUpdate))), nil
+			tool, stackID, deref(st.Name), deref(st.GitConfig.URL), deref(st.GitConfig.ReferenceName), mechanism(st.AutoUpdate))
+		if res := confirm(ctx, consent{tool: tool, explicit: detach, refusal: refusal, question: fmt.Sprintf(
+			"Detach stack %s (id %d) from Git? This update turns it into a file-based stack: Portainer drops its repository link (%s, %s) and its GitOps settings (%s).",
+			deref(st.Name), stackID, deref(st.GitConfig.URL), deref(st.GitConfig.ReferenceName), mechanism(st.AutoUpdate))}); res != nil {
+			return res, nil
+		}
 	}
 	if body.Env != nil {
 		if err := checkEnv(*body.Env); err != nil {

@@ -12,6 +12,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/mark3labs/mcp-go/mcp"
 )
 
 // Transport is the HTTP transport to Portainer. It sends the API key (the request's own,
@@ -59,8 +61,14 @@ func (t *Transport) RoundTrip(r *http.Request) (*http.Response, error) {
 	resp, err := base.RoundTrip(r)
 	if err != nil {
 		cancel()
+		Tell(r.Context(), mcp.LoggingLevelWarning, "%s %s: no answer from Portainer (%v)", r.Method, r.URL.Path, err)
 		return nil, err
 	}
+	level := mcp.LoggingLevelInfo // a change made on the user's behalf
+	if r.Method == http.MethodGet || r.Method == http.MethodHead {
+		level = mcp.LoggingLevelDebug
+	}
+	Tell(r.Context(), level, "%s %s: Portainer answered %s", r.Method, r.URL.Path, resp.Status)
 	resp.Body = cancelOnClose{ReadCloser: resp.Body, cancel: cancel}
 	return resp, nil
 }

@@ -7,6 +7,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/url"
 	"os"
@@ -34,6 +35,19 @@ type config struct {
 	DemoVersion   string
 	Workers       int
 	ShowVersion   bool
+
+	// Streamable HTTP (empty HTTP: stdio).
+	HTTP           string
+	HTTPTokenFile  string
+	HTTPToken      string
+	AllowedHosts   []string
+	AllowedOrigins []string
+	TLSCert        string
+	TLSKey         string
+	MaxBody        int64
+	Rate           float64
+	AuditLog       string
+	HealthCheck    bool
 }
 
 // usageHead is the first thing --help says.
@@ -107,6 +121,20 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 	}
 	fs.IntVar(&c.Workers, "workers", workers, "tool calls served at once; more wait in a queue (env PORTAINER_MCP_WORKERS)")
 	fs.BoolVar(&c.ShowVersion, "version", false, "print the version and exit")
+	fs.StringVar(&c.HTTP, "http", getenv("PORTAINER_MCP_HTTP"), "serve MCP over streamable HTTP at ADDR/mcp, e.g. 127.0.0.1:8080, instead of stdio (env PORTAINER_MCP_HTTP)")
+	fs.StringVar(&c.HTTPTokenFile, "http-token-file", getenv("PORTAINER_MCP_HTTP_TOKEN_FILE"), "file holding a shared token every HTTP request must send as Authorization: Bearer (env PORTAINER_MCP_HTTP_TOKEN_FILE)")
+	hosts := envOr(getenv, "PORTAINER_MCP_HTTP_ALLOWED_HOSTS", "localhost,127.0.0.1,::1")
+	fs.StringVar(&hosts, "http-allowed-hosts", hosts, "Host names the HTTP server answers to (DNS rebinding guard); * for any (env PORTAINER_MCP_HTTP_ALLOWED_HOSTS)")
+	origins := getenv("PORTAINER_MCP_HTTP_ALLOWED_ORIGINS")
+	fs.StringVar(&origins, "http-allowed-origins", origins, "browser Origins allowed besides loopback ones, e.g. https://app.example.com (env PORTAINER_MCP_HTTP_ALLOWED_ORIGINS)")
+	fs.StringVar(&c.TLSCert, "tls-cert", getenv("PORTAINER_MCP_TLS_CERT"), "PEM certificate: serve HTTPS (env PORTAINER_MCP_TLS_CERT)")
+	fs.StringVar(&c.TLSKey, "tls-key", getenv("PORTAINER_MCP_TLS_KEY"), "PEM private key of --tls-cert (env PORTAINER_MCP_TLS_KEY)")
+	maxBody := envOr(getenv, "PORTAINER_MCP_HTTP_MAX_BODY", "4MiB")
+	fs.StringVar(&maxBody, "http-max-body", maxBody, "largest HTTP request body, e.g. 4MiB, 512KiB (env PORTAINER_MCP_HTTP_MAX_BODY)")
+	rate := envOr(getenv, "PORTAINER_MCP_HTTP_RATE", "20")
+	fs.StringVar(&rate, "http-rate", rate, "HTTP requests per second allowed per API key (bursts of five times that); 0 for no limit (env PORTAINER_MCP_HTTP_RATE)")
+	fs.StringVar(&c.AuditLog, "audit-log", getenv("PORTAINER_MCP_AUDIT_LOG"), "write one JSON line per write (user, tool, stack, outcome) to this file, or - for stderr (env PORTAINER_MCP_AUDIT_LOG)")
+	fs.BoolVar(&c.HealthCheck, "health-check", false, "ask the HTTP server at --http for /healthz and exit 0 when it answers (for container health checks)")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			fmt.Fprint(stderr, usageHead)
@@ -136,7 +164,23 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 	if c.StateDir == "" {
 		c.StateDir = defaultStateDir(getenv)
 	}
-	if c.ShowVersion || c.Demo {
+	c.AllowedHosts, c.AllowedOrigins = splitList(hosts), splitList(origins)
+	if c.MaxBody, err = parseSize(maxBody); err != nil {
+		return c, fmt.Errorf("--http-max-body %q: %v", maxBody, err)
+	}
+	if c.Rate, err = strconv.ParseFloat(strings.TrimSpace(rate), 64); err != nil || c.Rate < 0 {
+		return c, fmt.Errorf("--http-rate %q is not a number of requests per second (0 for no limit)", rate)
+	}
+	if c.ShowVersion || c.HealthCheck {
+		return c, nil
+	}
+	if err := c.checkHTTP(); err != nil {
+		return c, err
+	}
+	if c.Demo {
+		if c.HTTP != "" && c.HTTPToken == "" && !loopbackAddr(c.HTTP) {
+			return c, fmt.Errorf("--demo with --http %s would let anyone who reaches it act on the demo: listen on 127.0.0.1, or set --http-token-file", c.HTTP)
+		}
 		return c, nil
 	}
 	if c.URL == "" {
@@ -159,8 +203,11 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 		}
 	}
 	c.APIKey = strings.TrimSpace(c.APIKey)
-	if c.APIKey == "" {
+	if c.APIKey == "" && c.HTTP == "" {
 		return c, errors.New("no API key: set PORTAINER_API_KEY or PORTAINER_API_KEY_FILE (create a key in Portainer under My account > Access tokens)")
+	}
+	if c.APIKey != "" && c.HTTP != "" && c.HTTPToken == "" && !loopbackAddr(c.HTTP) {
+		return c, fmt.Errorf("--http %s listens beyond this machine with a server-wide API key: every caller would act as its user. Set --http-token-file too, or drop the key so that each caller sends their own in X-Portainer-API-Key", c.HTTP)
 	}
 	if strings.ContainsAny(c.APIKey, " \t\r\n") {
 		return c, errors.New("the API key contains spaces or line breaks: check PORTAINER_API_KEY (or the key file)")
@@ -171,6 +218,95 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 		}
 	}
 	return c, nil
+}
+
+// checkHTTP checks the HTTP settings and reads the gate token.
+func (c *config) checkHTTP() error {
+	if c.HTTP == "" {
+		for name, v := range map[string]string{"--http-token-file": c.HTTPTokenFile, "--tls-cert": c.TLSCert, "--tls-key": c.TLSKey} {
+			if v != "" {
+				return fmt.Errorf("%s is set but --http is not: stdio needs no %s", name, name)
+			}
+		}
+		return nil
+	}
+	if _, port, err := net.SplitHostPort(c.HTTP); err != nil {
+		return fmt.Errorf("--http %q is not an address: write it like 127.0.0.1:8080 or :8080", c.HTTP)
+	} else if n, err := strconv.Atoi(port); err != nil || n < 0 || n > 65535 {
+		return fmt.Errorf("--http %q has port %s, which is not between 0 and 65535", c.HTTP, port)
+	}
+	if (c.TLSCert == "") != (c.TLSKey == "") {
+		return errors.New("give both --tls-cert and --tls-key, or neither")
+	}
+	if c.TLSCert != "" {
+		if _, err := tls.LoadX509KeyPair(c.TLSCert, c.TLSKey); err != nil {
+			return fmt.Errorf("cannot use --tls-cert and --tls-key: %v", err)
+		}
+	}
+	if c.HTTPTokenFile != "" {
+		raw, err := os.ReadFile(c.HTTPTokenFile)
+		if err != nil {
+			return fmt.Errorf("cannot read the HTTP token file: %v", err)
+		}
+		c.HTTPToken = strings.TrimSpace(string(raw))
+		if len(c.HTTPToken) < 16 || strings.ContainsAny(c.HTTPToken, " \t\r\n") {
+			return fmt.Errorf("the HTTP token in %s must be one word of at least 16 characters (e.g. openssl rand -hex 32)", c.HTTPTokenFile)
+		}
+	}
+	if len(c.AllowedHosts) == 0 {
+		return errors.New("--http-allowed-hosts is empty: name the host names clients use (or * for any)")
+	}
+	return nil
+}
+
+// loopbackAddr tells whether a listen address is reachable from this machine only.
+func loopbackAddr(addr string) bool {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return false
+	}
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+func splitList(s string) []string {
+	var out []string
+	for _, v := range strings.Split(s, ",") {
+		if v = strings.TrimSpace(v); v != "" {
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
+func envOr(getenv func(string) string, name, fallback string) string {
+	if v := strings.TrimSpace(getenv(name)); v != "" {
+		return v
+	}
+	return fallback
+}
+
+// parseSize reads 4MiB, 512KiB, 1GiB or a number of bytes.
+func parseSize(s string) (int64, error) {
+	s = strings.TrimSpace(s)
+	mult := int64(1)
+	for _, u := range []struct {
+		suffix string
+		m      int64
+	}{{"GiB", 1 << 30}, {"MiB", 1 << 20}, {"KiB", 1 << 10}, {"B", 1}} {
+		if strings.HasSuffix(s, u.suffix) {
+			s, mult = strings.TrimSpace(strings.TrimSuffix(s, u.suffix)), u.m
+			break
+		}
+	}
+	n, err := strconv.ParseInt(s, 10, 64)
+	if err != nil || n <= 0 {
+		return 0, errors.New("write a size like 4MiB, 512KiB or a number of bytes")
+	}
+	return n * mult, nil
 }
 
 // normalizeURL gives a scheme-less address https://, checks it and strips a trailing /api.

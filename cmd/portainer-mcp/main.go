@@ -1,7 +1,8 @@
-// Command portainer-mcp is an MCP server for Portainer over stdio: it lets an AI assistant
-// list, deploy, update, stop and delete stacks and manage their GitOps settings.
+// Command portainer-mcp is an MCP server for Portainer over stdio or streamable HTTP: it lets
+// an AI assistant list, deploy, update, stop and delete stacks and manage their GitOps settings.
 //
 //	PORTAINER_URL=https://portainer.example.com:9443 PORTAINER_API_KEY=ptr_... portainer-mcp
+//	PORTAINER_URL=https://portainer.example.com:9443 portainer-mcp --http 127.0.0.1:8080
 //	portainer-mcp --demo     # against a built-in simulator
 package main
 
@@ -47,6 +48,9 @@ func run(args []string, getenv func(string) string, stdin io.Reader, stdout, std
 		fmt.Fprintln(stdout, "portainer-mcp", version)
 		return 0
 	}
+	if cfg.HealthCheck {
+		return healthCheck(cfg, stderr)
+	}
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -84,11 +88,31 @@ func run(args []string, getenv func(string) string, stdin io.Reader, stdout, std
 		return 2
 	}
 	deps := &tools.Deps{Client: client, PortainerURL: cfg.URL, StateDir: cfg.StateDir, Timeout: cfg.Timeout, DeployTimeout: cfg.DeployTimeout, Log: log}
+	if cfg.AuditLog != "" {
+		w, closeLog, err := openAuditLog(cfg.AuditLog, stderr)
+		if err != nil {
+			fmt.Fprintln(stderr, "portainer-mcp:", err)
+			return 2
+		}
+		defer closeLog()
+		deps.Audit = tools.NewAuditor(w)
+		if cfg.APIKey != "" { // calls without a key of their own act as this key's user
+			go func() {
+				if who, err := whoami(ctx, client); err == nil {
+					deps.Audit.SetFallback(who)
+				}
+			}()
+		}
+	}
 	srv := tools.NewServer(version, defs, deps, []string{cfg.APIKey})
 
 	// Learn Portainer's version and edition in the background: initialize and tools/list
 	// never wait for it.
 	go detectPortainer(ctx, deps, cfg.URL, log)
+
+	if cfg.HTTP != "" {
+		return serveHTTP(ctx, cfg, srv, client, log, deps.Audit, stderr)
+	}
 
 	log.Info("portainer-mcp serving on stdio", "portainer", cfg.URL, "tools", len(defs), "read_only", cfg.ReadOnly, "workers", cfg.Workers)
 	if isTerminal(stdin) {

@@ -431,14 +431,7 @@ func handleDeleteStack(ctx context.Context, d *tools.Deps, a tools.Args) (*mcp.C
 		return res, nil
 	}
 	params.EndpointId = &endpointID
-	resp, err := d.Client.StackDeleteWithResponse(ctx, stackID, &params)
-	if err != nil {
-		return d.CallFailed("delete_stack", err), nil
-	}
-	if resp.StatusCode()/100 != 2 {
-		return tools.APIError("delete_stack", resp.HTTPResponse, resp.Body), nil
-	}
-	return tools.Done("Stack deleted. Its named volumes were kept.", nil)
+	return tools.DeleteStack(ctx, d, a, stackID, &params)
 }
 
 // handleGetStack implements get_stack (GET /stacks/{id}).

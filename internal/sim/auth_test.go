@@ -194,3 +194,26 @@ func TestEnvironments(t *testing.T) {
 		}
 	})
 }
+
+func TestUsersEachWithTheirKey(t *testing.T) {
+	h := newHarness(t, sim.Options{Users: []sim.User{{ID: 2, Username: "bob", Key: "bob-key"}, {ID: 3, Username: "carol", Key: "carol-key", Admin: true}}})
+	tests := []struct {
+		key, user string
+		status    int
+		role      string
+	}{
+		{"sim-api-key", "admin", 200, "1"},
+		{"bob-key", "bob", 200, "2"},
+		{"carol-key", "carol", 200, "1"},
+		{"dave-key", "", 401, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.key, func(t *testing.T) {
+			status, body := h.do(t, "GET", "/api/users/me", "", map[string]string{"X-API-Key": tt.key})
+			wantStatus(t, status, body, tt.status)
+			if b := string(body); tt.user != "" && (!strings.Contains(b, `"Username":"`+tt.user+`"`) || !strings.Contains(b, `"Role":`+tt.role)) {
+				t.Errorf("users/me with %s = %s, want %s with role %s", tt.key, body, tt.user, tt.role)
+			}
+		})
+	}
+}

@@ -1,6 +1,7 @@
 package sim
 
 import (
+	"context"
 	"crypto/subtle"
 	"errors"
 	"net/http"
@@ -40,7 +41,7 @@ func (s *Sim) buildHandler() http.Handler {
 		if strings.Contains(r.URL.Path, "/docker/") { // the Docker daemon's clock, as its answers carry
 			w.Header().Set("Date", s.clock().UTC().Format(http.TimeFormat))
 		}
-		api.ServeHTTP(w, r)
+		api.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), callerKey{}, r.Header.Get("X-API-Key"))))
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		s.logRequest(r)
@@ -76,6 +77,9 @@ func maskQuery(u *url.URL) string {
 	return q.Encode()
 }
 
+// callerKey carries the request's API key to the handlers that answer who is calling.
+type callerKey struct{}
+
 // isPublic tells the routes Portainer serves without authentication.
 func isPublic(r *http.Request) bool {
 	if r.Method == http.MethodGet && r.URL.Path == "/api/system/status" {
@@ -106,10 +110,15 @@ func (s *Sim) authenticate(r *http.Request) *apiError {
 	}
 	switch {
 	case key != "":
-		if !equalSecret(key, s.opts.APIKey) {
-			return newErr(http.StatusUnauthorized, msgTokenInvalid, detailUnauthorized)
+		if equalSecret(key, s.opts.APIKey) {
+			return nil
 		}
-		return nil
+		for _, u := range s.opts.Users {
+			if equalSecret(key, u.Key) {
+				return nil
+			}
+		}
+		return newErr(http.StatusUnauthorized, msgTokenInvalid, detailUnauthorized)
 	case authz != "":
 		if !equalSecret(strings.TrimPrefix(authz, "Bearer "), s.opts.JWT) {
 			return newErr(http.StatusUnauthorized, msgTokenInvalid, detailUnauthorized)

@@ -67,8 +67,11 @@ type Options struct {
 	Version  string // the Portainer release to behave as, default "2.23.0"
 	Edition  string // CE (default) or BE: what /system/version says
 	Username string // the caller, default "admin" (Role 1)
-	Empty    bool   // no seed data
-	Now      func() time.Time
+	// Users are more accounts, each with its own API key: /users/me answers the key's owner.
+	// The simulator gives every user the administrator's view of environments and stacks.
+	Users []User
+	Empty bool // no seed data
+	Now   func() time.Time
 	// SwarmRestartDelay reproduces Docker removing a swarm stack's network asynchronously: a
 	// swarm stack started again within this (real) time after a stop fails with 500
 	// "network <name>_default not found". Zero means the default of 3 seconds, as Portainer
@@ -83,6 +86,14 @@ type Options struct {
 	// instead of after DeployDelay: the first read after a deploy sees its outcome, so a
 	// test's sequence of calls does not depend on timing. HoldDeploys still holds them.
 	DeployOnNextRequest bool
+}
+
+// User is an account with an API key of its own (ids from 2 on; 1 is the administrator).
+type User struct {
+	ID       int
+	Username string
+	Key      string
+	Admin    bool
 }
 
 // Sim is the simulated Portainer. All methods are safe for concurrent use.

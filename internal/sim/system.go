@@ -35,8 +35,20 @@ func (s *Sim) SystemVersion(context.Context, papi.SystemVersionRequestObject) (p
 	return v, nil
 }
 
-// CurrentUserInspect returns the caller: user 1, an administrator.
-func (s *Sim) CurrentUserInspect(context.Context, papi.CurrentUserInspectRequestObject) (papi.CurrentUserInspectResponseObject, error) {
+// CurrentUserInspect returns the caller: the owner of the request's API key (Options.Users),
+// else user 1, an administrator.
+func (s *Sim) CurrentUserInspect(ctx context.Context, _ papi.CurrentUserInspectRequestObject) (papi.CurrentUserInspectResponseObject, error) {
+	if key, ok := ctx.Value(callerKey{}).(string); ok {
+		for _, u := range s.opts.Users {
+			if equalSecret(key, u.Key) {
+				role := papi.UserRoleStandard
+				if u.Admin {
+					role = papi.UserRoleAdministrator
+				}
+				return papi.CurrentUserInspect200JSONResponse{Id: ptr(u.ID), Username: ptr(u.Username), Role: ptr(role)}, nil
+			}
+		}
+	}
 	return papi.CurrentUserInspect200JSONResponse{
 		Id:       ptr(1),
 		Username: ptr(s.opts.Username),

@@ -1,0 +1,144 @@
+package tools
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/mark3labs/mcp-go/mcp"
+	"github.com/mark3labs/mcp-go/server"
+)
+
+// consent is a question for the user before a change that deletes, re-creates, detaches a
+// stack from Git, or reaches stacks the caller did not name.
+type consent struct {
+	tool     string
+	question string // what will happen, said to the user
+	// explicit is true when the caller gave the argument that says yes (detach_from_git=true,
+	// apply_to_shared_source=true, dry_run=false), or when the call itself is the request
+	// (delete_stack).
+	explicit bool
+	// refusal is the answer when the client cannot ask the user and explicit is false.
+	refusal string
+}
+
+// askTimeout bounds how long a call waits for the user's answer.
+const askTimeout = 10 * time.Minute
+
+// confirm asks the user through the client (MCP elicitation) when the client can ask;
+// otherwise it requires the explicit argument. It never lets both go: it returns nil to go
+// ahead, or the answer to give instead (refused, declined, or a request for the user's
+// answer on clients of the 2026-07-28 revision, which call again with it).
+func confirm(ctx context.Context, c consent) *mcp.CallToolResult {
+	cl := callFrom(ctx)
+	if cl != nil && cl.scrub != nil { // the question goes to the client: no secret in it
+		c.question = cl.scrub.String(c.question)
+	}
+	if !canElicit(ctx) {
+		if !c.explicit {
+			return mcp.NewToolResultError(c.refusal)
+		}
+		if cl != nil {
+			cl.confirmed = "argument"
+		}
+		return nil
+	}
+	id := "confirm-" + digest(c.tool, c.question)
+	if mcp.IsModernProtocol(server.RequestProtocolVersion(ctx)) && cl != nil {
+		return confirmRound(cl, c, id)
+	}
+	ask, cancel := context.WithTimeout(ctx, askTimeout)
+	defer cancel()
+	res, err := server.ServerFromContext(ctx).RequestElicitation(ask, mcp.ElicitationRequest{
+		Request: mcp.Request{Method: string(mcp.MethodElicitationCreate)},
+		Params:  question(c),
+	})
+	if err != nil {
+		if c.explicit {
+			if cl != nil {
+				cl.confirmed = "argument"
+			}
+			return nil
+		}
+		why := err.Error()
+		if errors.Is(err, context.DeadlineExceeded) {
+			why = fmt.Sprintf("no answer within %s", askTimeout)
+		}
+		return mcp.NewToolResultError(fmt.Sprintf("%s: could not ask you to confirm (%s). %s", c.tool, why, c.refusal))
+	}
+	return answered(cl, c, &res.ElicitationResponse)
+}
+
+// confirmRound is confirm for clients that answer questions by calling again (multi
+// round-trip requests): the answers so far travel in the request state, so any replica of
+// the server can take the next round.
+func confirmRound(cl *call, c consent, id string) *mcp.CallToolResult {
+	yes := strings.Split(cl.round.RequestState, ",")
+	if slices.Contains(yes, id) {
+		cl.confirmed = "user"
+		return nil
+	}
+	if r := server.ElicitationResponse(cl.round.InputResponses, id); r != nil {
+		if res := answered(cl, c, &r.ElicitationResponse); res != nil {
+			return res
+		}
+		cl.round.RequestState = strings.Trim(cl.round.RequestState+","+id, ",")
+		return nil
+	}
+	return server.NewInputRequestBuilder(cl.round.RequestState).Elicit(id, question(c)).ToolResult()
+}
+
+// answered turns the user's answer into go (nil) or a declined answer.
+func answered(cl *call, c consent, r *mcp.ElicitationResponse) *mcp.CallToolResult {
+	if r.Action == mcp.ElicitationResponseActionAccept {
+		if m, ok := r.Content.(map[string]any); ok && m["confirm"] == true {
+			if cl != nil {
+				cl.confirmed = "user"
+			}
+			return nil
+		}
+	}
+	if cl != nil {
+		cl.declined = true
+	}
+	how := "declined"
+	if r.Action == mcp.ElicitationResponseActionCancel {
+		how = "dismissed the question"
+	} else if r.Action == mcp.ElicitationResponseActionAccept {
+		how = "did not tick confirm"
+	}
+	return mcp.NewToolResultError(fmt.Sprintf("%s: not done: the user %s. Nothing was changed. Ask the user before trying again.", c.tool, how))
+}
+
+func question(c consent) mcp.ElicitationParams {
+	return mcp.ElicitationParams{
+		Mode:    mcp.ElicitationModeForm,
+		Message: c.question,
+		RequestedSchema: map[string]any{
+			"type": "object",
+			"properties": map[string]any{
+				"confirm": map[string]any{"type": "boolean", "title": "Go ahead", "default": false},
+			},
+			"required": []string{"confirm"},
+		},
+	}
+}
+
+// canElicit tells whether the client said it can ask its user (elicitation capability).
+func canElicit(ctx context.Context) bool {
+	if server.ServerFromContext(ctx) == nil {
+		return false
+	}
+	s, ok := server.ClientSessionFromContext(ctx).(server.SessionWithClientInfo)
+	return ok && s.GetClientCapabilities().Elicitation != nil
+}
+
+func digest(parts ...string) string {
+	h := sha256.Sum256([]byte(strings.Join(parts, "\n")))
+	return hex.EncodeToString(h[:8])
+}

@@ -1,0 +1,172 @@
+package tools
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/mark3labs/mcp-go/mcp"
+	"github.com/mark3labs/mcp-go/server"
+
+	"github.com/portainer-mcp/portainer-mcp/gen/papi"
+)
+
+// Resource templates: a stack and its compose file, for clients that let the user attach
+// them to a conversation. {id} is a stack id or a stack name (completion offers both).
+const (
+	stackURI        = "portainer://stacks/{id}"
+	stackComposeURI = "portainer://stacks/{id}/compose"
+)
+
+// maxCompletions is the most values one completion answer carries (the MCP limit).
+const maxCompletions = 100
+
+func (d *Deps) resourceTemplates() []server.ServerResourceTemplate {
+	return []server.ServerResourceTemplate{
+		{
+			Template: mcp.NewResourceTemplate(stackURI, "stack",
+				mcp.WithTemplateDescription("A stack as get_stack shows it: type, status, environment, env names, Git and GitOps settings (no env values, no passwords)."),
+				mcp.WithTemplateMIMEType("application/json")),
+			Handler: func(ctx context.Context, r mcp.ReadResourceRequest) ([]mcp.ResourceContents, error) {
+				return d.stackResource(ctx, r, "application/json", GetStack)
+			},
+		},
+		{
+			Template: mcp.NewResourceTemplate(stackComposeURI, "stack compose file",
+				mcp.WithTemplateDescription("A stack's compose file (a Git stack's at the deployed commit)."),
+				mcp.WithTemplateMIMEType("application/yaml")),
+			Handler: func(ctx context.Context, r mcp.ReadResourceRequest) ([]mcp.ResourceContents, error) {
+				return d.stackResource(ctx, r, "application/yaml", GetStackFile)
+			},
+		},
+	}
+}
+
+// stackResource answers a stack resource with what the matching tool answers as text.
+func (d *Deps) stackResource(ctx context.Context, r mcp.ReadResourceRequest, mime string, tool func(context.Context, *Deps, Args, int) (*mcp.CallToolResult, error)) ([]mcp.ResourceContents, error) {
+	ref, _ := r.Params.Arguments["id"].(string)
+	if v, ok := r.Params.Arguments["id"].([]string); ok && len(v) > 0 {
+		ref = v[0]
+	}
+	scrub := NewScrubber(append([]string{APIKeyFrom(ctx)}, d.Secrets...))
+	id, err := d.stackRef(ctx, ref)
+	if err != nil {
+		return nil, errors.New(scrub.String(err.Error()))
+	}
+	res, err := tool(ctx, d, Args{}, id)
+	if err != nil {
+		return nil, err
+	}
+	text := scrub.String(ResultText(res))
+	if res.IsError {
+		return nil, errors.New(text)
+	}
+	return []mcp.ResourceContents{mcp.TextResourceContents{URI: r.Params.URI, MIMEType: mime, Text: text}}, nil
+}
+
+// stackRef is the id of the stack named by ref: its id, or its name when one stack has it.
+func (d *Deps) stackRef(ctx context.Context, ref string) (int, error) {
+	if id, err := strconv.Atoi(ref); err == nil && id > 0 {
+		return id, nil
+	}
+	stacks, err := d.allStacks(ctx)
+	if err != nil {
+		return 0, err
+	}
+	var ids []string
+	var id int
+	for _, st := range stacks {
+		if strings.EqualFold(deref(st.Name), ref) {
+			id = deref(st.Id)
+			ids = append(ids, fmt.Sprintf("%d (environment %d)", id, deref(st.EndpointId)))
+		}
+	}
+	switch len(ids) {
+	case 0:
+		return 0, fmt.Errorf("no stack is named %q: use a stack id or name from list_stacks", ref)
+	case 1:
+		return id, nil
+	}
+	return 0, fmt.Errorf("%d stacks are named %q: %s; use the id", len(ids), ref, strings.Join(ids, ", "))
+}
+
+func (d *Deps) allStacks(ctx context.Context) ([]papi.Stack, error) {
+	resp, err := d.Client.StackListWithResponse(ctx, nil)
+	if err != nil {
+		return nil, errors.New(d.describeCallError(err))
+	}
+	if resp.JSON200 == nil {
+		return nil, fmt.Errorf("Portainer answered %s to the list of stacks: %s", resp.Status(), portainerSaid(resp.Body))
+	}
+	return *resp.JSON200, nil
+}
+
+// completer completes the stack of a resource template and the stack and environment
+// arguments of the prompts, from what the caller's key may see.
+type completer struct{ d *Deps }
+
+func (c completer) CompleteResourceArgument(ctx context.Context, uri string, arg mcp.CompleteArgument, _ mcp.CompleteContext) (*mcp.Completion, error) {
+	if (uri != stackURI && uri != stackComposeURI) || arg.Name != "id" {
+		return &mcp.Completion{Values: []string{}}, nil
+	}
+	return c.stacks(ctx, arg.Value)
+}
+
+func (c completer) CompletePromptArgument(ctx context.Context, _ string, arg mcp.CompleteArgument, _ mcp.CompleteContext) (*mcp.Completion, error) {
+	switch arg.Name {
+	case "stack":
+		return c.stacks(ctx, arg.Value)
+	case "environment":
+		return c.environments(ctx, arg.Value)
+	}
+	return &mcp.Completion{Values: []string{}}, nil
+}
+
+// stacks offers the ids that start with prefix and the names that do (case aside).
+func (c completer) stacks(ctx context.Context, prefix string) (*mcp.Completion, error) {
+	stacks, err := c.d.allStacks(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var names []string
+	for _, st := range stacks {
+		names = append(names, strconv.Itoa(deref(st.Id)), deref(st.Name))
+	}
+	return complete(names, prefix), nil
+}
+
+func (c completer) environments(ctx context.Context, prefix string) (*mcp.Completion, error) {
+	resp, err := c.d.Client.EndpointListWithResponse(ctx, &papi.EndpointListParams{Limit: ptr(MaxLimit)})
+	if err != nil {
+		return nil, errors.New(c.d.describeCallError(err))
+	}
+	if resp.JSON200 == nil {
+		return nil, fmt.Errorf("Portainer answered %s to the list of environments", resp.Status())
+	}
+	var names []string
+	for _, e := range *resp.JSON200 {
+		names = append(names, strconv.Itoa(deref(e.Id)), deref(e.Name))
+	}
+	return complete(names, prefix), nil
+}
+
+// complete keeps the distinct values that start with prefix, sorted, at most maxCompletions.
+func complete(values []string, prefix string) *mcp.Completion {
+	seen := map[string]bool{}
+	out := []string{}
+	for _, v := range values {
+		if v != "" && !seen[v] && strings.HasPrefix(strings.ToLower(v), strings.ToLower(prefix)) {
+			seen[v] = true
+			out = append(out, v)
+		}
+	}
+	sort.Strings(out)
+	c := &mcp.Completion{Values: out, Total: len(out)}
+	if len(out) > maxCompletions {
+		c.Values, c.HasMore = out[:maxCompletions], true
+	}
+	return c
+}
