@@ -216,9 +216,11 @@ func {{handler .}}(ctx context.Context, d *tools.Deps, a tools.Args) (*mcp.CallT
 	if res != nil {
 		return res, nil
 	}
+	{{- if not $ep.Hidden}}
 	if res := tools.CheckEndpointArg(a, {{printf "%q" .Name}}, {{printf "%q" $ep.Name}}, {{camel (index .PathArgs 0).Name}}, endpointID); res != nil {
 		return res, nil
 	}
+	{{- end}}
 	params.EndpointId = {{if $ep.Pointer}}&{{end}}endpointID
 	{{- end}}
 	{{- if .Overlay}}

@@ -19,6 +19,7 @@ type Arg struct {
 	GoType   string // for path parameters: int or string
 	Required bool   // required from the tool's caller
 	Pointer  bool   // the generated params field is a pointer (optional in the spec)
+	Hidden   bool   // not offered to the caller: the handler fills it (resolveEndpoint)
 }
 
 // Tool is everything the generator knows of one MCP tool.
@@ -228,10 +229,16 @@ func buildTool(r *refs, path, method string, item *openapi3.PathItem, op *openap
 			used[p.Name] = true
 		}
 		if hidden[p.Name] {
+			delete(hidden, p.Name)
+			if t.ResolveEndpoint && p.Name == "endpointId" && p.In == openapi3.ParameterInQuery {
+				// Read from the stack and never offered: the caller cannot name another one.
+				t.QueryArgs = append(t.QueryArgs, Arg{Name: rename(p.Name), Wire: p.Name, Pointer: !p.Required, Hidden: true})
+				t.HasParams = true
+				continue
+			}
 			if p.Required {
 				return t, fmt.Errorf("required parameter %s cannot be hidden", p.Name)
 			}
-			delete(hidden, p.Name)
 			continue
 		}
 		arg := Arg{Name: rename(p.Name), Wire: p.Name, Required: p.Required, Pointer: !p.Required}
@@ -345,7 +352,9 @@ func buildTool(r *refs, path, method string, item *openapi3.PathItem, op *openap
 		}
 	}
 	sort.Strings(required)
-	input := map[string]any{"type": "object", "properties": props, "additionalProperties": false}
+	// No additionalProperties at the top: the server refuses unknown arguments itself, naming the
+	// tool's arguments (tools.wrap), and the keyword would cost every tool's catalog entry.
+	input := map[string]any{"type": "object", "properties": props}
 	if len(required) > 0 {
 		input["required"] = required
 	}

@@ -17,7 +17,7 @@ import (
 // description, input schema) is paid in every conversation.
 const (
 	catalogBudget        = 20000 // every toolset
-	defaultCatalogBudget = 13000 // the toolsets offered when none are named (12,000 before the three health tools, which take 1,095)
+	defaultCatalogBudget = 12000 // the toolsets offered when none are named
 	readOnlyBudget       = 8000  // --read-only, every toolset
 	toolsListBudget      = 64 * 1024
 	stackRowBudget       = 100   // one list_stacks row, JSON

@@ -320,13 +320,8 @@ func changeGitops(ctx context.Context, d *Deps, a Args, tool string) (*mcp.CallT
 			return ArgError(tool, err), nil
 		}
 	}
-	if in.Env != nil && (in.SetEnv != nil || in.UnsetEnv != nil) {
-		return ArgError(tool, fmt.Errorf("env replaces all variables; do not combine it with set_env or unset_env")), nil
-	}
-	for _, e := range [][]papi.Pair{deref(in.Env), deref(in.SetEnv)} {
-		if err := checkEnv(e); err != nil {
-			return ArgError(tool, err), nil
-		}
+	if err := checkEnv(deref(in.SetEnv)); err != nil {
+		return ArgError(tool, err), nil
 	}
 	if deref(in.RemoveCredentials) && (in.RepositoryUsername != nil || in.RepositoryPassword != nil) {
 		return ArgError(tool, fmt.Errorf("remove_credentials cannot be combined with repository_username or repository_password")), nil
@@ -367,10 +362,7 @@ func changeGitops(ctx context.Context, d *Deps, a Args, tool string) (*mcp.CallT
 	if in.TlsSkipVerify != nil {
 		p.TLSSkipVerify = in.TlsSkipVerify
 	}
-	switch {
-	case in.Env != nil:
-		p.Env = in.Env
-	case in.SetEnv != nil || in.UnsetEnv != nil:
+	if in.SetEnv != nil || in.UnsetEnv != nil {
 		p.Env = ptr(editEnv(deref(p.Env), deref(in.SetEnv), deref(in.UnsetEnv)))
 	}
 	switch {

@@ -647,13 +647,28 @@ func TestWrongEnvironmentRefused(t *testing.T) {
 			s := start(t, simEnv(t, sm)...)
 			web, _ := sm.StackByName(1, "web")
 			id := *web.Stack.Id
+			// Given another environment, Portainer would move the stack there (update) or run
+			// compose down on it (delete): the tools take none, and send the stack's own.
 			for _, tool := range []string{"delete_stack", "update_stack"} {
-				wantError(t, s.call(tool, map[string]any{"stack_id": id, "environment_id": 2}), "is on environment 1, not 2")
+				wantError(t, s.call(tool, map[string]any{"stack_id": id, "environment_id": 2}), `unknown argument "environment_id"`)
 			}
 			if _, ok := sm.Stack(id); !ok {
 				t.Fatal("the stack is gone")
 			}
-			structured(t, s.call("update_stack", map[string]any{"stack_id": id, "environment_id": 1}))
+			before := len(sm.Requests())
+			structured(t, s.call("update_stack", map[string]any{"stack_id": id}))
+			sent := false
+			for _, r := range sm.Requests()[before:] {
+				if strings.HasPrefix(r, fmt.Sprintf("PUT /api/stacks/%d?", id)) {
+					sent = true
+					if !strings.Contains(r, "endpointId=1") {
+						t.Errorf("the update went to another environment: %s", r)
+					}
+				}
+			}
+			if !sent {
+				t.Error("no update reached Portainer")
+			}
 		})
 	}
 }

@@ -228,9 +228,7 @@ type CreateFromGitInput struct {
 	Password *string `json:"password,omitempty"`
 
 	// Reference branch or full ref (default main)
-	Reference *string `json:"reference,omitempty"`
-
-	// RepositoryUrl https
+	Reference     *string                 `json:"reference,omitempty"`
 	RepositoryUrl string                  `json:"repository_url"`
 	TlsSkipVerify *bool                   `json:"tls_skip_verify,omitempty"`
 	Type          *CreateFromGitInputType `json:"type,omitempty"`
@@ -312,14 +310,10 @@ type GitView struct {
 
 // GitopsChangeInput defines model for GitopsChangeInput.
 type GitopsChangeInput struct {
-	// ApplyToSharedSource consent: change a GitOps Source other stacks use
 	ApplyToSharedSource *bool `json:"apply_to_shared_source,omitempty"`
+	ForcePullImage      *bool `json:"force_pull_image,omitempty"`
 
-	// Env replaces all
-	Env            *[]externalRef0.Pair `json:"env,omitempty"`
-	ForcePullImage *bool                `json:"force_pull_image,omitempty"`
-
-	// ForceUpdate stored; honoured by some versions only
+	// ForceUpdate honoured by some versions only
 	ForceUpdate *bool `json:"force_update,omitempty"`
 
 	// Interval e.g. 5m (min 1m)
@@ -334,7 +328,7 @@ type GitopsChangeInput struct {
 	RepositoryPassword *string `json:"repository_password,omitempty"`
 	RepositoryUsername *string `json:"repository_username,omitempty"`
 
-	// SetEnv add or change, keep the rest
+	// SetEnv add or change; the rest stays
 	SetEnv        *[]externalRef0.Pair `json:"set_env,omitempty"`
 	StackId       int                  `json:"stack_id"`
 	TlsSkipVerify *bool                `json:"tls_skip_verify,omitempty"`
@@ -436,10 +430,10 @@ type RecreateInput struct {
 	Interval *string              `json:"interval,omitempty"`
 	Name     *string              `json:"name,omitempty"`
 
-	// OldPassword the current stored password, if it differs
+	// OldPassword the stored one, if it differs
 	OldPassword *string `json:"old_password,omitempty"`
 
-	// Password for the new source; also needed when the stack stores credentials (before 2.43)
+	// Password Git password; needed again before 2.43 when one is stored
 	Password      *string `json:"password,omitempty"`
 	Reference     *string `json:"reference,omitempty"`
 	RepositoryUrl *string `json:"repository_url,omitempty"`

@@ -56,6 +56,8 @@ async function readOnlyArgs(client) {
     list_stacks: {},
     get_stack: { stack_id: 1 },
     get_stack_file: { stack_id: 1 },
+    get_stack_status: { stack_id: 1 },
+    get_stack_logs: { stack_id: 1, tail: 20 },
     list_gitops_stacks: {},
     get_stack_gitops: { stack_id: 2 },
     list_gitops_sources: {},
