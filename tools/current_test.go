@@ -172,3 +172,30 @@ func TestProgressWhileDeploying(t *testing.T) {
 		t.Errorf("progress notifications: %q", got)
 	}
 }
+
+// TestSourcesInListsAndChecks: from 2.44 list_gitops_stacks shows the Source's interval; a
+// Source can be checked with its stored credentials; before 2.43 the tool says there are none.
+func TestSourcesInListsAndChecks(t *testing.T) {
+	h := newHarnessOn(t, "2.45.0")
+	id := h.gitStack("polled", map[string]any{"gitops": "polling", "interval": "5m"})
+	srcID := h.stack(id).SourceID
+	// Change the Source directly: the list follows it, not the stack's own (deprecated) field.
+	h.ok("update_gitops_source", map[string]any{"source_id": srcID, "interval": "15m"})
+	rows := h.ok("list_gitops_stacks", nil)["stacks"].([]any)
+	if len(rows) != 1 {
+		t.Fatalf("rows: %v", rows)
+	}
+	if row := rows[0].(map[string]any); row["interval"] != "15m" || row["gitops"] != "polling" || row["source_id"] != float64(srcID) {
+		t.Errorf("row: %v", row)
+	}
+	out := h.ok("validate_git_repository", map[string]any{"source_id": srcID})
+	if out["readable"] != true || out["repository_url"] != private || !strings.Contains(out["first_lines"].(string), "services:") {
+		t.Errorf("validate by Source: %v", out)
+	}
+	h.fails("validate_git_repository", map[string]any{"source_id": srcID, "password": "x"}, "source_id alone")
+	h.fails("validate_git_repository", map[string]any{}, "give repository_url")
+	h.noLeak()
+
+	old := newHarnessOn(t, "2.23.0")
+	old.fails("validate_git_repository", map[string]any{"source_id": 1}, "no GitOps Sources", "2.43")
+}

@@ -813,6 +813,7 @@ func ValidateGitRepository(ctx context.Context, d *Deps, a Args) (*mcp.CallToolR
 		User     string `json:"username"`
 		Password string `json:"password"`
 		TLSSkip  bool   `json:"tls_skip_verify"`
+		SourceID int    `json:"source_id"`
 	}
 	if err := a.Bind(&in); err != nil {
 		return ArgError(tool, err), nil
@@ -820,15 +821,52 @@ func ValidateGitRepository(ctx context.Context, d *Deps, a Args) (*mcp.CallToolR
 	if in.Path == "" {
 		in.Path = "docker-compose.yml"
 	}
-	if err := checkCredentials(gitSource{URL: in.URL, User: in.User, Password: in.Password}); err != nil {
+	if err := checkRepoPath("compose_path", in.Path); err != nil {
 		return ArgError(tool, err), nil
 	}
 	in.Ref = fullRef(in.Ref)
-	content, problem, res := previewFile(ctx, d, tool, gitSource{URL: in.URL, Ref: in.Ref, Path: in.Path, User: in.User, Password: in.Password, TLSSkip: in.TLSSkip})
+	src := gitSource{URL: in.URL, Ref: in.Ref, Path: in.Path, User: in.User, Password: in.Password, TLSSkip: in.TLSSkip}
+	out := map[string]any{"reference": in.Ref, "compose_path": in.Path}
+	switch {
+	case in.SourceID != 0:
+		if in.URL != "" || in.User != "" || in.Password != "" {
+			return ArgError(tool, fmt.Errorf("give source_id alone, or repository_url with its credentials: a Source brings its own")), nil
+		}
+		c := d.Caps(ctx)
+		if !c.GitSources {
+			return noSources(tool, c), nil
+		}
+		// The Source's own connection test first (2.43 and later), then its file.
+		info, res := d.getSource(ctx, tool, in.SourceID)
+		if res != nil {
+			return res, nil
+		}
+		test, err := d.Client.GitOpsSourcesTestByIdWithResponse(ctx, in.SourceID, papi.GitSourceUpdatePayload{})
+		if err != nil {
+			return d.CallFailed(tool, err), nil
+		}
+		if test.JSON200 == nil {
+			return APIError(tool, test.HTTPResponse, test.Body), nil
+		}
+		out["repository_url"], out["source_id"] = info.Url, in.SourceID
+		if !deref(test.JSON200.Success) {
+			out["readable"], out["problem"] = false, "Portainer cannot reach the Source: "+orNone(deref(test.JSON200.Error))
+			return Result(out)
+		}
+		src.URL, src.SourceID = info.Url, in.SourceID
+	case in.URL == "":
+		return ArgError(tool, fmt.Errorf("give repository_url (with username and password for a private one), or source_id")), nil
+	default:
+		if err := checkCredentials(src); err != nil {
+			return ArgError(tool, err), nil
+		}
+		out["repository_url"] = in.URL
+	}
+	content, problem, res := previewFile(ctx, d, tool, src)
 	if res != nil {
 		return res, nil
 	}
-	out := map[string]any{"repository_url": in.URL, "reference": in.Ref, "compose_path": in.Path, "readable": problem == ""}
+	out["readable"] = problem == ""
 	if problem != "" {
 		out["problem"] = problem
 		return Result(out)

@@ -106,7 +106,49 @@ func ListGitopsStacks(ctx context.Context, d *Deps, a Args) (*mcp.CallToolResult
 		}
 		total++
 	}
+	if res := d.sourceIntervals(ctx, tool, rows); res != nil {
+		return res, nil
+	}
 	return List("stacks", gitopsRowTable, rows, total, page, "filter by environment_id")
+}
+
+// sourceIntervals shows, from 2.44 on, each row's polling as its GitOps Source's (one list
+// of the Sources for the page); the stack's own interval no longer polls there.
+func (d *Deps) sourceIntervals(ctx context.Context, tool string, rows []views.GitopsRow) *mcp.CallToolResult {
+	if !d.Caps(ctx).SourcePolling || len(rows) == 0 {
+		return nil
+	}
+	resp, err := d.Client.GitOpsSourcesListWithResponse(ctx)
+	if err != nil {
+		return d.CallFailed(tool, err)
+	}
+	if resp.JSON200 == nil {
+		return APIError(tool, resp.HTTPResponse, resp.Body)
+	}
+	intervals := map[int]string{}
+	for _, src := range *resp.JSON200 {
+		intervals[deref(src.Id)] = deref(src.Interval)
+	}
+	for i := range rows {
+		r := &rows[i]
+		iv, known := intervals[deref(r.SourceId)]
+		if !known {
+			continue
+		}
+		r.Interval = opt(iv)
+		hook := deref(r.WebhookUrl) != ""
+		switch {
+		case iv != "" && hook:
+			r.Gitops = views.GitopsRowGitopsPollingWebhook
+		case iv != "":
+			r.Gitops = views.GitopsRowGitopsPolling
+		case hook:
+			r.Gitops = views.GitopsRowGitopsWebhook
+		default:
+			r.Gitops = views.GitopsRowGitopsNone
+		}
+	}
+	return nil
 }
 
 var gitopsRowTable = &Table[views.GitopsRow]{
