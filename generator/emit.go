@@ -25,10 +25,14 @@ func EmitGo(tools []Tool, source string) ([]byte, error) {
 // EmitMarkdown renders the tool table for the README.
 func EmitMarkdown(tools []Tool) string {
 	var b strings.Builder
-	b.WriteString("| tool | toolset | what it does | read-only | destructive |\n|---|---|---|---|---|\n")
+	b.WriteString("| tool | toolset | edition | what it does | read-only | destructive |\n|---|---|---|---|---|---|\n")
 	for _, t := range tools {
 		desc := firstSentence(t.Description)
-		fmt.Fprintf(&b, "| `%s` | %s | %s | %s | %s |\n", t.Name, t.Toolset, strings.ReplaceAll(desc, "|", "\\|"), yes(t.ReadOnly), yes(t.Destructive))
+		edition := "CE, BE"
+		if t.Edition != "" {
+			edition = t.Edition
+		}
+		fmt.Fprintf(&b, "| `%s` | %s | %s | %s | %s | %s |\n", t.Name, t.Toolset, edition, strings.ReplaceAll(desc, "|", "\\|"), yes(t.ReadOnly), yes(t.Destructive))
 	}
 	return b.String()
 }
@@ -174,6 +178,9 @@ var Tools = []tools.Def{
 		Title:        {{printf "%q" .Title}},
 		Description:  {{printf "%q" .Description}},
 		Toolset:      {{printf "%q" .Toolset}},
+		{{- if .Edition}}
+		Edition:      {{printf "%q" .Edition}},
+		{{- end}}
 		Operation:    {{printf "%q" .OperationID}},
 		ReadOnly:     {{.ReadOnly}},
 		Destructive:  {{.Destructive}},

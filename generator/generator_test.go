@@ -89,6 +89,12 @@ func TestMiniShape(t *testing.T) {
 	if in := jsonText(byName["update_thing"].Input); !strings.Contains(in, `"description"`) && strings.Contains(in, "Owner") {
 		t.Errorf("descriptions stripped from an input schema: %s", in)
 	}
+	if byName["delete_thing"].Edition != "BE" || byName["update_thing"].Edition != "" {
+		t.Errorf("edition annotation not read: %q %q", byName["delete_thing"].Edition, byName["update_thing"].Edition)
+	}
+	if src, _ := EmitGo(tools, "mini"); !strings.Contains(string(src), `Edition:      "BE"`) || strings.Count(string(src), "Edition:") != 1 {
+		t.Errorf("the Go table does not carry the edition of delete_thing only:\n%s", src)
+	}
 	if !byName["delete_thing"].NoContent || byName["delete_thing"].Done != "Thing deleted." {
 		t.Errorf("204 answer not recognised: %+v", byName["delete_thing"])
 	}
@@ -107,6 +113,7 @@ func TestBadAnnotations(t *testing.T) {
 		{"no description", "description: Lists things.", "description: ''", "description is missing"},
 		{"read-only and destructive", "description: Lists things.\n        readOnly: true", "description: Lists things.\n        readOnly: true\n        destructive: true", "both readOnly and destructive"},
 		{"unknown toolset", "toolset: system", "toolset: misc", "toolset \"misc\""},
+		{"unknown edition", "edition: BE", "edition: EE", "edition \"EE\" is not BE"},
 		{"unknown key", "idempotent: true\n      parameters:\n        - { name: search", "idempotent: true\n        colour: red\n      parameters:\n        - { name: search", "colour"},
 		{"rename unknown", "rename: { id: thing_id }", "rename: { nope: thing_id }", "rename names nope"},
 		{"duplicate", "name: delete_thing", "name: update_thing", "used twice"},

@@ -25,6 +25,7 @@ type Arg struct {
 // Tool is everything the generator knows of one MCP tool.
 type Tool struct {
 	Name, Title, Description, Toolset string
+	Edition                           string // "BE": offered only by the Business Edition
 	ReadOnly, Destructive, Idempotent bool
 	OpenWorld                         bool
 	OperationID, Method, Path         string
@@ -48,6 +49,7 @@ type annotation struct {
 	Name            string            `json:"name"`
 	Title           string            `json:"title"`
 	Toolset         string            `json:"toolset"`
+	Edition         string            `json:"edition"`
 	Description     string            `json:"description"`
 	ReadOnly        bool              `json:"readOnly"`
 	Destructive     bool              `json:"destructive"`
@@ -67,7 +69,8 @@ var (
 	toolNameRe = regexp.MustCompile(`^[a-z]+(_[a-z]+)+$`)
 	goIdentRe  = regexp.MustCompile(`^[A-Z][A-Za-z0-9]*$`)
 	// toolsetOrder fixes the order of the tool table; unknown toolsets are an error.
-	toolsetOrder = []string{"system", "environments", "stacks", "gitops"}
+	// tools.Toolsets is the same list (a test of tools checks that they agree).
+	toolsetOrder = []string{"system", "environments", "stacks", "gitops", "edge"}
 )
 
 // Load reads the spec (and the documents its annotations refer to) and returns its tools,
@@ -160,7 +163,7 @@ func strictUnmarshal(b []byte, v any) error {
 
 func buildTool(r *refs, path, method string, item *openapi3.PathItem, op *openapi3.Operation, ann annotation) (Tool, error) {
 	t := Tool{
-		Name: ann.Name, Title: ann.Title, Toolset: ann.Toolset,
+		Name: ann.Name, Title: ann.Title, Toolset: ann.Toolset, Edition: ann.Edition,
 		Description: strings.TrimSpace(ann.Description),
 		ReadOnly:    ann.ReadOnly, Destructive: ann.Destructive, Idempotent: ann.Idempotent,
 		OpenWorld:   true,
@@ -180,6 +183,8 @@ func buildTool(r *refs, path, method string, item *openapi3.PathItem, op *openap
 		return t, fmt.Errorf("description is missing: write what it does, when to use it and what it will not do")
 	case !contains(toolsetOrder, t.Toolset):
 		return t, fmt.Errorf("toolset %q is not one of %s", t.Toolset, strings.Join(toolsetOrder, ", "))
+	case t.Edition != "" && t.Edition != "BE":
+		return t, fmt.Errorf("edition %q is not BE (leave it out for a tool every edition serves)", t.Edition)
 	case t.ReadOnly && t.Destructive:
 		return t, fmt.Errorf("a tool cannot be both readOnly and destructive")
 	case t.Overlay != "" && !goIdentRe.MatchString(t.Overlay):

@@ -61,6 +61,17 @@ type Behaviours struct {
 	// ReportsSupport: /system/version says itself whether the release is LTS or STS
 	// (VersionSupport, PC §9: 2.45). Before, the table's own LTS list decides.
 	ReportsSupport bool `json:"reports_version_support"`
+	// SharedGitCredentials: the Business Edition keeps saved Git credentials shared by
+	// administrators under /cloud/gitcredentials; before, each user's own under
+	// /users/{id}/gitcredentials (edge-be.md §4.3: EE 2.31 per user, EE 2.44 shared, absent in
+	// 2.43; the releases in between are unverified and read as per user). Meaningful only with
+	// BusinessEdition.
+	SharedGitCredentials bool `json:"shared_git_credentials"`
+	// EdgeStatusPerEnvironment: an edge stack's Status has an entry, with an empty history, for
+	// every environment of its groups from the start (edge-be.md §2.2: CE 2.45 source; CE 2.23
+	// has none until an agent reports or the stack gets a new version; the releases in between
+	// are unverified). The tools read a missing entry and an empty history alike: pending.
+	EdgeStatusPerEnvironment bool `json:"edge_status_per_environment"`
 	// BusinessEdition: the Business Edition's endpoints exist (edge stack GitOps and webhooks,
 	// shared Git credentials, change windows). From /system/version ServerEdition (PC §9).
 	BusinessEdition bool `json:"business_edition"`
@@ -86,8 +97,8 @@ var releases = []release{
 	{From: [2]int{2, 40}, B: Behaviours{MinInterval: true, RedeployAuthFlagNeeded: true, InPlaceGitChange: true}},
 	{From: [2]int{2, 41}, B: Behaviours{MinInterval: true, RedeployAuthFlagNeeded: true, InPlaceGitChange: true, AsyncDeploy: true, ErroredStackStart: true, RedeployKeepsOmitted: true}},
 	{From: [2]int{2, 43}, B: Behaviours{MinInterval: true, RedeployAuthFlagNeeded: true, InPlaceGitChange: true, AsyncDeploy: true, ErroredStackStart: true, RedeployKeepsOmitted: true, GitSources: true, PreviewByStack: true}},
-	{From: [2]int{2, 44}, B: Behaviours{MinInterval: true, InPlaceGitChange: true, AsyncDeploy: true, ErroredStackStart: true, RedeployKeepsOmitted: true, GitSources: true, SourcePolling: true, ForceUpdatePolls: true, PreviewByStack: true}},
-	{From: [2]int{2, 45}, B: Behaviours{MinInterval: true, InPlaceGitChange: true, AsyncDeploy: true, ErroredStackStart: true, RedeployKeepsOmitted: true, GitSources: true, SourcePolling: true, ForceUpdatePolls: true, PreviewByStack: true, ReportsSupport: true}},
+	{From: [2]int{2, 44}, B: Behaviours{MinInterval: true, InPlaceGitChange: true, AsyncDeploy: true, ErroredStackStart: true, RedeployKeepsOmitted: true, GitSources: true, SourcePolling: true, ForceUpdatePolls: true, PreviewByStack: true, SharedGitCredentials: true}},
+	{From: [2]int{2, 45}, B: Behaviours{MinInterval: true, InPlaceGitChange: true, AsyncDeploy: true, ErroredStackStart: true, RedeployKeepsOmitted: true, GitSources: true, SourcePolling: true, ForceUpdatePolls: true, PreviewByStack: true, SharedGitCredentials: true, ReportsSupport: true, EdgeStatusPerEnvironment: true}},
 }
 
 // ltsMinors are the long-term-support releases (Portainer's VersionSupport says so itself
@@ -202,6 +213,12 @@ type capsState struct {
 // Caps returns what is known of Portainer, detecting it first if needed (a call bounded by
 // the read timeout; it never blocks initialize or tools/list, which do not call this).
 func (d *Deps) Caps(ctx context.Context) Caps {
+	c := d.caps0(ctx)
+	d.offerEditionTools(c)
+	return c
+}
+
+func (d *Deps) caps0(ctx context.Context) Caps {
 	st := d.capsState()
 	st.mu.Lock()
 	defer st.mu.Unlock()
@@ -220,8 +237,15 @@ func (d *Deps) Caps(ctx context.Context) Caps {
 	return st.caps
 }
 
-// DetectCaps runs detection now (the server calls it in the background at start).
+// DetectCaps runs detection now (the server calls it in the background at start). The
+// Business Edition tools are offered as soon as it says so.
 func (d *Deps) DetectCaps(ctx context.Context) (Caps, error) {
+	c, err := d.detectNow(ctx)
+	d.offerEditionTools(c)
+	return c, err
+}
+
+func (d *Deps) detectNow(ctx context.Context) (Caps, error) {
 	st := d.capsState()
 	st.mu.Lock()
 	defer st.mu.Unlock()
@@ -231,6 +255,14 @@ func (d *Deps) DetectCaps(ctx context.Context) (Caps, error) {
 		return unknownCaps(st.lastFail), fmt.Errorf("%s", st.lastFail)
 	}
 	return st.caps, nil
+}
+
+// knownCaps is what is known of Portainer without asking it.
+func (d *Deps) knownCaps() (Caps, bool) {
+	st := d.capsState()
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	return st.caps, st.known && st.edition
 }
 
 func (d *Deps) capsState() *capsState {
@@ -277,8 +309,9 @@ func (d *Deps) detect(ctx context.Context, st *capsState) {
 func (d *Deps) SetCaps(c Caps) {
 	st := d.capsState()
 	st.mu.Lock()
-	defer st.mu.Unlock()
 	st.caps, st.known, st.edition = c, true, c.Edition != ""
+	st.mu.Unlock()
+	d.offerEditionTools(c)
 }
 
 // versionInfo is what get_portainer_info shows of the table.
@@ -299,6 +332,6 @@ func (c Caps) describe() []string {
 	add(b.MinInterval, "Portainer refuses polling intervals under 1m", "")
 	add(b.ErroredStackStart, "a stack in error cannot be started: redeploy or update it", "")
 	add(b.ForceUpdatePolls, "force_update makes polling redeploy without a new commit", "force_update is stored but polling and webhooks still redeploy only on a new commit")
-	add(b.BusinessEdition, "Business Edition tools are available", "")
+	add(b.BusinessEdition, "Business Edition tools are available: edge stack GitOps and webhooks, saved Git credentials, change windows, relative paths", "Community Edition: edge stacks from Git are cloned once (no GitOps), no saved Git credentials or change windows")
 	return out
 }

@@ -18,9 +18,10 @@ func TestCapsFor(t *testing.T) {
 		{"2.40.0", "CE", Behaviours{MinInterval: true, RedeployAuthFlagNeeded: true, InPlaceGitChange: true}, "STS", ""},
 		{"2.41.1", "CE", Behaviours{MinInterval: true, RedeployAuthFlagNeeded: true, InPlaceGitChange: true, AsyncDeploy: true, ErroredStackStart: true, RedeployKeepsOmitted: true}, "STS", ""},
 		{"2.43.0", "CE", Behaviours{MinInterval: true, RedeployAuthFlagNeeded: true, InPlaceGitChange: true, AsyncDeploy: true, ErroredStackStart: true, RedeployKeepsOmitted: true, GitSources: true, PreviewByStack: true}, "STS", ""},
-		{"2.44.0", "EE", Behaviours{MinInterval: true, InPlaceGitChange: true, AsyncDeploy: true, ErroredStackStart: true, RedeployKeepsOmitted: true, GitSources: true, SourcePolling: true, ForceUpdatePolls: true, PreviewByStack: true, BusinessEdition: true}, "STS", ""},
-		{"2.45.0", "CE", Behaviours{MinInterval: true, InPlaceGitChange: true, AsyncDeploy: true, ErroredStackStart: true, RedeployKeepsOmitted: true, GitSources: true, SourcePolling: true, ForceUpdatePolls: true, PreviewByStack: true, ReportsSupport: true}, "LTS", ""},
-		{"2.47.0", "BE", Behaviours{MinInterval: true, InPlaceGitChange: true, AsyncDeploy: true, ErroredStackStart: true, RedeployKeepsOmitted: true, GitSources: true, SourcePolling: true, ForceUpdatePolls: true, PreviewByStack: true, ReportsSupport: true, BusinessEdition: true}, "STS", "newer than 2.45"},
+		{"2.44.0", "EE", Behaviours{MinInterval: true, InPlaceGitChange: true, AsyncDeploy: true, ErroredStackStart: true, RedeployKeepsOmitted: true, GitSources: true, SourcePolling: true, ForceUpdatePolls: true, PreviewByStack: true, SharedGitCredentials: true, BusinessEdition: true}, "STS", ""},
+		{"2.45.0", "CE", Behaviours{MinInterval: true, InPlaceGitChange: true, AsyncDeploy: true, ErroredStackStart: true, RedeployKeepsOmitted: true, GitSources: true, SourcePolling: true, ForceUpdatePolls: true, PreviewByStack: true, SharedGitCredentials: true, ReportsSupport: true, EdgeStatusPerEnvironment: true}, "LTS", ""},
+		{"2.47.0", "BE", Behaviours{MinInterval: true, InPlaceGitChange: true, AsyncDeploy: true, ErroredStackStart: true, RedeployKeepsOmitted: true, GitSources: true, SourcePolling: true, ForceUpdatePolls: true, PreviewByStack: true, SharedGitCredentials: true, ReportsSupport: true, EdgeStatusPerEnvironment: true, BusinessEdition: true}, "STS", "newer than 2.45"},
+		{"2.31.2", "EE", Behaviours{RedeployAuthFlagNeeded: true, BusinessEdition: true}, "STS", ""},
 		{"2.9.3", "CE", Behaviours{RedeployAuthFlagNeeded: true}, "STS", "older than 2.19"},
 		{"banana", "CE", releases[len(releases)-1].B, "", "cannot be read"},
 	}

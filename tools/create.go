@@ -40,6 +40,9 @@ type stackDef struct {
 	Git           *gitSource               `json:"git,omitempty"`
 	Additional    []string                 `json:"additional_files,omitempty"`
 	AutoUpdate    *papi.AutoUpdateSettings `json:"gitops,omitempty"`
+	// FilesystemPath turns on the Business Edition's relative paths: the repository is cloned
+	// under this host folder (edge-be.md §4.4).
+	FilesystemPath string `json:"filesystem_path,omitempty"`
 }
 
 // MarshalJSON leaves the Git password out.
@@ -192,6 +195,9 @@ func createGitStack(ctx context.Context, d *Deps, tool string, g stackDef) (*pap
 	payload := papi.ComposeStackFromGitPayload{Name: g.Name, RepositoryURL: src.URL, RepositoryReferenceName: opt(src.Ref),
 		RepositoryAuthentication: ptr(auth), RepositoryUsername: user, RepositoryPassword: pass, ComposeFile: ptr(src.Path),
 		AdditionalFiles: files, AutoUpdate: g.AutoUpdate, Env: env, TLSSkipVerify: ptr(src.TLSSkip)}
+	if g.FilesystemPath != "" {
+		payload.SupportRelativePath, payload.FilesystemPath = ptr(true), ptr(g.FilesystemPath)
+	}
 	if src.SourceID != 0 {
 		// URL, credentials and TLS come from the Source (2.43 and later).
 		payload.SourceID = ptr(src.SourceID)
@@ -246,6 +252,15 @@ func CreateStackFromGit(ctx context.Context, d *Deps, a Args) (*mcp.CallToolResu
 	}
 	if err := checkRepoPaths(src.Path, g.Additional); err != nil {
 		return ArgError(tool, err), nil
+	}
+	if in.FilesystemPath != nil {
+		if res := d.requireBE(ctx, tool, "filesystem_path (relative paths)"); res != nil {
+			return res, nil
+		}
+		g.FilesystemPath = strings.TrimSpace(*in.FilesystemPath)
+		if !strings.HasPrefix(g.FilesystemPath, "/") {
+			return ArgError(tool, fmt.Errorf("filesystem_path %q must be an absolute folder on the Docker host, like /opt/stacks", *in.FilesystemPath)), nil
+		}
 	}
 	mech := string(deref(in.Gitops))
 	if (mech == "" || mech == "none") && deref(in.Interval) != "" {

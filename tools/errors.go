@@ -61,6 +61,14 @@ func hint(tool string, status int, said string) string {
 		return "The stack is already running: there is nothing to start (get_stack_status shows its containers)."
 	case strings.Contains(lower, "already inactive"):
 		return "The stack is already stopped."
+	case strings.Contains(lower, "edge compute features are disabled"):
+		return "Edge Compute is off in this Portainer: an administrator turns it on (Settings > Edge Compute, or PUT /api/settings {\"EnableEdgeComputeFeatures\":true}). Nothing was changed."
+	case strings.Contains(lower, "edge group was not found") || strings.Contains(lower, "edge group with the specified"):
+		return "Check the edge group ids with list_edge_groups. Nothing was changed."
+	case strings.Contains(lower, "do not match the environment type"):
+		return "Its edge groups hold environments of the other kind (Docker or Kubernetes): choose edge groups of Docker edge environments. Nothing was changed."
+	case strings.Contains(tool, "edge") && strings.Contains(lower, "name must be unique"):
+		return "Edge stack names are unique across Portainer, whatever their case: pick another name, or change the existing edge stack."
 	case strings.Contains(lower, "webhook") && status == http.StatusConflict:
 		return "That webhook id belongs to another stack: let the tool generate one (omit it)."
 	case strings.Contains(lower, "name") && (strings.Contains(lower, "already exists") || strings.Contains(lower, "unique")):
@@ -81,6 +89,12 @@ func hint(tool string, status int, said string) string {
 		}
 		if strings.Contains(tool, "source") {
 			return "Check the id with list_gitops_sources."
+		}
+		if strings.Contains(tool, "edge") {
+			return "Check the id with list_edge_stacks (edge stacks; list_stacks shows the others)."
+		}
+		if strings.Contains(tool, "credential") {
+			return "Check the id with list_git_credentials."
 		}
 		return "Check the id with list_stacks (and list_environments for environment ids)."
 	case http.StatusConflict:

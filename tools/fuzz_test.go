@@ -24,13 +24,17 @@ func FuzzToolArguments(f *testing.F) {
 		`{"stack_id":1,"mechanism":"polling","interval":"1s"}`, `{"stack_id":1,"dry_run":false,"repository_url":"ssh://x"}`,
 		`{"compose_path":"../../etc/passwd","environment_id":1,"name":"p","repository_url":"https://git.example.com/team/app.git"}`,
 		`{"stack_id":9999999999999999999}`, `{"types":[1,2,99]}`, `{"source_id":1,"interval":"","apply_to_shared_source":true}`,
+		`{"name":"e","edge_group_ids":[1],"compose":"services:\n  a:\n    image: x\n"}`, `{"edge_stack_id":1,"mechanism":"none"}`,
+		`{"name":"g","edge_group_ids":[1,99],"repository_url":"https://git.example.com/team/private.git","password":"pw-SENTINEL-7f3a","username":"deploy"}`,
+		`{"name":"c","username":"u","password":"pw-SENTINEL-7f3a"}`, `{"environment_id":1,"enabled":true,"start_time":"25:00","end_time":"01:00"}`,
 	}
 	for i := range mcptools.Tools {
 		for _, s := range seeds {
 			f.Add(uint8(i), s)
 		}
 	}
-	h := newHarness(f)
+	// The Business Edition with edge environments: every tool is offered.
+	h := newHarnessFor(f, harnessOpts{Version: "2.45.0", Edition: "BE", Edge: true})
 	f.Fuzz(func(t *testing.T, which uint8, raw string) {
 		var args map[string]any
 		if json.Unmarshal([]byte(raw), &args) != nil {

@@ -249,3 +249,46 @@ func (h *harness) mechanism(id int) string {
 	m, _ := g["mechanism"].(string)
 	return m
 }
+
+// harnessOpts choose the simulated Portainer for newHarnessFor: its release, its edition ("BE"
+// for the Business Edition, default CE) and, with Edge, Edge Compute on with edge
+// environments and groups (see edgeFixture). A Business Edition harness has learned the
+// edition, so its tools are listed, unless Undetected.
+type harnessOpts struct {
+	Version, Edition string
+	Edge             bool
+	Undetected       bool
+}
+
+func newHarnessFor(t testing.TB, o harnessOpts) *harness {
+	t.Helper()
+	h := newHarnessWith(t, sim.Options{Version: o.Version, Edition: o.Edition, DeployOnNextRequest: true})
+	if o.Edge {
+		edgeFixture(h.sim)
+	}
+	if o.Edition != "" && !o.Undetected {
+		if _, err := h.deps.DetectCaps(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return h
+}
+
+// Edge fixture: environments 3 and 4 are Docker edge environments tagged 1 whose agents never
+// polled, 5 an edge Kubernetes one tagged 2; edge groups 1 "kiosks" (static: 3, 4), 2 "tagged"
+// (dynamic: tag 1), 3 "empty" (static, no environment), 4 "k8s" (static: 5).
+func edgeFixture(s *sim.Sim) {
+	s.SetEdgeCompute(true)
+	for _, e := range []struct {
+		id   int
+		name string
+		typ  papi.EndpointType
+		tag  int
+	}{{3, "edge-a", papi.EndpointTypeEdgeDocker, 1}, {4, "edge-b", papi.EndpointTypeEdgeDocker, 1}, {5, "edge-k8s", papi.EndpointTypeEdgeKubernetes, 2}} {
+		s.AddEnvironment(papi.Endpoint{Id: ptr(e.id), Name: ptr(e.name), Type: ptr(e.typ), TagIds: &[]int{e.tag}, LastCheckInDate: ptr(0)}, "")
+	}
+	s.AddEdgeGroup("kiosks", false, nil, []int{3, 4}, false)
+	s.AddEdgeGroup("tagged", true, []int{1}, nil, true)
+	s.AddEdgeGroup("empty", false, nil, nil, false)
+	s.AddEdgeGroup("k8s", false, nil, []int{5}, false)
+}

@@ -432,6 +432,9 @@ func currentDef(ctx context.Context, d *Deps, tool string, st *papi.Stack, caps 
 	g := st.GitConfig
 	def.Git = &gitSource{URL: deref(g.URL), Ref: deref(g.ReferenceName), Path: deref(g.ConfigFilePath), TLSSkip: deref(g.TLSSkipVerify)}
 	def.Additional = deref(st.AdditionalFiles)
+	if deref(st.SupportRelativePath) {
+		def.FilesystemPath = deref(st.FilesystemPath)
+	}
 	if st.AutoUpdate != nil && mechanism(st.AutoUpdate) != views.GitopsSettingsMechanismNone {
 		au := *st.AutoUpdate
 		au.JobID = nil

@@ -34,6 +34,9 @@ type Def struct {
 	Destructive bool
 	Idempotent  bool
 	OpenWorld   bool
+	// Edition is "BE" for a tool that only the Business Edition can serve: it is offered once
+	// Portainer says it is that edition (see edition.go); "" for every edition.
+	Edition string
 	// InputSchema and OutputSchema are JSON Schema documents.
 	InputSchema  string
 	OutputSchema string
@@ -68,6 +71,9 @@ type Deps struct {
 
 	capsOnce sync.Once
 	caps     *capsState
+
+	editionOnce sync.Once
+	edition     *editionTools
 }
 
 func (d *Deps) uuid() string {

@@ -14,27 +14,66 @@ import (
 	"github.com/mark3labs/mcp-go/server"
 )
 
-// Toolsets lists the groups tools belong to, in order.
-var Toolsets = []string{"system", "environments", "stacks", "gitops"}
+// Toolset is a group of tools. An opt-in toolset is offered only when it is named, or with
+// "all"; the others make the default selection.
+type Toolset struct {
+	Name  string
+	OptIn bool
+}
 
-// Select keeps the tools of the named toolsets ("all" or none named: every toolset) and,
-// in read-only mode, only the tools annotated read-only.
+// Toolsets lists the groups tools belong to, in order: the one list of them.
+var Toolsets = []Toolset{
+	{Name: "system"}, {Name: "environments"}, {Name: "stacks"}, {Name: "gitops"},
+	{Name: "edge", OptIn: true},
+}
+
+// ToolsetChoices describes the toolsets for --help and errors: every name, the default ones
+// marked.
+func ToolsetChoices() string {
+	var names, defaults []string
+	for _, t := range Toolsets {
+		names = append(names, t.Name)
+		if !t.OptIn {
+			defaults = append(defaults, t.Name)
+		}
+	}
+	return "all, " + strings.Join(names, ", ") + " (default " + strings.Join(defaults, ",") + ")"
+}
+
+func toolsetNamed(name string) bool {
+	return slices.ContainsFunc(Toolsets, func(t Toolset) bool { return t.Name == name })
+}
+
+// Select keeps the tools of the named toolsets ("all": every toolset; none named: every
+// toolset that is not opt-in) and, in read-only mode, only the tools annotated read-only.
 func Select(defs []Def, toolsets []string, readOnly bool) ([]Def, error) {
 	want := map[string]bool{}
+	named := false
 	for _, t := range toolsets {
 		t = strings.TrimSpace(strings.ToLower(t))
 		if t == "" {
 			continue
 		}
-		if t != "all" && !slices.Contains(Toolsets, t) {
-			return nil, fmt.Errorf("unknown toolset %q: choose from all, %s", t, strings.Join(Toolsets, ", "))
+		named = true
+		switch {
+		case t == "all":
+			for _, ts := range Toolsets {
+				want[ts.Name] = true
+			}
+		case toolsetNamed(t):
+			want[t] = true
+		default:
+			return nil, fmt.Errorf("unknown toolset %q: choose from %s", t, ToolsetChoices())
 		}
-		want[t] = true
 	}
-	all := len(want) == 0 || want["all"]
+	if !named {
+		for _, ts := range Toolsets {
+			want[ts.Name] = !ts.OptIn
+		}
+	}
 	var out []Def
 	for _, d := range defs {
-		if (all || want[d.Toolset]) && (!readOnly || d.ReadOnly) {
+		if want[d.Toolset] && (!readOnly || d.ReadOnly) {
 			out = append(out, d)
 		}
 	}
@@ -72,7 +111,8 @@ Deploying tools (create, update, start, redeploy, recreate) wait until Portainer
 Git stacks: never update_stack them (Portainer would detach them from Git). Change settings with update_stack_gitops, pull new commits with redeploy_stack, and use recreate_stack (dry_run first) for a new repository, compose path or name.
 Passwords and env values are never shown; a change to a GitOps Source other stacks share needs apply_to_shared_source=true.`
 
-// NewServer builds the MCP server with the given tools. Every handler runs with panics
+// NewServer builds the MCP server with the given tools; those of the Business Edition are
+// added when Portainer turns out to be one. Every handler runs with panics
 // recovered, its arguments checked against its input schema, its result scrubbed of
 // secrets, and one log line (no arguments, no values).
 func NewServer(version string, defs []Def, d *Deps, secrets []string, opts ...server.ServerOption) *server.MCPServer {
@@ -90,13 +130,20 @@ func NewServer(version string, defs []Def, d *Deps, secrets []string, opts ...se
 	}
 	s := server.NewMCPServer("portainer-mcp", version, append(base, opts...)...)
 	d.Secrets = append(d.Secrets, secrets...)
-	tools := make([]server.ServerTool, 0, len(defs))
+	var tools, be []server.ServerTool
 	names := make([]string, 0, len(defs))
 	for _, def := range defs {
-		tools = append(tools, server.ServerTool{Tool: MCPTool(def), Handler: wrap(def, d)})
+		t := server.ServerTool{Tool: MCPTool(def), Handler: wrap(def, d)}
 		names = append(names, def.Name)
+		if def.Edition == "BE" {
+			be = append(be, t)
+			continue
+		}
+		tools = append(tools, t)
 	}
 	s.AddTools(tools...)
+	// Business Edition tools come once Portainer says it is one (edition.go).
+	d.holdEditionTools(s, be)
 	if subset([]string{"get_stack", "get_stack_file"}, names) { // the stacks toolset is offered
 		s.AddResourceTemplates(d.resourceTemplates()...)
 	}

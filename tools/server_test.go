@@ -74,9 +74,30 @@ func TestSchemasUseOnlyKnownKeywords(t *testing.T) {
 }
 
 func TestSelect(t *testing.T) {
-	all, err := tools.Select(mcptools.Tools, nil, false)
-	if err != nil || len(all) != len(mcptools.Tools) {
-		t.Fatalf("all: %d, %v", len(all), err)
+	count := func(defs []tools.Def, toolset string) int {
+		n := 0
+		for _, d := range defs {
+			if d.Toolset == toolset {
+				n++
+			}
+		}
+		return n
+	}
+	every, err := tools.Select(mcptools.Tools, []string{"all"}, false)
+	if err != nil || len(every) != len(mcptools.Tools) {
+		t.Fatalf("all: %d of %d, %v", len(every), len(mcptools.Tools), err)
+	}
+	// No toolset named: the default ones, which leave out the opt-in edge toolset.
+	def, err := tools.Select(mcptools.Tools, nil, false)
+	if err != nil || count(def, "edge") != 0 || count(every, "edge") == 0 || len(def)+count(every, "edge") != len(every) {
+		t.Fatalf("default: %d tools (%d edge) of %d (%d edge), %v", len(def), count(def, "edge"), len(every), count(every, "edge"), err)
+	}
+	if blank, _ := tools.Select(mcptools.Tools, []string{" ", ""}, false); len(blank) != len(def) {
+		t.Errorf("blank names select %d tools, the default %d", len(blank), len(def))
+	}
+	edge, _ := tools.Select(mcptools.Tools, []string{"Edge"}, false)
+	if len(edge) != count(every, "edge") || count(edge, "edge") != len(edge) {
+		t.Errorf("--toolsets edge: %d tools, %d of them edge", len(edge), count(edge, "edge"))
 	}
 	ro, _ := tools.Select(mcptools.Tools, []string{"all"}, true)
 	for _, d := range ro {
@@ -84,8 +105,8 @@ func TestSelect(t *testing.T) {
 			t.Errorf("read-only selection has %s", d.Name)
 		}
 	}
-	if len(ro) == 0 || len(ro) == len(all) {
-		t.Errorf("read-only selection has %d of %d tools", len(ro), len(all))
+	if len(ro) == 0 || len(ro) == len(every) || count(ro, "edge") == 0 {
+		t.Errorf("read-only selection has %d of %d tools (%d edge)", len(ro), len(every), count(ro, "edge"))
 	}
 	st, _ := tools.Select(mcptools.Tools, []string{" Stacks ", "system"}, false)
 	for _, d := range st {
@@ -93,8 +114,31 @@ func TestSelect(t *testing.T) {
 			t.Errorf("toolset selection has %s (%s)", d.Name, d.Toolset)
 		}
 	}
-	if _, err := tools.Select(mcptools.Tools, []string{"stacks", "edge"}, false); err == nil || !strings.Contains(err.Error(), "edge") {
+	if _, err := tools.Select(mcptools.Tools, []string{"stacks", "edges"}, false); err == nil || !strings.Contains(err.Error(), `"edges"`) || !strings.Contains(err.Error(), "edge") {
 		t.Errorf("unknown toolset: %v", err)
+	}
+}
+
+// TestToolsetsAgree: every generated tool belongs to a toolset of tools.Toolsets, and the
+// generator orders the table as that list does (the generator keeps its own copy).
+func TestToolsetsAgree(t *testing.T) {
+	rank := map[string]int{}
+	for i, ts := range tools.Toolsets {
+		rank[ts.Name] = i + 1
+	}
+	last := 0
+	for _, d := range mcptools.Tools {
+		r := rank[d.Toolset]
+		if r == 0 {
+			t.Fatalf("%s is in toolset %q, which tools.Toolsets does not list", d.Name, d.Toolset)
+		}
+		if r < last {
+			t.Errorf("%s (%s) comes after a later toolset: the generator's order differs from tools.Toolsets", d.Name, d.Toolset)
+		}
+		last = r
+		if d.Edition != "" && d.Edition != "BE" {
+			t.Errorf("%s: edition %q", d.Name, d.Edition)
+		}
 	}
 }
 

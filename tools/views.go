@@ -121,6 +121,9 @@ func gitView(s *papi.Stack) *views.GitView {
 	if s.AdditionalFiles != nil && len(*s.AdditionalFiles) > 0 {
 		v.AdditionalFiles = s.AdditionalFiles
 	}
+	if deref(s.SupportRelativePath) {
+		v.FilesystemPath = opt(deref(s.FilesystemPath))
+	}
 	return v
 }
 
@@ -304,6 +307,7 @@ func environmentView(e *papi.Endpoint) views.EnvironmentView {
 	if e.TagIds != nil && len(*e.TagIds) > 0 {
 		v.TagIds = e.TagIds
 	}
+	v.ChangeWindow = changeWindowView(e.ChangeWindow)
 	if e.Snapshots != nil && len(*e.Snapshots) > 0 {
 		snap := (*e.Snapshots)[len(*e.Snapshots)-1]
 		v.StoppedContainers = snap.StoppedContainerCount

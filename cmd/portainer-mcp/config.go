@@ -107,7 +107,7 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 	fs.DurationVar(&c.Timeout, "timeout", timeout, "timeout of one read from Portainer (env PORTAINER_TIMEOUT)")
 	fs.DurationVar(&c.DeployTimeout, "deploy-timeout", deployTimeout, "timeout of one change: create, update, redeploy, delete (env PORTAINER_DEPLOY_TIMEOUT)")
 	fs.BoolVar(&c.ReadOnly, "read-only", ro, "offer only read-only tools (env PORTAINER_READ_ONLY)")
-	fs.StringVar(&toolsets, "toolsets", toolsets, "comma-separated toolsets: all, system, environments, stacks, gitops (env PORTAINER_TOOLSETS)")
+	fs.StringVar(&toolsets, "toolsets", toolsets, "comma-separated toolsets: "+tools.ToolsetChoices()+" (env PORTAINER_TOOLSETS)")
 	fs.StringVar(&c.StateDir, "state-dir", getenv("PORTAINER_MCP_STATE_DIR"), "where recreate_stack keeps snapshots (env PORTAINER_MCP_STATE_DIR; default ~/.local/state/portainer-mcp)")
 	fs.BoolVar(&c.Demo, "demo", false, "run against a built-in Portainer simulator with demo data (no Portainer needed)")
 	fs.StringVar(&c.DemoVersion, "demo-version", "2.45.0", "the Portainer version the demo simulator behaves as: 2.23.0, 2.39.0 or 2.45.0")

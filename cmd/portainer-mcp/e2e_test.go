@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
+	"io"
 	"net"
 	"net/http/httptest"
 	"os"
@@ -90,6 +91,11 @@ func start(t *testing.T, env ...string) *session {
 	})
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
+	// Start hands the transport's notifications to the handlers above (the constructor
+	// starts the transport only).
+	if err := c.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
 	var init mcp.InitializeRequest
 	init.Params.ProtocolVersion = mcp.LATEST_LEGACY_PROTOCOL_VERSION
 	init.Params.ClientInfo = mcp.Implementation{Name: "e2e", Version: "1"}
@@ -112,39 +118,99 @@ func start(t *testing.T, env ...string) *session {
 }
 
 // wireTools speaks JSON-RPC to the binary by hand and returns each tool of tools/list as
-// sent: the mcp-go client drops schema keys it does not model.
-func wireTools(t *testing.T, env []string) map[string]json.RawMessage {
+// sent: the mcp-go client drops schema keys it does not model. With listChanged it first waits
+// for notifications/tools/list_changed (a Business Edition's tools come after detection),
+// calling release once the session is initialized.
+func wireTools(t *testing.T, env []string, release func()) map[string]json.RawMessage {
 	t.Helper()
 	cmd := exec.Command(binary)
 	cmd.Env = append(os.Environ(), env...)
-	cmd.Stdin = strings.NewReader(`{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"wire","version":"1"}}}
-{"jsonrpc":"2.0","method":"notifications/initialized"}
-{"jsonrpc":"2.0","id":2,"method":"tools/list"}
-`)
-	out, err := cmd.Output()
-	if err != nil {
-		t.Fatalf("raw session: %v", err)
+	stdin, _ := cmd.StdinPipe()
+	stdout, _ := cmd.StdoutPipe()
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
 	}
-	for _, line := range strings.Split(string(out), "\n") {
-		var msg struct {
-			ID     int `json:"id"`
-			Result struct {
-				Tools []json.RawMessage `json:"tools"`
-			} `json:"result"`
+	defer func() { _ = cmd.Process.Kill(); _ = cmd.Wait() }()
+	lines := make(chan string)
+	go func() {
+		sc := bufio.NewScanner(stdout)
+		sc.Buffer(make([]byte, 1<<20), 16<<20)
+		for sc.Scan() {
+			lines <- sc.Text()
 		}
-		if json.Unmarshal([]byte(line), &msg) != nil || msg.ID != 2 {
-			continue
+		close(lines)
+	}()
+	// next reads lines until one satisfies match.
+	next := func(what string, match func(id int, method string) bool) string {
+		deadline := time.After(10 * time.Second)
+		for {
+			select {
+			case line, ok := <-lines:
+				if !ok {
+					t.Fatalf("the server ended before %s", what)
+				}
+				var msg struct {
+					ID     int    `json:"id"`
+					Method string `json:"method"`
+				}
+				if json.Unmarshal([]byte(line), &msg) == nil && match(msg.ID, msg.Method) {
+					return line
+				}
+			case <-deadline:
+				t.Fatalf("no %s within 10s", what)
+			}
 		}
-		byName := map[string]json.RawMessage{}
-		for _, raw := range msg.Result.Tools {
-			var named struct{ Name string }
-			_ = json.Unmarshal(raw, &named)
-			byName[named.Name] = raw
-		}
-		return byName
 	}
-	t.Fatalf("no tools/list answer in %q", out)
-	return nil
+	send := func(line string) {
+		if _, err := io.WriteString(stdin, line+"\n"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	send(`{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"wire","version":"1"}}}`)
+	next("initialize answer", func(id int, _ string) bool { return id == 1 })
+	send(`{"jsonrpc":"2.0","method":"notifications/initialized"}`)
+	if release != nil {
+		release()
+		next("notifications/tools/list_changed", func(_ int, m string) bool { return m == "notifications/tools/list_changed" })
+	}
+	send(`{"jsonrpc":"2.0","id":2,"method":"tools/list"}`)
+	line := next("tools/list answer", func(id int, _ string) bool { return id == 2 })
+	var msg struct {
+		Result struct {
+			Tools []json.RawMessage `json:"tools"`
+		} `json:"result"`
+	}
+	if err := json.Unmarshal([]byte(line), &msg); err != nil {
+		t.Fatalf("tools/list answer %q: %v", line, err)
+	}
+	byName := map[string]json.RawMessage{}
+	for _, raw := range msg.Result.Tools {
+		var named struct{ Name string }
+		_ = json.Unmarshal(raw, &named)
+		byName[named.Name] = raw
+	}
+	return byName
+}
+
+// waitTools lists the tools again until there are want of them (the Business Edition's come
+// once the server learned the edition) or 10 seconds passed; a negative want lists them once.
+func (s *session) waitTools(want int) {
+	s.t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		list, err := s.c.ListTools(context.Background(), mcp.ListToolsRequest{})
+		if err != nil {
+			s.t.Fatal(err)
+		}
+		s.tools = map[string]mcp.Tool{}
+		for _, tl := range list.Tools {
+			s.tools[tl.Name] = tl
+		}
+		if want < 0 || len(s.tools) == want || time.Now().After(deadline) {
+			return
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
 }
 
 func simEnv(t *testing.T, s *sim.Sim) []string {
@@ -236,7 +302,15 @@ func wantError(t *testing.T, res *mcp.CallToolResult, parts ...string) {
 }
 
 func TestToolsListAndSnapshots(t *testing.T) {
-	s := start(t, simEnv(t, newSim(sim.Options{}))...)
+	// Every tool: all toolsets, and a Business Edition.
+	be := func() ([]string, func()) {
+		s, release := heldEdition(sim.Options{Edition: "BE", Version: "2.45.0"})
+		return append(simEnv(t, s), "PORTAINER_TOOLSETS=all"), release
+	}
+	env, release := be()
+	s := start(t, env...)
+	release()
+	s.waitTools(len(mcptools.Tools))
 	if len(s.tools) != len(mcptools.Tools) {
 		t.Fatalf("tools/list gave %d tools, the table has %d", len(s.tools), len(mcptools.Tools))
 	}
@@ -256,7 +330,8 @@ func TestToolsListAndSnapshots(t *testing.T) {
 	}
 	sort.Strings(names)
 	// Snapshots of each tool exactly as served: a changed schema is a reviewed diff.
-	wire := wireTools(t, simEnv(t, newSim(sim.Options{})))
+	env, release = be()
+	wire := wireTools(t, env, release)
 	if len(wire) != len(names) {
 		t.Fatalf("raw tools/list has %d tools, the client saw %d", len(wire), len(names))
 	}
@@ -303,19 +378,32 @@ func TestReadOnlyAndToolsets(t *testing.T) {
 			t.Errorf("read-only mode lacks %s", must)
 		}
 	}
-	gs := start(t, append(env, "PORTAINER_TOOLSETS=gitops")...)
-	want := 0
-	for _, d := range mcptools.Tools {
-		_, listed := gs.tools[d.Name]
-		if listed != (d.Toolset == "gitops") {
-			t.Errorf("--toolsets gitops: %s (toolset %s) listed=%v", d.Name, d.Toolset, listed)
+	// On a Community Edition the Business Edition's tools are never listed.
+	for _, c := range []struct {
+		toolsets string
+		in       func(d tools.Def) bool
+	}{
+		{"gitops", func(d tools.Def) bool { return d.Toolset == "gitops" }},
+		{"", func(d tools.Def) bool { return d.Toolset != "edge" }},
+		{"edge", func(d tools.Def) bool { return d.Toolset == "edge" }},
+		{"all", func(tools.Def) bool { return true }},
+	} {
+		gs := start(t, append(env, "PORTAINER_TOOLSETS="+c.toolsets)...)
+		gs.waitDetected()
+		gs.waitTools(-1)
+		want := 0
+		for _, d := range mcptools.Tools {
+			_, listed := gs.tools[d.Name]
+			if listed != (c.in(d) && d.Edition == "") {
+				t.Errorf("--toolsets %q on CE: %s (toolset %s, edition %q) listed=%v", c.toolsets, d.Name, d.Toolset, d.Edition, listed)
+			}
+			if c.in(d) && d.Edition == "" {
+				want++
+			}
 		}
-		if d.Toolset == "gitops" {
-			want++
+		if len(gs.tools) != want || want == 0 {
+			t.Errorf("--toolsets %q lists %d tools, want %d", c.toolsets, len(gs.tools), want)
 		}
-	}
-	if len(gs.tools) != want || want == 0 {
-		t.Errorf("--toolsets gitops lists %d tools, want %d", len(gs.tools), want)
 	}
 }
 
@@ -760,4 +848,81 @@ func TestCancelledRequestNotAnswered(t *testing.T) {
 		}
 	}
 	t.Fatal("no answer to the ping")
+}
+
+// TestBusinessEditionTools: a Community Edition never lists the Business Edition's tools; a
+// Business Edition lists them once the server learned its edition, and says so with
+// notifications/tools/list_changed.
+func TestBusinessEditionTools(t *testing.T) {
+	var be []string
+	for _, d := range mcptools.Tools {
+		if d.Edition == "BE" {
+			be = append(be, d.Name)
+		}
+	}
+	if len(be) == 0 {
+		t.Fatal("no tool is annotated for the Business Edition")
+	}
+	ce := start(t, append(simEnv(t, newSim(sim.Options{Version: "2.45.0"})), "PORTAINER_TOOLSETS=all")...)
+	ce.waitDetected()
+	ce.waitTools(-1)
+	for _, name := range be {
+		if _, ok := ce.tools[name]; ok {
+			t.Errorf("the Community Edition lists %s", name)
+		}
+	}
+	if strings.Contains(ce.notes.String(), "tools/list_changed") {
+		t.Error("the Community Edition sent tools/list_changed")
+	}
+
+	// The edition is held back until the session is initialized, so that the tools come after.
+	held, release := heldEdition(sim.Options{Version: "2.45.0", Edition: "BE"})
+	bs := start(t, append(simEnv(t, held), "PORTAINER_TOOLSETS=all")...)
+	for _, name := range be {
+		if _, ok := bs.tools[name]; ok {
+			t.Errorf("%s is listed before the server knows the edition", name)
+		}
+	}
+	release()
+	bs.waitTools(len(mcptools.Tools))
+	for _, name := range be {
+		if _, ok := bs.tools[name]; !ok {
+			t.Errorf("the Business Edition does not list %s", name)
+		}
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for !strings.Contains(bs.notes.String(), "notifications/tools/list_changed") && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+	}
+	if !strings.Contains(bs.notes.String(), "notifications/tools/list_changed") {
+		t.Errorf("no tools/list_changed notification; notifications: %s", bs.notes.String())
+	}
+	if res := bs.call("list_git_credentials", nil); res.IsError {
+		t.Errorf("list_git_credentials on the Business Edition: %s", text(res))
+	}
+	if !strings.Contains(bs.stderr.String(), "Business Edition") {
+		t.Errorf("the log does not say that the Business Edition's tools were added:\n%s", bs.stderr.String())
+	}
+}
+
+// heldEdition is a simulator whose /system/version waits until release is called: the server
+// learns the edition only then.
+func heldEdition(o sim.Options) (*sim.Sim, func()) {
+	s := newSim(o)
+	hold := make(chan struct{})
+	s.InjectFault(sim.Fault{Method: "GET", PathPrefix: "/api/system/version", Times: -1, Hold: hold})
+	var once sync.Once
+	return s, func() { once.Do(func() { close(hold) }) }
+}
+
+// waitDetected waits until the server logged what Portainer it talks to.
+func (s *session) waitDetected() {
+	s.t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for !strings.Contains(s.stderr.String(), "connected to Portainer") {
+		if time.Now().After(deadline) {
+			s.t.Fatalf("the server did not detect Portainer:\n%s", s.stderr.String())
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
 }

@@ -90,6 +90,168 @@ func WithRequestEditorFn(fn RequestEditorFn) ClientOption {
 // The interface specification for the client above.
 type ClientInterface interface {
 
+	// SharedGitCredentialList Business Edition 2.44 and later: the shared Git credentials (edge-be.md §4.3; absent in 2.43).
+	//
+	// Corresponds with GET /cloud/gitcredentials (the `SharedGitCredentialList` operationId).
+	SharedGitCredentialList(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// SharedGitCredentialCreateWithBody Business Edition 2.44 and later: save a shared Git credential (administrators). Answers 201; clients disagree on the body ({"gitCredential":{...}} or {"id":N}): read both.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /cloud/gitcredentials (the `SharedGitCredentialCreate` operationId).
+	SharedGitCredentialCreateWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// SharedGitCredentialCreate Business Edition 2.44 and later: save a shared Git credential (administrators). Answers 201; clients disagree on the body ({"gitCredential":{...}} or {"id":N}): read both.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /cloud/gitcredentials (the `SharedGitCredentialCreate` operationId).
+	SharedGitCredentialCreate(ctx context.Context, body SharedGitCredentialCreateJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// SharedGitCredentialDelete Business Edition 2.44 and later: delete a shared Git credential; 409 while a GitOps Source uses it.
+	//
+	// Corresponds with DELETE /cloud/gitcredentials/{id} (the `SharedGitCredentialDelete` operationId).
+	SharedGitCredentialDelete(ctx context.Context, id int, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// EdgeGroupList Every edge group, with the environments it holds (computed from tags for a dynamic group). Like every edge route: administrators only, and 503 "Edge compute features are disabled" while Edge Compute is off (edge-be.md §1.1).
+	//
+	// Corresponds with GET /edge_groups (the `EdgeGroupList` operationId).
+	EdgeGroupList(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// EdgeGroupCreateWithBody Create an edge group; answers 200 (not 201). A duplicate name is 400 "Edge group name must be unique"; non-edge environments in Endpoints are silently dropped.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /edge_groups (the `EdgeGroupCreate` operationId).
+	EdgeGroupCreateWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// EdgeGroupCreate Create an edge group; answers 200 (not 201). A duplicate name is 400 "Edge group name must be unique"; non-edge environments in Endpoints are silently dropped.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /edge_groups (the `EdgeGroupCreate` operationId).
+	EdgeGroupCreate(ctx context.Context, body EdgeGroupCreateJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// EdgeGroupDelete Delete an edge group; 409 while an edge stack or edge job uses it.
+	//
+	// Corresponds with DELETE /edge_groups/{id} (the `EdgeGroupDelete` operationId).
+	EdgeGroupDelete(ctx context.Context, id EdgeGroupIdPath, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// EdgeGroupInspect One edge group.
+	//
+	// Corresponds with GET /edge_groups/{id} (the `EdgeGroupInspect` operationId).
+	EdgeGroupInspect(ctx context.Context, id EdgeGroupIdPath, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// EdgeGroupUpdateWithBody Replace an edge group: Name is required, an omitted Endpoints empties a static group and an omitted Dynamic makes it static (PartialMatch is kept when omitted).
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with PUT /edge_groups/{id} (the `EdgeGroupUpdate` operationId).
+	EdgeGroupUpdateWithBody(ctx context.Context, id EdgeGroupIdPath, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// EdgeGroupUpdate Replace an edge group: Name is required, an omitted Endpoints empties a static group and an omitted Dynamic makes it static (PartialMatch is kept when omitted).
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with PUT /edge_groups/{id} (the `EdgeGroupUpdate` operationId).
+	EdgeGroupUpdate(ctx context.Context, id EdgeGroupIdPath, body EdgeGroupUpdateJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// EdgeStackList Every edge stack, with the status its environments' agents reported.
+	//
+	// Corresponds with GET /edge_stacks (the `EdgeStackList` operationId).
+	EdgeStackList(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// EdgeStackCreateRepositoryWithBody Create an edge stack from a Git repository. CE clones it once and keeps no Git settings (an AutoUpdate is ignored); the path in the repository is not checked until the file is read. The Business Edition keeps GitConfig and AutoUpdate (edge-be.md §2.4).
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /edge_stacks/create/repository (the `EdgeStackCreateRepository` operationId).
+	EdgeStackCreateRepositoryWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// EdgeStackCreateRepository Create an edge stack from a Git repository. CE clones it once and keeps no Git settings (an AutoUpdate is ignored); the path in the repository is not checked until the file is read. The Business Edition keeps GitConfig and AutoUpdate (edge-be.md §2.4).
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /edge_stacks/create/repository (the `EdgeStackCreateRepository` operationId).
+	EdgeStackCreateRepository(ctx context.Context, body EdgeStackCreateRepositoryJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// EdgeStackCreateStringWithBody Create an edge stack from compose text. Send Content-Type application/json (a form body gives 500 EOF). A duplicate name (any case) is 409, an unknown edge group 400 "Edge group was not found" (edge-be.md §2.4).
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /edge_stacks/create/string (the `EdgeStackCreateString` operationId).
+	EdgeStackCreateStringWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// EdgeStackCreateString Create an edge stack from compose text. Send Content-Type application/json (a form body gives 500 EOF). A duplicate name (any case) is 409, an unknown edge group 400 "Edge group was not found" (edge-be.md §2.4).
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /edge_stacks/create/string (the `EdgeStackCreateString` operationId).
+	EdgeStackCreateString(ctx context.Context, body EdgeStackCreateStringJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// EdgeStackWebhookInvoke Business Edition: an edge stack's webhook; needs no authentication. Pulls Git and makes a new version when the commit changed; answers 204 (edge-be.md §4.2).
+	//
+	// Corresponds with POST /edge_stacks/webhooks/{webhookID} (the `EdgeStackWebhookInvoke` operationId).
+	EdgeStackWebhookInvoke(ctx context.Context, webhookID string, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// EdgeStackDelete Delete an edge stack; agents remove its containers when they next poll.
+	//
+	// Corresponds with DELETE /edge_stacks/{id} (the `EdgeStackDelete` operationId).
+	EdgeStackDelete(ctx context.Context, id EdgeStackIdPath, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// EdgeStackInspect One edge stack.
+	//
+	// Corresponds with GET /edge_stacks/{id} (the `EdgeStackInspect` operationId).
+	EdgeStackInspect(ctx context.Context, id EdgeStackIdPath, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// EdgeStackUpdateWithBody Change an edge stack. StackFileContent and EdgeGroups are always required; the file is written, and the agents redeploy, only with UpdateVersion=true; DeploymentType and UseManifestNamespaces are replaced. The Business Edition also replaces EnvVars, Registries and the pull and retry options (send them back) and keeps GitConfig and AutoUpdate (edge-be.md §2.5).
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with PUT /edge_stacks/{id} (the `EdgeStackUpdate` operationId).
+	EdgeStackUpdateWithBody(ctx context.Context, id EdgeStackIdPath, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// EdgeStackUpdate Change an edge stack. StackFileContent and EdgeGroups are always required; the file is written, and the agents redeploy, only with UpdateVersion=true; DeploymentType and UseManifestNamespaces are replaced. The Business Edition also replaces EnvVars, Registries and the pull and retry options (send them back) and keeps GitConfig and AutoUpdate (edge-be.md §2.5).
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with PUT /edge_stacks/{id} (the `EdgeStackUpdate` operationId).
+	EdgeStackUpdate(ctx context.Context, id EdgeStackIdPath, body EdgeStackUpdateJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// EdgeStackFile The edge stack's current file (500 when it is missing on disk).
+	//
+	// Corresponds with GET /edge_stacks/{id}/file (the `EdgeStackFile` operationId).
+	EdgeStackFile(ctx context.Context, id EdgeStackIdPath, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// EdgeStackUpdateFromGitWithBody Business Edition: change a Git edge stack's Git settings and pull (UpdateVersion=true). Answers 204. REPLACES RefName, AutoUpdate (null turns GitOps off), EnvVars and Authentication (null drops the credentials; an empty password keeps them); GroupIds and DeploymentType are kept when omitted (edge-be.md §4.1). 404 on CE (no such route).
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with PUT /edge_stacks/{id}/git (the `EdgeStackUpdateFromGit` operationId).
+	EdgeStackUpdateFromGitWithBody(ctx context.Context, id EdgeStackIdPath, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// EdgeStackUpdateFromGit Business Edition: change a Git edge stack's Git settings and pull (UpdateVersion=true). Answers 204. REPLACES RefName, AutoUpdate (null turns GitOps off), EnvVars and Authentication (null drops the credentials; an empty password keeps them); GroupIds and DeploymentType are kept when omitted (edge-be.md §4.1). 404 on CE (no such route).
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with PUT /edge_stacks/{id}/git (the `EdgeStackUpdateFromGit` operationId).
+	EdgeStackUpdateFromGit(ctx context.Context, id EdgeStackIdPath, body EdgeStackUpdateFromGitJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// EdgeStackStatusUpdateWithBody An edge agent reports its environment's deployment of an edge stack. Public, but needs the header X-PortainerAgent-EdgeID (any value while the environment has no EdgeID) and an edge environment; Status 2 (error) needs Error. Not gated by Edge Compute (edge-be.md §2.2).
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with PUT /edge_stacks/{id}/status (the `EdgeStackStatusUpdate` operationId).
+	EdgeStackStatusUpdateWithBody(ctx context.Context, id EdgeStackIdPath, params *EdgeStackStatusUpdateParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// EdgeStackStatusUpdate An edge agent reports its environment's deployment of an edge stack. Public, but needs the header X-PortainerAgent-EdgeID (any value while the environment has no EdgeID) and an edge environment; Status 2 (error) needs Error. Not gated by Edge Compute (edge-be.md §2.2).
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with PUT /edge_stacks/{id}/status (the `EdgeStackStatusUpdate` operationId).
+	EdgeStackStatusUpdate(ctx context.Context, id EdgeStackIdPath, params *EdgeStackStatusUpdateParams, body EdgeStackStatusUpdateJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// EndpointList List environments (endpoints), one page at a time.
 	//
 	// Corresponds with GET /endpoints (the `EndpointList` operationId).
@@ -99,6 +261,20 @@ type ClientInterface interface {
 	//
 	// Corresponds with GET /endpoints/{id} (the `EndpointInspect` operationId).
 	EndpointInspect(ctx context.Context, id EndpointIdPath, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// EndpointUpdateWithBody Change an environment: only the fields sent change. The Business Edition takes ChangeWindow (EE 2.31 and 2.44 endpoints.endpointUpdatePayload); CE ignores it.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with PUT /endpoints/{id} (the `EndpointUpdate` operationId).
+	EndpointUpdateWithBody(ctx context.Context, id EndpointIdPath, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// EndpointUpdate Change an environment: only the fields sent change. The Business Edition takes ChangeWindow (EE 2.31 and 2.44 endpoints.endpointUpdatePayload); CE ignores it.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with PUT /endpoints/{id} (the `EndpointUpdate` operationId).
+	EndpointUpdate(ctx context.Context, id EndpointIdPath, body EndpointUpdateJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// DockerContainerList Docker's container list through Portainer's Docker proxy.
 	//
@@ -215,6 +391,20 @@ type ClientInterface interface {
 	//
 	// Corresponds with GET /gitops/sources/{id}/workflows (the `GitOpsSourceWorkflows` operationId).
 	GitOpsSourceWorkflows(ctx context.Context, id SourceIdPath, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// SettingsUpdateWithBody Change Portainer's settings (administrators): only the fields sent change. EnableEdgeComputeFeatures turns the edge routes on (off, they answer 503).
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with PUT /settings (the `SettingsUpdate` operationId).
+	SettingsUpdateWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// SettingsUpdate Change Portainer's settings (administrators): only the fields sent change. EnableEdgeComputeFeatures turns the edge routes on (off, they answer 503).
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with PUT /settings (the `SettingsUpdate` operationId).
+	SettingsUpdate(ctx context.Context, body SettingsUpdateJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// StackList List the stacks the caller may see.
 	//
@@ -377,6 +567,452 @@ type ClientInterface interface {
 	//
 	// Corresponds with GET /users/me (the `CurrentUserInspect` operationId).
 	CurrentUserInspect(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// UserGitCredentialList Business Edition before 2.44 (EE 2.31): the caller's own saved Git credentials; only the calling user may use their id (edge-be.md §4.3).
+	//
+	// Corresponds with GET /users/{id}/gitcredentials (the `UserGitCredentialList` operationId).
+	UserGitCredentialList(ctx context.Context, id UserIdPath, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// UserGitCredentialCreateWithBody Business Edition before 2.44 (EE 2.31); answers 201 {"gitCredential":{...}}.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /users/{id}/gitcredentials (the `UserGitCredentialCreate` operationId).
+	UserGitCredentialCreateWithBody(ctx context.Context, id UserIdPath, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// UserGitCredentialCreate Business Edition before 2.44 (EE 2.31); answers 201 {"gitCredential":{...}}.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /users/{id}/gitcredentials (the `UserGitCredentialCreate` operationId).
+	UserGitCredentialCreate(ctx context.Context, id UserIdPath, body UserGitCredentialCreateJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// UserGitCredentialDelete Business Edition before 2.44 (EE 2.31).
+	//
+	// Corresponds with DELETE /users/{id}/gitcredentials/{credentialID} (the `UserGitCredentialDelete` operationId).
+	UserGitCredentialDelete(ctx context.Context, id UserIdPath, credentialID int, reqEditors ...RequestEditorFn) (*http.Response, error)
+}
+
+// SharedGitCredentialList Business Edition 2.44 and later: the shared Git credentials (edge-be.md §4.3; absent in 2.43).
+//
+// Corresponds with GET /cloud/gitcredentials (the `SharedGitCredentialList` operationId).
+func (c *Client) SharedGitCredentialList(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewSharedGitCredentialListRequest(c.Server)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// SharedGitCredentialCreateWithBody Business Edition 2.44 and later: save a shared Git credential (administrators). Answers 201; clients disagree on the body ({"gitCredential":{...}} or {"id":N}): read both.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /cloud/gitcredentials (the `SharedGitCredentialCreate` operationId).
+func (c *Client) SharedGitCredentialCreateWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewSharedGitCredentialCreateRequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// SharedGitCredentialCreate Business Edition 2.44 and later: save a shared Git credential (administrators). Answers 201; clients disagree on the body ({"gitCredential":{...}} or {"id":N}): read both.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /cloud/gitcredentials (the `SharedGitCredentialCreate` operationId).
+func (c *Client) SharedGitCredentialCreate(ctx context.Context, body SharedGitCredentialCreateJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewSharedGitCredentialCreateRequest(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// SharedGitCredentialDelete Business Edition 2.44 and later: delete a shared Git credential; 409 while a GitOps Source uses it.
+//
+// Corresponds with DELETE /cloud/gitcredentials/{id} (the `SharedGitCredentialDelete` operationId).
+func (c *Client) SharedGitCredentialDelete(ctx context.Context, id int, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewSharedGitCredentialDeleteRequest(c.Server, id)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// EdgeGroupList Every edge group, with the environments it holds (computed from tags for a dynamic group). Like every edge route: administrators only, and 503 "Edge compute features are disabled" while Edge Compute is off (edge-be.md §1.1).
+//
+// Corresponds with GET /edge_groups (the `EdgeGroupList` operationId).
+func (c *Client) EdgeGroupList(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewEdgeGroupListRequest(c.Server)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// EdgeGroupCreateWithBody Create an edge group; answers 200 (not 201). A duplicate name is 400 "Edge group name must be unique"; non-edge environments in Endpoints are silently dropped.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /edge_groups (the `EdgeGroupCreate` operationId).
+func (c *Client) EdgeGroupCreateWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewEdgeGroupCreateRequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// EdgeGroupCreate Create an edge group; answers 200 (not 201). A duplicate name is 400 "Edge group name must be unique"; non-edge environments in Endpoints are silently dropped.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /edge_groups (the `EdgeGroupCreate` operationId).
+func (c *Client) EdgeGroupCreate(ctx context.Context, body EdgeGroupCreateJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewEdgeGroupCreateRequest(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// EdgeGroupDelete Delete an edge group; 409 while an edge stack or edge job uses it.
+//
+// Corresponds with DELETE /edge_groups/{id} (the `EdgeGroupDelete` operationId).
+func (c *Client) EdgeGroupDelete(ctx context.Context, id EdgeGroupIdPath, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewEdgeGroupDeleteRequest(c.Server, id)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// EdgeGroupInspect One edge group.
+//
+// Corresponds with GET /edge_groups/{id} (the `EdgeGroupInspect` operationId).
+func (c *Client) EdgeGroupInspect(ctx context.Context, id EdgeGroupIdPath, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewEdgeGroupInspectRequest(c.Server, id)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// EdgeGroupUpdateWithBody Replace an edge group: Name is required, an omitted Endpoints empties a static group and an omitted Dynamic makes it static (PartialMatch is kept when omitted).
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with PUT /edge_groups/{id} (the `EdgeGroupUpdate` operationId).
+func (c *Client) EdgeGroupUpdateWithBody(ctx context.Context, id EdgeGroupIdPath, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewEdgeGroupUpdateRequestWithBody(c.Server, id, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// EdgeGroupUpdate Replace an edge group: Name is required, an omitted Endpoints empties a static group and an omitted Dynamic makes it static (PartialMatch is kept when omitted).
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with PUT /edge_groups/{id} (the `EdgeGroupUpdate` operationId).
+func (c *Client) EdgeGroupUpdate(ctx context.Context, id EdgeGroupIdPath, body EdgeGroupUpdateJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewEdgeGroupUpdateRequest(c.Server, id, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// EdgeStackList Every edge stack, with the status its environments' agents reported.
+//
+// Corresponds with GET /edge_stacks (the `EdgeStackList` operationId).
+func (c *Client) EdgeStackList(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewEdgeStackListRequest(c.Server)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// EdgeStackCreateRepositoryWithBody Create an edge stack from a Git repository. CE clones it once and keeps no Git settings (an AutoUpdate is ignored); the path in the repository is not checked until the file is read. The Business Edition keeps GitConfig and AutoUpdate (edge-be.md §2.4).
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /edge_stacks/create/repository (the `EdgeStackCreateRepository` operationId).
+func (c *Client) EdgeStackCreateRepositoryWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewEdgeStackCreateRepositoryRequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// EdgeStackCreateRepository Create an edge stack from a Git repository. CE clones it once and keeps no Git settings (an AutoUpdate is ignored); the path in the repository is not checked until the file is read. The Business Edition keeps GitConfig and AutoUpdate (edge-be.md §2.4).
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /edge_stacks/create/repository (the `EdgeStackCreateRepository` operationId).
+func (c *Client) EdgeStackCreateRepository(ctx context.Context, body EdgeStackCreateRepositoryJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewEdgeStackCreateRepositoryRequest(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// EdgeStackCreateStringWithBody Create an edge stack from compose text. Send Content-Type application/json (a form body gives 500 EOF). A duplicate name (any case) is 409, an unknown edge group 400 "Edge group was not found" (edge-be.md §2.4).
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /edge_stacks/create/string (the `EdgeStackCreateString` operationId).
+func (c *Client) EdgeStackCreateStringWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewEdgeStackCreateStringRequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// EdgeStackCreateString Create an edge stack from compose text. Send Content-Type application/json (a form body gives 500 EOF). A duplicate name (any case) is 409, an unknown edge group 400 "Edge group was not found" (edge-be.md §2.4).
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /edge_stacks/create/string (the `EdgeStackCreateString` operationId).
+func (c *Client) EdgeStackCreateString(ctx context.Context, body EdgeStackCreateStringJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewEdgeStackCreateStringRequest(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// EdgeStackWebhookInvoke Business Edition: an edge stack's webhook; needs no authentication. Pulls Git and makes a new version when the commit changed; answers 204 (edge-be.md §4.2).
+//
+// Corresponds with POST /edge_stacks/webhooks/{webhookID} (the `EdgeStackWebhookInvoke` operationId).
+func (c *Client) EdgeStackWebhookInvoke(ctx context.Context, webhookID string, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewEdgeStackWebhookInvokeRequest(c.Server, webhookID)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// EdgeStackDelete Delete an edge stack; agents remove its containers when they next poll.
+//
+// Corresponds with DELETE /edge_stacks/{id} (the `EdgeStackDelete` operationId).
+func (c *Client) EdgeStackDelete(ctx context.Context, id EdgeStackIdPath, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewEdgeStackDeleteRequest(c.Server, id)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// EdgeStackInspect One edge stack.
+//
+// Corresponds with GET /edge_stacks/{id} (the `EdgeStackInspect` operationId).
+func (c *Client) EdgeStackInspect(ctx context.Context, id EdgeStackIdPath, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewEdgeStackInspectRequest(c.Server, id)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// EdgeStackUpdateWithBody Change an edge stack. StackFileContent and EdgeGroups are always required; the file is written, and the agents redeploy, only with UpdateVersion=true; DeploymentType and UseManifestNamespaces are replaced. The Business Edition also replaces EnvVars, Registries and the pull and retry options (send them back) and keeps GitConfig and AutoUpdate (edge-be.md §2.5).
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with PUT /edge_stacks/{id} (the `EdgeStackUpdate` operationId).
+func (c *Client) EdgeStackUpdateWithBody(ctx context.Context, id EdgeStackIdPath, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewEdgeStackUpdateRequestWithBody(c.Server, id, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// EdgeStackUpdate Change an edge stack. StackFileContent and EdgeGroups are always required; the file is written, and the agents redeploy, only with UpdateVersion=true; DeploymentType and UseManifestNamespaces are replaced. The Business Edition also replaces EnvVars, Registries and the pull and retry options (send them back) and keeps GitConfig and AutoUpdate (edge-be.md §2.5).
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with PUT /edge_stacks/{id} (the `EdgeStackUpdate` operationId).
+func (c *Client) EdgeStackUpdate(ctx context.Context, id EdgeStackIdPath, body EdgeStackUpdateJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewEdgeStackUpdateRequest(c.Server, id, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// EdgeStackFile The edge stack's current file (500 when it is missing on disk).
+//
+// Corresponds with GET /edge_stacks/{id}/file (the `EdgeStackFile` operationId).
+func (c *Client) EdgeStackFile(ctx context.Context, id EdgeStackIdPath, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewEdgeStackFileRequest(c.Server, id)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// EdgeStackUpdateFromGitWithBody Business Edition: change a Git edge stack's Git settings and pull (UpdateVersion=true). Answers 204. REPLACES RefName, AutoUpdate (null turns GitOps off), EnvVars and Authentication (null drops the credentials; an empty password keeps them); GroupIds and DeploymentType are kept when omitted (edge-be.md §4.1). 404 on CE (no such route).
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with PUT /edge_stacks/{id}/git (the `EdgeStackUpdateFromGit` operationId).
+func (c *Client) EdgeStackUpdateFromGitWithBody(ctx context.Context, id EdgeStackIdPath, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewEdgeStackUpdateFromGitRequestWithBody(c.Server, id, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// EdgeStackUpdateFromGit Business Edition: change a Git edge stack's Git settings and pull (UpdateVersion=true). Answers 204. REPLACES RefName, AutoUpdate (null turns GitOps off), EnvVars and Authentication (null drops the credentials; an empty password keeps them); GroupIds and DeploymentType are kept when omitted (edge-be.md §4.1). 404 on CE (no such route).
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with PUT /edge_stacks/{id}/git (the `EdgeStackUpdateFromGit` operationId).
+func (c *Client) EdgeStackUpdateFromGit(ctx context.Context, id EdgeStackIdPath, body EdgeStackUpdateFromGitJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewEdgeStackUpdateFromGitRequest(c.Server, id, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// EdgeStackStatusUpdateWithBody An edge agent reports its environment's deployment of an edge stack. Public, but needs the header X-PortainerAgent-EdgeID (any value while the environment has no EdgeID) and an edge environment; Status 2 (error) needs Error. Not gated by Edge Compute (edge-be.md §2.2).
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with PUT /edge_stacks/{id}/status (the `EdgeStackStatusUpdate` operationId).
+func (c *Client) EdgeStackStatusUpdateWithBody(ctx context.Context, id EdgeStackIdPath, params *EdgeStackStatusUpdateParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewEdgeStackStatusUpdateRequestWithBody(c.Server, id, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// EdgeStackStatusUpdate An edge agent reports its environment's deployment of an edge stack. Public, but needs the header X-PortainerAgent-EdgeID (any value while the environment has no EdgeID) and an edge environment; Status 2 (error) needs Error. Not gated by Edge Compute (edge-be.md §2.2).
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with PUT /edge_stacks/{id}/status (the `EdgeStackStatusUpdate` operationId).
+func (c *Client) EdgeStackStatusUpdate(ctx context.Context, id EdgeStackIdPath, params *EdgeStackStatusUpdateParams, body EdgeStackStatusUpdateJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewEdgeStackStatusUpdateRequest(c.Server, id, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
 }
 
 // EndpointList List environments (endpoints), one page at a time.
@@ -399,6 +1035,40 @@ func (c *Client) EndpointList(ctx context.Context, params *EndpointListParams, r
 // Corresponds with GET /endpoints/{id} (the `EndpointInspect` operationId).
 func (c *Client) EndpointInspect(ctx context.Context, id EndpointIdPath, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewEndpointInspectRequest(c.Server, id)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// EndpointUpdateWithBody Change an environment: only the fields sent change. The Business Edition takes ChangeWindow (EE 2.31 and 2.44 endpoints.endpointUpdatePayload); CE ignores it.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with PUT /endpoints/{id} (the `EndpointUpdate` operationId).
+func (c *Client) EndpointUpdateWithBody(ctx context.Context, id EndpointIdPath, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewEndpointUpdateRequestWithBody(c.Server, id, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// EndpointUpdate Change an environment: only the fields sent change. The Business Edition takes ChangeWindow (EE 2.31 and 2.44 endpoints.endpointUpdatePayload); CE ignores it.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with PUT /endpoints/{id} (the `EndpointUpdate` operationId).
+func (c *Client) EndpointUpdate(ctx context.Context, id EndpointIdPath, body EndpointUpdateJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewEndpointUpdateRequest(c.Server, id, body)
 	if err != nil {
 		return nil, err
 	}
@@ -715,6 +1385,40 @@ func (c *Client) GitOpsSourcesTestById(ctx context.Context, id SourceIdPath, bod
 // Corresponds with GET /gitops/sources/{id}/workflows (the `GitOpsSourceWorkflows` operationId).
 func (c *Client) GitOpsSourceWorkflows(ctx context.Context, id SourceIdPath, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewGitOpsSourceWorkflowsRequest(c.Server, id)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// SettingsUpdateWithBody Change Portainer's settings (administrators): only the fields sent change. EnableEdgeComputeFeatures turns the edge routes on (off, they answer 503).
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with PUT /settings (the `SettingsUpdate` operationId).
+func (c *Client) SettingsUpdateWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewSettingsUpdateRequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// SettingsUpdate Change Portainer's settings (administrators): only the fields sent change. EnableEdgeComputeFeatures turns the edge routes on (off, they answer 503).
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with PUT /settings (the `SettingsUpdate` operationId).
+func (c *Client) SettingsUpdate(ctx context.Context, body SettingsUpdateJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewSettingsUpdateRequest(c.Server, body)
 	if err != nil {
 		return nil, err
 	}
@@ -1147,6 +1851,752 @@ func (c *Client) CurrentUserInspect(ctx context.Context, reqEditors ...RequestEd
 	return c.Client.Do(req)
 }
 
+// UserGitCredentialList Business Edition before 2.44 (EE 2.31): the caller's own saved Git credentials; only the calling user may use their id (edge-be.md §4.3).
+//
+// Corresponds with GET /users/{id}/gitcredentials (the `UserGitCredentialList` operationId).
+func (c *Client) UserGitCredentialList(ctx context.Context, id UserIdPath, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUserGitCredentialListRequest(c.Server, id)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// UserGitCredentialCreateWithBody Business Edition before 2.44 (EE 2.31); answers 201 {"gitCredential":{...}}.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /users/{id}/gitcredentials (the `UserGitCredentialCreate` operationId).
+func (c *Client) UserGitCredentialCreateWithBody(ctx context.Context, id UserIdPath, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUserGitCredentialCreateRequestWithBody(c.Server, id, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// UserGitCredentialCreate Business Edition before 2.44 (EE 2.31); answers 201 {"gitCredential":{...}}.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /users/{id}/gitcredentials (the `UserGitCredentialCreate` operationId).
+func (c *Client) UserGitCredentialCreate(ctx context.Context, id UserIdPath, body UserGitCredentialCreateJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUserGitCredentialCreateRequest(c.Server, id, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// UserGitCredentialDelete Business Edition before 2.44 (EE 2.31).
+//
+// Corresponds with DELETE /users/{id}/gitcredentials/{credentialID} (the `UserGitCredentialDelete` operationId).
+func (c *Client) UserGitCredentialDelete(ctx context.Context, id UserIdPath, credentialID int, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUserGitCredentialDeleteRequest(c.Server, id, credentialID)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// NewSharedGitCredentialListRequest constructs an http.Request for the SharedGitCredentialList method
+func NewSharedGitCredentialListRequest(server string) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/cloud/gitcredentials")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewSharedGitCredentialCreateRequest calls the generic SharedGitCredentialCreate builder with application/json body
+func NewSharedGitCredentialCreateRequest(server string, body SharedGitCredentialCreateJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewSharedGitCredentialCreateRequestWithBody(server, "application/json", bodyReader)
+}
+
+// NewSharedGitCredentialCreateRequestWithBody constructs an http.Request for the SharedGitCredentialCreate method, with any body, and a specified content type
+func NewSharedGitCredentialCreateRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/cloud/gitcredentials")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewSharedGitCredentialDeleteRequest constructs an http.Request for the SharedGitCredentialDelete method
+func NewSharedGitCredentialDeleteRequest(server string, id int) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "integer", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/cloud/gitcredentials/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodDelete, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewEdgeGroupListRequest constructs an http.Request for the EdgeGroupList method
+func NewEdgeGroupListRequest(server string) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/edge_groups")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewEdgeGroupCreateRequest calls the generic EdgeGroupCreate builder with application/json body
+func NewEdgeGroupCreateRequest(server string, body EdgeGroupCreateJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewEdgeGroupCreateRequestWithBody(server, "application/json", bodyReader)
+}
+
+// NewEdgeGroupCreateRequestWithBody constructs an http.Request for the EdgeGroupCreate method, with any body, and a specified content type
+func NewEdgeGroupCreateRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/edge_groups")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewEdgeGroupDeleteRequest constructs an http.Request for the EdgeGroupDelete method
+func NewEdgeGroupDeleteRequest(server string, id EdgeGroupIdPath) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "integer", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/edge_groups/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodDelete, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewEdgeGroupInspectRequest constructs an http.Request for the EdgeGroupInspect method
+func NewEdgeGroupInspectRequest(server string, id EdgeGroupIdPath) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "integer", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/edge_groups/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewEdgeGroupUpdateRequest calls the generic EdgeGroupUpdate builder with application/json body
+func NewEdgeGroupUpdateRequest(server string, id EdgeGroupIdPath, body EdgeGroupUpdateJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewEdgeGroupUpdateRequestWithBody(server, id, "application/json", bodyReader)
+}
+
+// NewEdgeGroupUpdateRequestWithBody constructs an http.Request for the EdgeGroupUpdate method, with any body, and a specified content type
+func NewEdgeGroupUpdateRequestWithBody(server string, id EdgeGroupIdPath, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "integer", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/edge_groups/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPut, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewEdgeStackListRequest constructs an http.Request for the EdgeStackList method
+func NewEdgeStackListRequest(server string) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/edge_stacks")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewEdgeStackCreateRepositoryRequest calls the generic EdgeStackCreateRepository builder with application/json body
+func NewEdgeStackCreateRepositoryRequest(server string, body EdgeStackCreateRepositoryJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewEdgeStackCreateRepositoryRequestWithBody(server, "application/json", bodyReader)
+}
+
+// NewEdgeStackCreateRepositoryRequestWithBody constructs an http.Request for the EdgeStackCreateRepository method, with any body, and a specified content type
+func NewEdgeStackCreateRepositoryRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/edge_stacks/create/repository")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewEdgeStackCreateStringRequest calls the generic EdgeStackCreateString builder with application/json body
+func NewEdgeStackCreateStringRequest(server string, body EdgeStackCreateStringJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewEdgeStackCreateStringRequestWithBody(server, "application/json", bodyReader)
+}
+
+// NewEdgeStackCreateStringRequestWithBody constructs an http.Request for the EdgeStackCreateString method, with any body, and a specified content type
+func NewEdgeStackCreateStringRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/edge_stacks/create/string")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewEdgeStackWebhookInvokeRequest constructs an http.Request for the EdgeStackWebhookInvoke method
+func NewEdgeStackWebhookInvokeRequest(server string, webhookID string) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "webhookID", webhookID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/edge_stacks/webhooks/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewEdgeStackDeleteRequest constructs an http.Request for the EdgeStackDelete method
+func NewEdgeStackDeleteRequest(server string, id EdgeStackIdPath) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "integer", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/edge_stacks/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodDelete, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewEdgeStackInspectRequest constructs an http.Request for the EdgeStackInspect method
+func NewEdgeStackInspectRequest(server string, id EdgeStackIdPath) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "integer", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/edge_stacks/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewEdgeStackUpdateRequest calls the generic EdgeStackUpdate builder with application/json body
+func NewEdgeStackUpdateRequest(server string, id EdgeStackIdPath, body EdgeStackUpdateJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewEdgeStackUpdateRequestWithBody(server, id, "application/json", bodyReader)
+}
+
+// NewEdgeStackUpdateRequestWithBody constructs an http.Request for the EdgeStackUpdate method, with any body, and a specified content type
+func NewEdgeStackUpdateRequestWithBody(server string, id EdgeStackIdPath, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "integer", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/edge_stacks/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPut, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewEdgeStackFileRequest constructs an http.Request for the EdgeStackFile method
+func NewEdgeStackFileRequest(server string, id EdgeStackIdPath) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "integer", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/edge_stacks/%s/file", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewEdgeStackUpdateFromGitRequest calls the generic EdgeStackUpdateFromGit builder with application/json body
+func NewEdgeStackUpdateFromGitRequest(server string, id EdgeStackIdPath, body EdgeStackUpdateFromGitJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewEdgeStackUpdateFromGitRequestWithBody(server, id, "application/json", bodyReader)
+}
+
+// NewEdgeStackUpdateFromGitRequestWithBody constructs an http.Request for the EdgeStackUpdateFromGit method, with any body, and a specified content type
+func NewEdgeStackUpdateFromGitRequestWithBody(server string, id EdgeStackIdPath, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "integer", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/edge_stacks/%s/git", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPut, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewEdgeStackStatusUpdateRequest calls the generic EdgeStackStatusUpdate builder with application/json body
+func NewEdgeStackStatusUpdateRequest(server string, id EdgeStackIdPath, params *EdgeStackStatusUpdateParams, body EdgeStackStatusUpdateJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewEdgeStackStatusUpdateRequestWithBody(server, id, params, "application/json", bodyReader)
+}
+
+// NewEdgeStackStatusUpdateRequestWithBody constructs an http.Request for the EdgeStackStatusUpdate method, with any body, and a specified content type
+func NewEdgeStackStatusUpdateRequestWithBody(server string, id EdgeStackIdPath, params *EdgeStackStatusUpdateParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "integer", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/edge_stacks/%s/status", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPut, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.XPortainerAgentEdgeID != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "X-PortainerAgent-EdgeID", *params.XPortainerAgentEdgeID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-PortainerAgent-EdgeID", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
 // NewEndpointListRequest constructs an http.Request for the EndpointList method
 func NewEndpointListRequest(server string, params *EndpointListParams) (*http.Request, error) {
 	var err error
@@ -1247,6 +2697,18 @@ func NewEndpointListRequest(server string, params *EndpointListParams) (*http.Re
 
 		}
 
+		if params.EndpointIds != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "endpointIds", *params.EndpointIds, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "array", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
 		if encoded := queryValues.Encode(); encoded != "" {
 			rawQueryFragments = append(rawQueryFragments, encoded)
 		}
@@ -1291,6 +2753,53 @@ func NewEndpointInspectRequest(server string, id EndpointIdPath) (*http.Request,
 	if err != nil {
 		return nil, err
 	}
+
+	return req, nil
+}
+
+// NewEndpointUpdateRequest calls the generic EndpointUpdate builder with application/json body
+func NewEndpointUpdateRequest(server string, id EndpointIdPath, body EndpointUpdateJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewEndpointUpdateRequestWithBody(server, id, "application/json", bodyReader)
+}
+
+// NewEndpointUpdateRequestWithBody constructs an http.Request for the EndpointUpdate method, with any body, and a specified content type
+func NewEndpointUpdateRequestWithBody(server string, id EndpointIdPath, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "integer", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/endpoints/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPut, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
 
 	return req, nil
 }
@@ -2208,6 +3717,46 @@ func NewGitOpsSourceWorkflowsRequest(server string, id SourceIdPath) (*http.Requ
 	if err != nil {
 		return nil, err
 	}
+
+	return req, nil
+}
+
+// NewSettingsUpdateRequest calls the generic SettingsUpdate builder with application/json body
+func NewSettingsUpdateRequest(server string, body SettingsUpdateJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewSettingsUpdateRequestWithBody(server, "application/json", bodyReader)
+}
+
+// NewSettingsUpdateRequestWithBody constructs an http.Request for the SettingsUpdate method, with any body, and a specified content type
+func NewSettingsUpdateRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/settings")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPut, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
 
 	return req, nil
 }
@@ -3180,6 +4729,128 @@ func NewCurrentUserInspectRequest(server string) (*http.Request, error) {
 	return req, nil
 }
 
+// NewUserGitCredentialListRequest constructs an http.Request for the UserGitCredentialList method
+func NewUserGitCredentialListRequest(server string, id UserIdPath) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "integer", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/users/%s/gitcredentials", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewUserGitCredentialCreateRequest calls the generic UserGitCredentialCreate builder with application/json body
+func NewUserGitCredentialCreateRequest(server string, id UserIdPath, body UserGitCredentialCreateJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewUserGitCredentialCreateRequestWithBody(server, id, "application/json", bodyReader)
+}
+
+// NewUserGitCredentialCreateRequestWithBody constructs an http.Request for the UserGitCredentialCreate method, with any body, and a specified content type
+func NewUserGitCredentialCreateRequestWithBody(server string, id UserIdPath, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "integer", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/users/%s/gitcredentials", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewUserGitCredentialDeleteRequest constructs an http.Request for the UserGitCredentialDelete method
+func NewUserGitCredentialDeleteRequest(server string, id UserIdPath, credentialID int) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "integer", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "credentialID", credentialID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "integer", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/users/%s/gitcredentials/%s", pathParam0, pathParam1)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodDelete, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
 func (c *Client) applyEditors(ctx context.Context, req *http.Request, additionalEditors []RequestEditorFn) error {
 	for _, r := range c.RequestEditors {
 		if err := r(ctx, req); err != nil {
@@ -3224,6 +4895,188 @@ func WithBaseURL(baseURL string) ClientOption {
 // ClientWithResponsesInterface is the interface specification for the client with responses above.
 type ClientWithResponsesInterface interface {
 
+	// SharedGitCredentialListWithResponse Business Edition 2.44 and later: the shared Git credentials (edge-be.md §4.3; absent in 2.43).
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /cloud/gitcredentials (the `SharedGitCredentialList` operationId).
+	SharedGitCredentialListWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*SharedGitCredentialListResponse, error)
+
+	// SharedGitCredentialCreateWithBodyWithResponse Business Edition 2.44 and later: save a shared Git credential (administrators). Answers 201; clients disagree on the body ({"gitCredential":{...}} or {"id":N}): read both.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /cloud/gitcredentials (the `SharedGitCredentialCreate` operationId).
+	SharedGitCredentialCreateWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*SharedGitCredentialCreateResponse, error)
+
+	// SharedGitCredentialCreateWithResponse Business Edition 2.44 and later: save a shared Git credential (administrators). Answers 201; clients disagree on the body ({"gitCredential":{...}} or {"id":N}): read both.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /cloud/gitcredentials (the `SharedGitCredentialCreate` operationId).
+	SharedGitCredentialCreateWithResponse(ctx context.Context, body SharedGitCredentialCreateJSONRequestBody, reqEditors ...RequestEditorFn) (*SharedGitCredentialCreateResponse, error)
+
+	// SharedGitCredentialDeleteWithResponse Business Edition 2.44 and later: delete a shared Git credential; 409 while a GitOps Source uses it.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with DELETE /cloud/gitcredentials/{id} (the `SharedGitCredentialDelete` operationId).
+	SharedGitCredentialDeleteWithResponse(ctx context.Context, id int, reqEditors ...RequestEditorFn) (*SharedGitCredentialDeleteResponse, error)
+
+	// EdgeGroupListWithResponse Every edge group, with the environments it holds (computed from tags for a dynamic group). Like every edge route: administrators only, and 503 "Edge compute features are disabled" while Edge Compute is off (edge-be.md §1.1).
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /edge_groups (the `EdgeGroupList` operationId).
+	EdgeGroupListWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*EdgeGroupListResponse, error)
+
+	// EdgeGroupCreateWithBodyWithResponse Create an edge group; answers 200 (not 201). A duplicate name is 400 "Edge group name must be unique"; non-edge environments in Endpoints are silently dropped.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /edge_groups (the `EdgeGroupCreate` operationId).
+	EdgeGroupCreateWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*EdgeGroupCreateResponse, error)
+
+	// EdgeGroupCreateWithResponse Create an edge group; answers 200 (not 201). A duplicate name is 400 "Edge group name must be unique"; non-edge environments in Endpoints are silently dropped.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /edge_groups (the `EdgeGroupCreate` operationId).
+	EdgeGroupCreateWithResponse(ctx context.Context, body EdgeGroupCreateJSONRequestBody, reqEditors ...RequestEditorFn) (*EdgeGroupCreateResponse, error)
+
+	// EdgeGroupDeleteWithResponse Delete an edge group; 409 while an edge stack or edge job uses it.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with DELETE /edge_groups/{id} (the `EdgeGroupDelete` operationId).
+	EdgeGroupDeleteWithResponse(ctx context.Context, id EdgeGroupIdPath, reqEditors ...RequestEditorFn) (*EdgeGroupDeleteResponse, error)
+
+	// EdgeGroupInspectWithResponse One edge group.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /edge_groups/{id} (the `EdgeGroupInspect` operationId).
+	EdgeGroupInspectWithResponse(ctx context.Context, id EdgeGroupIdPath, reqEditors ...RequestEditorFn) (*EdgeGroupInspectResponse, error)
+
+	// EdgeGroupUpdateWithBodyWithResponse Replace an edge group: Name is required, an omitted Endpoints empties a static group and an omitted Dynamic makes it static (PartialMatch is kept when omitted).
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /edge_groups/{id} (the `EdgeGroupUpdate` operationId).
+	EdgeGroupUpdateWithBodyWithResponse(ctx context.Context, id EdgeGroupIdPath, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*EdgeGroupUpdateResponse, error)
+
+	// EdgeGroupUpdateWithResponse Replace an edge group: Name is required, an omitted Endpoints empties a static group and an omitted Dynamic makes it static (PartialMatch is kept when omitted).
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /edge_groups/{id} (the `EdgeGroupUpdate` operationId).
+	EdgeGroupUpdateWithResponse(ctx context.Context, id EdgeGroupIdPath, body EdgeGroupUpdateJSONRequestBody, reqEditors ...RequestEditorFn) (*EdgeGroupUpdateResponse, error)
+
+	// EdgeStackListWithResponse Every edge stack, with the status its environments' agents reported.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /edge_stacks (the `EdgeStackList` operationId).
+	EdgeStackListWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*EdgeStackListResponse, error)
+
+	// EdgeStackCreateRepositoryWithBodyWithResponse Create an edge stack from a Git repository. CE clones it once and keeps no Git settings (an AutoUpdate is ignored); the path in the repository is not checked until the file is read. The Business Edition keeps GitConfig and AutoUpdate (edge-be.md §2.4).
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /edge_stacks/create/repository (the `EdgeStackCreateRepository` operationId).
+	EdgeStackCreateRepositoryWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*EdgeStackCreateRepositoryResponse, error)
+
+	// EdgeStackCreateRepositoryWithResponse Create an edge stack from a Git repository. CE clones it once and keeps no Git settings (an AutoUpdate is ignored); the path in the repository is not checked until the file is read. The Business Edition keeps GitConfig and AutoUpdate (edge-be.md §2.4).
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /edge_stacks/create/repository (the `EdgeStackCreateRepository` operationId).
+	EdgeStackCreateRepositoryWithResponse(ctx context.Context, body EdgeStackCreateRepositoryJSONRequestBody, reqEditors ...RequestEditorFn) (*EdgeStackCreateRepositoryResponse, error)
+
+	// EdgeStackCreateStringWithBodyWithResponse Create an edge stack from compose text. Send Content-Type application/json (a form body gives 500 EOF). A duplicate name (any case) is 409, an unknown edge group 400 "Edge group was not found" (edge-be.md §2.4).
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /edge_stacks/create/string (the `EdgeStackCreateString` operationId).
+	EdgeStackCreateStringWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*EdgeStackCreateStringResponse, error)
+
+	// EdgeStackCreateStringWithResponse Create an edge stack from compose text. Send Content-Type application/json (a form body gives 500 EOF). A duplicate name (any case) is 409, an unknown edge group 400 "Edge group was not found" (edge-be.md §2.4).
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /edge_stacks/create/string (the `EdgeStackCreateString` operationId).
+	EdgeStackCreateStringWithResponse(ctx context.Context, body EdgeStackCreateStringJSONRequestBody, reqEditors ...RequestEditorFn) (*EdgeStackCreateStringResponse, error)
+
+	// EdgeStackWebhookInvokeWithResponse Business Edition: an edge stack's webhook; needs no authentication. Pulls Git and makes a new version when the commit changed; answers 204 (edge-be.md §4.2).
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /edge_stacks/webhooks/{webhookID} (the `EdgeStackWebhookInvoke` operationId).
+	EdgeStackWebhookInvokeWithResponse(ctx context.Context, webhookID string, reqEditors ...RequestEditorFn) (*EdgeStackWebhookInvokeResponse, error)
+
+	// EdgeStackDeleteWithResponse Delete an edge stack; agents remove its containers when they next poll.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with DELETE /edge_stacks/{id} (the `EdgeStackDelete` operationId).
+	EdgeStackDeleteWithResponse(ctx context.Context, id EdgeStackIdPath, reqEditors ...RequestEditorFn) (*EdgeStackDeleteResponse, error)
+
+	// EdgeStackInspectWithResponse One edge stack.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /edge_stacks/{id} (the `EdgeStackInspect` operationId).
+	EdgeStackInspectWithResponse(ctx context.Context, id EdgeStackIdPath, reqEditors ...RequestEditorFn) (*EdgeStackInspectResponse, error)
+
+	// EdgeStackUpdateWithBodyWithResponse Change an edge stack. StackFileContent and EdgeGroups are always required; the file is written, and the agents redeploy, only with UpdateVersion=true; DeploymentType and UseManifestNamespaces are replaced. The Business Edition also replaces EnvVars, Registries and the pull and retry options (send them back) and keeps GitConfig and AutoUpdate (edge-be.md §2.5).
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /edge_stacks/{id} (the `EdgeStackUpdate` operationId).
+	EdgeStackUpdateWithBodyWithResponse(ctx context.Context, id EdgeStackIdPath, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*EdgeStackUpdateResponse, error)
+
+	// EdgeStackUpdateWithResponse Change an edge stack. StackFileContent and EdgeGroups are always required; the file is written, and the agents redeploy, only with UpdateVersion=true; DeploymentType and UseManifestNamespaces are replaced. The Business Edition also replaces EnvVars, Registries and the pull and retry options (send them back) and keeps GitConfig and AutoUpdate (edge-be.md §2.5).
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /edge_stacks/{id} (the `EdgeStackUpdate` operationId).
+	EdgeStackUpdateWithResponse(ctx context.Context, id EdgeStackIdPath, body EdgeStackUpdateJSONRequestBody, reqEditors ...RequestEditorFn) (*EdgeStackUpdateResponse, error)
+
+	// EdgeStackFileWithResponse The edge stack's current file (500 when it is missing on disk).
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /edge_stacks/{id}/file (the `EdgeStackFile` operationId).
+	EdgeStackFileWithResponse(ctx context.Context, id EdgeStackIdPath, reqEditors ...RequestEditorFn) (*EdgeStackFileResponse, error)
+
+	// EdgeStackUpdateFromGitWithBodyWithResponse Business Edition: change a Git edge stack's Git settings and pull (UpdateVersion=true). Answers 204. REPLACES RefName, AutoUpdate (null turns GitOps off), EnvVars and Authentication (null drops the credentials; an empty password keeps them); GroupIds and DeploymentType are kept when omitted (edge-be.md §4.1). 404 on CE (no such route).
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /edge_stacks/{id}/git (the `EdgeStackUpdateFromGit` operationId).
+	EdgeStackUpdateFromGitWithBodyWithResponse(ctx context.Context, id EdgeStackIdPath, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*EdgeStackUpdateFromGitResponse, error)
+
+	// EdgeStackUpdateFromGitWithResponse Business Edition: change a Git edge stack's Git settings and pull (UpdateVersion=true). Answers 204. REPLACES RefName, AutoUpdate (null turns GitOps off), EnvVars and Authentication (null drops the credentials; an empty password keeps them); GroupIds and DeploymentType are kept when omitted (edge-be.md §4.1). 404 on CE (no such route).
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /edge_stacks/{id}/git (the `EdgeStackUpdateFromGit` operationId).
+	EdgeStackUpdateFromGitWithResponse(ctx context.Context, id EdgeStackIdPath, body EdgeStackUpdateFromGitJSONRequestBody, reqEditors ...RequestEditorFn) (*EdgeStackUpdateFromGitResponse, error)
+
+	// EdgeStackStatusUpdateWithBodyWithResponse An edge agent reports its environment's deployment of an edge stack. Public, but needs the header X-PortainerAgent-EdgeID (any value while the environment has no EdgeID) and an edge environment; Status 2 (error) needs Error. Not gated by Edge Compute (edge-be.md §2.2).
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /edge_stacks/{id}/status (the `EdgeStackStatusUpdate` operationId).
+	EdgeStackStatusUpdateWithBodyWithResponse(ctx context.Context, id EdgeStackIdPath, params *EdgeStackStatusUpdateParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*EdgeStackStatusUpdateResponse, error)
+
+	// EdgeStackStatusUpdateWithResponse An edge agent reports its environment's deployment of an edge stack. Public, but needs the header X-PortainerAgent-EdgeID (any value while the environment has no EdgeID) and an edge environment; Status 2 (error) needs Error. Not gated by Edge Compute (edge-be.md §2.2).
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /edge_stacks/{id}/status (the `EdgeStackStatusUpdate` operationId).
+	EdgeStackStatusUpdateWithResponse(ctx context.Context, id EdgeStackIdPath, params *EdgeStackStatusUpdateParams, body EdgeStackStatusUpdateJSONRequestBody, reqEditors ...RequestEditorFn) (*EdgeStackStatusUpdateResponse, error)
+
 	// EndpointListWithResponse List environments (endpoints), one page at a time.
 	//
 	// Returns a wrapper object for the known response body format(s).
@@ -3237,6 +5090,20 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with GET /endpoints/{id} (the `EndpointInspect` operationId).
 	EndpointInspectWithResponse(ctx context.Context, id EndpointIdPath, reqEditors ...RequestEditorFn) (*EndpointInspectResponse, error)
+
+	// EndpointUpdateWithBodyWithResponse Change an environment: only the fields sent change. The Business Edition takes ChangeWindow (EE 2.31 and 2.44 endpoints.endpointUpdatePayload); CE ignores it.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /endpoints/{id} (the `EndpointUpdate` operationId).
+	EndpointUpdateWithBodyWithResponse(ctx context.Context, id EndpointIdPath, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*EndpointUpdateResponse, error)
+
+	// EndpointUpdateWithResponse Change an environment: only the fields sent change. The Business Edition takes ChangeWindow (EE 2.31 and 2.44 endpoints.endpointUpdatePayload); CE ignores it.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /endpoints/{id} (the `EndpointUpdate` operationId).
+	EndpointUpdateWithResponse(ctx context.Context, id EndpointIdPath, body EndpointUpdateJSONRequestBody, reqEditors ...RequestEditorFn) (*EndpointUpdateResponse, error)
 
 	// DockerContainerListWithResponse Docker's container list through Portainer's Docker proxy.
 	//
@@ -3377,6 +5244,20 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with GET /gitops/sources/{id}/workflows (the `GitOpsSourceWorkflows` operationId).
 	GitOpsSourceWorkflowsWithResponse(ctx context.Context, id SourceIdPath, reqEditors ...RequestEditorFn) (*GitOpsSourceWorkflowsResponse, error)
+
+	// SettingsUpdateWithBodyWithResponse Change Portainer's settings (administrators): only the fields sent change. EnableEdgeComputeFeatures turns the edge routes on (off, they answer 503).
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /settings (the `SettingsUpdate` operationId).
+	SettingsUpdateWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*SettingsUpdateResponse, error)
+
+	// SettingsUpdateWithResponse Change Portainer's settings (administrators): only the fields sent change. EnableEdgeComputeFeatures turns the edge routes on (off, they answer 503).
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /settings (the `SettingsUpdate` operationId).
+	SettingsUpdateWithResponse(ctx context.Context, body SettingsUpdateJSONRequestBody, reqEditors ...RequestEditorFn) (*SettingsUpdateResponse, error)
 
 	// StackListWithResponse List the stacks the caller may see.
 	//
@@ -3559,6 +5440,863 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with GET /users/me (the `CurrentUserInspect` operationId).
 	CurrentUserInspectWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*CurrentUserInspectResponse, error)
+
+	// UserGitCredentialListWithResponse Business Edition before 2.44 (EE 2.31): the caller's own saved Git credentials; only the calling user may use their id (edge-be.md §4.3).
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /users/{id}/gitcredentials (the `UserGitCredentialList` operationId).
+	UserGitCredentialListWithResponse(ctx context.Context, id UserIdPath, reqEditors ...RequestEditorFn) (*UserGitCredentialListResponse, error)
+
+	// UserGitCredentialCreateWithBodyWithResponse Business Edition before 2.44 (EE 2.31); answers 201 {"gitCredential":{...}}.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /users/{id}/gitcredentials (the `UserGitCredentialCreate` operationId).
+	UserGitCredentialCreateWithBodyWithResponse(ctx context.Context, id UserIdPath, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UserGitCredentialCreateResponse, error)
+
+	// UserGitCredentialCreateWithResponse Business Edition before 2.44 (EE 2.31); answers 201 {"gitCredential":{...}}.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /users/{id}/gitcredentials (the `UserGitCredentialCreate` operationId).
+	UserGitCredentialCreateWithResponse(ctx context.Context, id UserIdPath, body UserGitCredentialCreateJSONRequestBody, reqEditors ...RequestEditorFn) (*UserGitCredentialCreateResponse, error)
+
+	// UserGitCredentialDeleteWithResponse Business Edition before 2.44 (EE 2.31).
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with DELETE /users/{id}/gitcredentials/{credentialID} (the `UserGitCredentialDelete` operationId).
+	UserGitCredentialDeleteWithResponse(ctx context.Context, id UserIdPath, credentialID int, reqEditors ...RequestEditorFn) (*UserGitCredentialDeleteResponse, error)
+}
+
+type SharedGitCredentialListResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *[]GitCredential
+	// JSONDefault the response for an HTTP default `application/json` response
+	JSONDefault *Error
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r SharedGitCredentialListResponse) GetJSON200() *[]GitCredential {
+	return r.JSON200
+}
+
+// GetJSONDefault returns the response for an HTTP default `application/json` response
+func (r SharedGitCredentialListResponse) GetJSONDefault() *Error {
+	return r.JSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r SharedGitCredentialListResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r SharedGitCredentialListResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r SharedGitCredentialListResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r SharedGitCredentialListResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type SharedGitCredentialCreateResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON201 the response for an HTTP 201 `application/json` response
+	JSON201 *GitCredentialCreated
+	// JSONDefault the response for an HTTP default `application/json` response
+	JSONDefault *Error
+}
+
+// GetJSON201 returns the response for an HTTP 201 `application/json` response
+func (r SharedGitCredentialCreateResponse) GetJSON201() *GitCredentialCreated {
+	return r.JSON201
+}
+
+// GetJSONDefault returns the response for an HTTP default `application/json` response
+func (r SharedGitCredentialCreateResponse) GetJSONDefault() *Error {
+	return r.JSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r SharedGitCredentialCreateResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r SharedGitCredentialCreateResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r SharedGitCredentialCreateResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r SharedGitCredentialCreateResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type SharedGitCredentialDeleteResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSONDefault the response for an HTTP default `application/json` response
+	JSONDefault *Error
+}
+
+// GetJSONDefault returns the response for an HTTP default `application/json` response
+func (r SharedGitCredentialDeleteResponse) GetJSONDefault() *Error {
+	return r.JSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r SharedGitCredentialDeleteResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r SharedGitCredentialDeleteResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r SharedGitCredentialDeleteResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r SharedGitCredentialDeleteResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type EdgeGroupListResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *[]EdgeGroup
+	// JSONDefault the response for an HTTP default `application/json` response
+	JSONDefault *Error
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r EdgeGroupListResponse) GetJSON200() *[]EdgeGroup {
+	return r.JSON200
+}
+
+// GetJSONDefault returns the response for an HTTP default `application/json` response
+func (r EdgeGroupListResponse) GetJSONDefault() *Error {
+	return r.JSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r EdgeGroupListResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r EdgeGroupListResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r EdgeGroupListResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r EdgeGroupListResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type EdgeGroupCreateResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *EdgeGroup
+	// JSONDefault the response for an HTTP default `application/json` response
+	JSONDefault *Error
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r EdgeGroupCreateResponse) GetJSON200() *EdgeGroup {
+	return r.JSON200
+}
+
+// GetJSONDefault returns the response for an HTTP default `application/json` response
+func (r EdgeGroupCreateResponse) GetJSONDefault() *Error {
+	return r.JSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r EdgeGroupCreateResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r EdgeGroupCreateResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r EdgeGroupCreateResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r EdgeGroupCreateResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type EdgeGroupDeleteResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSONDefault the response for an HTTP default `application/json` response
+	JSONDefault *Error
+}
+
+// GetJSONDefault returns the response for an HTTP default `application/json` response
+func (r EdgeGroupDeleteResponse) GetJSONDefault() *Error {
+	return r.JSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r EdgeGroupDeleteResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r EdgeGroupDeleteResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r EdgeGroupDeleteResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r EdgeGroupDeleteResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type EdgeGroupInspectResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *EdgeGroup
+	// JSONDefault the response for an HTTP default `application/json` response
+	JSONDefault *Error
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r EdgeGroupInspectResponse) GetJSON200() *EdgeGroup {
+	return r.JSON200
+}
+
+// GetJSONDefault returns the response for an HTTP default `application/json` response
+func (r EdgeGroupInspectResponse) GetJSONDefault() *Error {
+	return r.JSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r EdgeGroupInspectResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r EdgeGroupInspectResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r EdgeGroupInspectResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r EdgeGroupInspectResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type EdgeGroupUpdateResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *EdgeGroup
+	// JSONDefault the response for an HTTP default `application/json` response
+	JSONDefault *Error
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r EdgeGroupUpdateResponse) GetJSON200() *EdgeGroup {
+	return r.JSON200
+}
+
+// GetJSONDefault returns the response for an HTTP default `application/json` response
+func (r EdgeGroupUpdateResponse) GetJSONDefault() *Error {
+	return r.JSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r EdgeGroupUpdateResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r EdgeGroupUpdateResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r EdgeGroupUpdateResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r EdgeGroupUpdateResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type EdgeStackListResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *[]EdgeStack
+	// JSONDefault the response for an HTTP default `application/json` response
+	JSONDefault *Error
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r EdgeStackListResponse) GetJSON200() *[]EdgeStack {
+	return r.JSON200
+}
+
+// GetJSONDefault returns the response for an HTTP default `application/json` response
+func (r EdgeStackListResponse) GetJSONDefault() *Error {
+	return r.JSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r EdgeStackListResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r EdgeStackListResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r EdgeStackListResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r EdgeStackListResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type EdgeStackCreateRepositoryResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *EdgeStack
+	// JSONDefault the response for an HTTP default `application/json` response
+	JSONDefault *Error
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r EdgeStackCreateRepositoryResponse) GetJSON200() *EdgeStack {
+	return r.JSON200
+}
+
+// GetJSONDefault returns the response for an HTTP default `application/json` response
+func (r EdgeStackCreateRepositoryResponse) GetJSONDefault() *Error {
+	return r.JSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r EdgeStackCreateRepositoryResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r EdgeStackCreateRepositoryResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r EdgeStackCreateRepositoryResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r EdgeStackCreateRepositoryResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type EdgeStackCreateStringResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *EdgeStack
+	// JSONDefault the response for an HTTP default `application/json` response
+	JSONDefault *Error
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r EdgeStackCreateStringResponse) GetJSON200() *EdgeStack {
+	return r.JSON200
+}
+
+// GetJSONDefault returns the response for an HTTP default `application/json` response
+func (r EdgeStackCreateStringResponse) GetJSONDefault() *Error {
+	return r.JSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r EdgeStackCreateStringResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r EdgeStackCreateStringResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r EdgeStackCreateStringResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r EdgeStackCreateStringResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type EdgeStackWebhookInvokeResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSONDefault the response for an HTTP default `application/json` response
+	JSONDefault *Error
+}
+
+// GetJSONDefault returns the response for an HTTP default `application/json` response
+func (r EdgeStackWebhookInvokeResponse) GetJSONDefault() *Error {
+	return r.JSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r EdgeStackWebhookInvokeResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r EdgeStackWebhookInvokeResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r EdgeStackWebhookInvokeResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r EdgeStackWebhookInvokeResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type EdgeStackDeleteResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSONDefault the response for an HTTP default `application/json` response
+	JSONDefault *Error
+}
+
+// GetJSONDefault returns the response for an HTTP default `application/json` response
+func (r EdgeStackDeleteResponse) GetJSONDefault() *Error {
+	return r.JSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r EdgeStackDeleteResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r EdgeStackDeleteResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r EdgeStackDeleteResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r EdgeStackDeleteResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type EdgeStackInspectResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *EdgeStack
+	// JSONDefault the response for an HTTP default `application/json` response
+	JSONDefault *Error
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r EdgeStackInspectResponse) GetJSON200() *EdgeStack {
+	return r.JSON200
+}
+
+// GetJSONDefault returns the response for an HTTP default `application/json` response
+func (r EdgeStackInspectResponse) GetJSONDefault() *Error {
+	return r.JSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r EdgeStackInspectResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r EdgeStackInspectResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r EdgeStackInspectResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r EdgeStackInspectResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type EdgeStackUpdateResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *EdgeStack
+	// JSONDefault the response for an HTTP default `application/json` response
+	JSONDefault *Error
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r EdgeStackUpdateResponse) GetJSON200() *EdgeStack {
+	return r.JSON200
+}
+
+// GetJSONDefault returns the response for an HTTP default `application/json` response
+func (r EdgeStackUpdateResponse) GetJSONDefault() *Error {
+	return r.JSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r EdgeStackUpdateResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r EdgeStackUpdateResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r EdgeStackUpdateResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r EdgeStackUpdateResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type EdgeStackFileResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *StackFileResponse
+	// JSONDefault the response for an HTTP default `application/json` response
+	JSONDefault *Error
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r EdgeStackFileResponse) GetJSON200() *StackFileResponse {
+	return r.JSON200
+}
+
+// GetJSONDefault returns the response for an HTTP default `application/json` response
+func (r EdgeStackFileResponse) GetJSONDefault() *Error {
+	return r.JSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r EdgeStackFileResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r EdgeStackFileResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r EdgeStackFileResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r EdgeStackFileResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type EdgeStackUpdateFromGitResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSONDefault the response for an HTTP default `application/json` response
+	JSONDefault *Error
+}
+
+// GetJSONDefault returns the response for an HTTP default `application/json` response
+func (r EdgeStackUpdateFromGitResponse) GetJSONDefault() *Error {
+	return r.JSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r EdgeStackUpdateFromGitResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r EdgeStackUpdateFromGitResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r EdgeStackUpdateFromGitResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r EdgeStackUpdateFromGitResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type EdgeStackStatusUpdateResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *EdgeStack
+	// JSONDefault the response for an HTTP default `application/json` response
+	JSONDefault *Error
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r EdgeStackStatusUpdateResponse) GetJSON200() *EdgeStack {
+	return r.JSON200
+}
+
+// GetJSONDefault returns the response for an HTTP default `application/json` response
+func (r EdgeStackStatusUpdateResponse) GetJSONDefault() *Error {
+	return r.JSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r EdgeStackStatusUpdateResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r EdgeStackStatusUpdateResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r EdgeStackStatusUpdateResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r EdgeStackStatusUpdateResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
 }
 
 // EndpointListResponse200Headers the declared response headers of an HTTP 200 response for EndpointList
@@ -3659,6 +6397,54 @@ func (r EndpointInspectResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r EndpointInspectResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type EndpointUpdateResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Endpoint
+	// JSONDefault the response for an HTTP default `application/json` response
+	JSONDefault *Error
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r EndpointUpdateResponse) GetJSON200() *Endpoint {
+	return r.JSON200
+}
+
+// GetJSONDefault returns the response for an HTTP default `application/json` response
+func (r EndpointUpdateResponse) GetJSONDefault() *Error {
+	return r.JSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r EndpointUpdateResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r EndpointUpdateResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r EndpointUpdateResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r EndpointUpdateResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -4406,6 +7192,54 @@ func (r GitOpsSourceWorkflowsResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r GitOpsSourceWorkflowsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type SettingsUpdateResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Settings
+	// JSONDefault the response for an HTTP default `application/json` response
+	JSONDefault *Error
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r SettingsUpdateResponse) GetJSON200() *Settings {
+	return r.JSON200
+}
+
+// GetJSONDefault returns the response for an HTTP default `application/json` response
+func (r SettingsUpdateResponse) GetJSONDefault() *Error {
+	return r.JSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r SettingsUpdateResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r SettingsUpdateResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r SettingsUpdateResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r SettingsUpdateResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -5262,6 +8096,481 @@ func (r CurrentUserInspectResponse) ContentType() string {
 	return ""
 }
 
+type UserGitCredentialListResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *[]GitCredential
+	// JSONDefault the response for an HTTP default `application/json` response
+	JSONDefault *Error
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r UserGitCredentialListResponse) GetJSON200() *[]GitCredential {
+	return r.JSON200
+}
+
+// GetJSONDefault returns the response for an HTTP default `application/json` response
+func (r UserGitCredentialListResponse) GetJSONDefault() *Error {
+	return r.JSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r UserGitCredentialListResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r UserGitCredentialListResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r UserGitCredentialListResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r UserGitCredentialListResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type UserGitCredentialCreateResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON201 the response for an HTTP 201 `application/json` response
+	JSON201 *GitCredentialCreated
+	// JSONDefault the response for an HTTP default `application/json` response
+	JSONDefault *Error
+}
+
+// GetJSON201 returns the response for an HTTP 201 `application/json` response
+func (r UserGitCredentialCreateResponse) GetJSON201() *GitCredentialCreated {
+	return r.JSON201
+}
+
+// GetJSONDefault returns the response for an HTTP default `application/json` response
+func (r UserGitCredentialCreateResponse) GetJSONDefault() *Error {
+	return r.JSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r UserGitCredentialCreateResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r UserGitCredentialCreateResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r UserGitCredentialCreateResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r UserGitCredentialCreateResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type UserGitCredentialDeleteResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSONDefault the response for an HTTP default `application/json` response
+	JSONDefault *Error
+}
+
+// GetJSONDefault returns the response for an HTTP default `application/json` response
+func (r UserGitCredentialDeleteResponse) GetJSONDefault() *Error {
+	return r.JSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r UserGitCredentialDeleteResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r UserGitCredentialDeleteResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r UserGitCredentialDeleteResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r UserGitCredentialDeleteResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// SharedGitCredentialListWithResponse Business Edition 2.44 and later: the shared Git credentials (edge-be.md §4.3; absent in 2.43).
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /cloud/gitcredentials (the `SharedGitCredentialList` operationId).
+func (c *ClientWithResponses) SharedGitCredentialListWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*SharedGitCredentialListResponse, error) {
+	rsp, err := c.SharedGitCredentialList(ctx, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseSharedGitCredentialListResponse(rsp)
+}
+
+// SharedGitCredentialCreateWithBodyWithResponse Business Edition 2.44 and later: save a shared Git credential (administrators). Answers 201; clients disagree on the body ({"gitCredential":{...}} or {"id":N}): read both.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /cloud/gitcredentials (the `SharedGitCredentialCreate` operationId).
+func (c *ClientWithResponses) SharedGitCredentialCreateWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*SharedGitCredentialCreateResponse, error) {
+	rsp, err := c.SharedGitCredentialCreateWithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseSharedGitCredentialCreateResponse(rsp)
+}
+
+// SharedGitCredentialCreateWithResponse Business Edition 2.44 and later: save a shared Git credential (administrators). Answers 201; clients disagree on the body ({"gitCredential":{...}} or {"id":N}): read both.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /cloud/gitcredentials (the `SharedGitCredentialCreate` operationId).
+func (c *ClientWithResponses) SharedGitCredentialCreateWithResponse(ctx context.Context, body SharedGitCredentialCreateJSONRequestBody, reqEditors ...RequestEditorFn) (*SharedGitCredentialCreateResponse, error) {
+	rsp, err := c.SharedGitCredentialCreate(ctx, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseSharedGitCredentialCreateResponse(rsp)
+}
+
+// SharedGitCredentialDeleteWithResponse Business Edition 2.44 and later: delete a shared Git credential; 409 while a GitOps Source uses it.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with DELETE /cloud/gitcredentials/{id} (the `SharedGitCredentialDelete` operationId).
+func (c *ClientWithResponses) SharedGitCredentialDeleteWithResponse(ctx context.Context, id int, reqEditors ...RequestEditorFn) (*SharedGitCredentialDeleteResponse, error) {
+	rsp, err := c.SharedGitCredentialDelete(ctx, id, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseSharedGitCredentialDeleteResponse(rsp)
+}
+
+// EdgeGroupListWithResponse Every edge group, with the environments it holds (computed from tags for a dynamic group). Like every edge route: administrators only, and 503 "Edge compute features are disabled" while Edge Compute is off (edge-be.md §1.1).
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /edge_groups (the `EdgeGroupList` operationId).
+func (c *ClientWithResponses) EdgeGroupListWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*EdgeGroupListResponse, error) {
+	rsp, err := c.EdgeGroupList(ctx, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseEdgeGroupListResponse(rsp)
+}
+
+// EdgeGroupCreateWithBodyWithResponse Create an edge group; answers 200 (not 201). A duplicate name is 400 "Edge group name must be unique"; non-edge environments in Endpoints are silently dropped.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /edge_groups (the `EdgeGroupCreate` operationId).
+func (c *ClientWithResponses) EdgeGroupCreateWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*EdgeGroupCreateResponse, error) {
+	rsp, err := c.EdgeGroupCreateWithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseEdgeGroupCreateResponse(rsp)
+}
+
+// EdgeGroupCreateWithResponse Create an edge group; answers 200 (not 201). A duplicate name is 400 "Edge group name must be unique"; non-edge environments in Endpoints are silently dropped.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /edge_groups (the `EdgeGroupCreate` operationId).
+func (c *ClientWithResponses) EdgeGroupCreateWithResponse(ctx context.Context, body EdgeGroupCreateJSONRequestBody, reqEditors ...RequestEditorFn) (*EdgeGroupCreateResponse, error) {
+	rsp, err := c.EdgeGroupCreate(ctx, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseEdgeGroupCreateResponse(rsp)
+}
+
+// EdgeGroupDeleteWithResponse Delete an edge group; 409 while an edge stack or edge job uses it.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with DELETE /edge_groups/{id} (the `EdgeGroupDelete` operationId).
+func (c *ClientWithResponses) EdgeGroupDeleteWithResponse(ctx context.Context, id EdgeGroupIdPath, reqEditors ...RequestEditorFn) (*EdgeGroupDeleteResponse, error) {
+	rsp, err := c.EdgeGroupDelete(ctx, id, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseEdgeGroupDeleteResponse(rsp)
+}
+
+// EdgeGroupInspectWithResponse One edge group.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /edge_groups/{id} (the `EdgeGroupInspect` operationId).
+func (c *ClientWithResponses) EdgeGroupInspectWithResponse(ctx context.Context, id EdgeGroupIdPath, reqEditors ...RequestEditorFn) (*EdgeGroupInspectResponse, error) {
+	rsp, err := c.EdgeGroupInspect(ctx, id, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseEdgeGroupInspectResponse(rsp)
+}
+
+// EdgeGroupUpdateWithBodyWithResponse Replace an edge group: Name is required, an omitted Endpoints empties a static group and an omitted Dynamic makes it static (PartialMatch is kept when omitted).
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /edge_groups/{id} (the `EdgeGroupUpdate` operationId).
+func (c *ClientWithResponses) EdgeGroupUpdateWithBodyWithResponse(ctx context.Context, id EdgeGroupIdPath, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*EdgeGroupUpdateResponse, error) {
+	rsp, err := c.EdgeGroupUpdateWithBody(ctx, id, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseEdgeGroupUpdateResponse(rsp)
+}
+
+// EdgeGroupUpdateWithResponse Replace an edge group: Name is required, an omitted Endpoints empties a static group and an omitted Dynamic makes it static (PartialMatch is kept when omitted).
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /edge_groups/{id} (the `EdgeGroupUpdate` operationId).
+func (c *ClientWithResponses) EdgeGroupUpdateWithResponse(ctx context.Context, id EdgeGroupIdPath, body EdgeGroupUpdateJSONRequestBody, reqEditors ...RequestEditorFn) (*EdgeGroupUpdateResponse, error) {
+	rsp, err := c.EdgeGroupUpdate(ctx, id, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseEdgeGroupUpdateResponse(rsp)
+}
+
+// EdgeStackListWithResponse Every edge stack, with the status its environments' agents reported.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /edge_stacks (the `EdgeStackList` operationId).
+func (c *ClientWithResponses) EdgeStackListWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*EdgeStackListResponse, error) {
+	rsp, err := c.EdgeStackList(ctx, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseEdgeStackListResponse(rsp)
+}
+
+// EdgeStackCreateRepositoryWithBodyWithResponse Create an edge stack from a Git repository. CE clones it once and keeps no Git settings (an AutoUpdate is ignored); the path in the repository is not checked until the file is read. The Business Edition keeps GitConfig and AutoUpdate (edge-be.md §2.4).
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /edge_stacks/create/repository (the `EdgeStackCreateRepository` operationId).
+func (c *ClientWithResponses) EdgeStackCreateRepositoryWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*EdgeStackCreateRepositoryResponse, error) {
+	rsp, err := c.EdgeStackCreateRepositoryWithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseEdgeStackCreateRepositoryResponse(rsp)
+}
+
+// EdgeStackCreateRepositoryWithResponse Create an edge stack from a Git repository. CE clones it once and keeps no Git settings (an AutoUpdate is ignored); the path in the repository is not checked until the file is read. The Business Edition keeps GitConfig and AutoUpdate (edge-be.md §2.4).
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /edge_stacks/create/repository (the `EdgeStackCreateRepository` operationId).
+func (c *ClientWithResponses) EdgeStackCreateRepositoryWithResponse(ctx context.Context, body EdgeStackCreateRepositoryJSONRequestBody, reqEditors ...RequestEditorFn) (*EdgeStackCreateRepositoryResponse, error) {
+	rsp, err := c.EdgeStackCreateRepository(ctx, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseEdgeStackCreateRepositoryResponse(rsp)
+}
+
+// EdgeStackCreateStringWithBodyWithResponse Create an edge stack from compose text. Send Content-Type application/json (a form body gives 500 EOF). A duplicate name (any case) is 409, an unknown edge group 400 "Edge group was not found" (edge-be.md §2.4).
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /edge_stacks/create/string (the `EdgeStackCreateString` operationId).
+func (c *ClientWithResponses) EdgeStackCreateStringWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*EdgeStackCreateStringResponse, error) {
+	rsp, err := c.EdgeStackCreateStringWithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseEdgeStackCreateStringResponse(rsp)
+}
+
+// EdgeStackCreateStringWithResponse Create an edge stack from compose text. Send Content-Type application/json (a form body gives 500 EOF). A duplicate name (any case) is 409, an unknown edge group 400 "Edge group was not found" (edge-be.md §2.4).
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /edge_stacks/create/string (the `EdgeStackCreateString` operationId).
+func (c *ClientWithResponses) EdgeStackCreateStringWithResponse(ctx context.Context, body EdgeStackCreateStringJSONRequestBody, reqEditors ...RequestEditorFn) (*EdgeStackCreateStringResponse, error) {
+	rsp, err := c.EdgeStackCreateString(ctx, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseEdgeStackCreateStringResponse(rsp)
+}
+
+// EdgeStackWebhookInvokeWithResponse Business Edition: an edge stack's webhook; needs no authentication. Pulls Git and makes a new version when the commit changed; answers 204 (edge-be.md §4.2).
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /edge_stacks/webhooks/{webhookID} (the `EdgeStackWebhookInvoke` operationId).
+func (c *ClientWithResponses) EdgeStackWebhookInvokeWithResponse(ctx context.Context, webhookID string, reqEditors ...RequestEditorFn) (*EdgeStackWebhookInvokeResponse, error) {
+	rsp, err := c.EdgeStackWebhookInvoke(ctx, webhookID, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseEdgeStackWebhookInvokeResponse(rsp)
+}
+
+// EdgeStackDeleteWithResponse Delete an edge stack; agents remove its containers when they next poll.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with DELETE /edge_stacks/{id} (the `EdgeStackDelete` operationId).
+func (c *ClientWithResponses) EdgeStackDeleteWithResponse(ctx context.Context, id EdgeStackIdPath, reqEditors ...RequestEditorFn) (*EdgeStackDeleteResponse, error) {
+	rsp, err := c.EdgeStackDelete(ctx, id, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseEdgeStackDeleteResponse(rsp)
+}
+
+// EdgeStackInspectWithResponse One edge stack.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /edge_stacks/{id} (the `EdgeStackInspect` operationId).
+func (c *ClientWithResponses) EdgeStackInspectWithResponse(ctx context.Context, id EdgeStackIdPath, reqEditors ...RequestEditorFn) (*EdgeStackInspectResponse, error) {
+	rsp, err := c.EdgeStackInspect(ctx, id, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseEdgeStackInspectResponse(rsp)
+}
+
+// EdgeStackUpdateWithBodyWithResponse Change an edge stack. StackFileContent and EdgeGroups are always required; the file is written, and the agents redeploy, only with UpdateVersion=true; DeploymentType and UseManifestNamespaces are replaced. The Business Edition also replaces EnvVars, Registries and the pull and retry options (send them back) and keeps GitConfig and AutoUpdate (edge-be.md §2.5).
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /edge_stacks/{id} (the `EdgeStackUpdate` operationId).
+func (c *ClientWithResponses) EdgeStackUpdateWithBodyWithResponse(ctx context.Context, id EdgeStackIdPath, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*EdgeStackUpdateResponse, error) {
+	rsp, err := c.EdgeStackUpdateWithBody(ctx, id, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseEdgeStackUpdateResponse(rsp)
+}
+
+// EdgeStackUpdateWithResponse Change an edge stack. StackFileContent and EdgeGroups are always required; the file is written, and the agents redeploy, only with UpdateVersion=true; DeploymentType and UseManifestNamespaces are replaced. The Business Edition also replaces EnvVars, Registries and the pull and retry options (send them back) and keeps GitConfig and AutoUpdate (edge-be.md §2.5).
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /edge_stacks/{id} (the `EdgeStackUpdate` operationId).
+func (c *ClientWithResponses) EdgeStackUpdateWithResponse(ctx context.Context, id EdgeStackIdPath, body EdgeStackUpdateJSONRequestBody, reqEditors ...RequestEditorFn) (*EdgeStackUpdateResponse, error) {
+	rsp, err := c.EdgeStackUpdate(ctx, id, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseEdgeStackUpdateResponse(rsp)
+}
+
+// EdgeStackFileWithResponse The edge stack's current file (500 when it is missing on disk).
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /edge_stacks/{id}/file (the `EdgeStackFile` operationId).
+func (c *ClientWithResponses) EdgeStackFileWithResponse(ctx context.Context, id EdgeStackIdPath, reqEditors ...RequestEditorFn) (*EdgeStackFileResponse, error) {
+	rsp, err := c.EdgeStackFile(ctx, id, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseEdgeStackFileResponse(rsp)
+}
+
+// EdgeStackUpdateFromGitWithBodyWithResponse Business Edition: change a Git edge stack's Git settings and pull (UpdateVersion=true). Answers 204. REPLACES RefName, AutoUpdate (null turns GitOps off), EnvVars and Authentication (null drops the credentials; an empty password keeps them); GroupIds and DeploymentType are kept when omitted (edge-be.md §4.1). 404 on CE (no such route).
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /edge_stacks/{id}/git (the `EdgeStackUpdateFromGit` operationId).
+func (c *ClientWithResponses) EdgeStackUpdateFromGitWithBodyWithResponse(ctx context.Context, id EdgeStackIdPath, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*EdgeStackUpdateFromGitResponse, error) {
+	rsp, err := c.EdgeStackUpdateFromGitWithBody(ctx, id, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseEdgeStackUpdateFromGitResponse(rsp)
+}
+
+// EdgeStackUpdateFromGitWithResponse Business Edition: change a Git edge stack's Git settings and pull (UpdateVersion=true). Answers 204. REPLACES RefName, AutoUpdate (null turns GitOps off), EnvVars and Authentication (null drops the credentials; an empty password keeps them); GroupIds and DeploymentType are kept when omitted (edge-be.md §4.1). 404 on CE (no such route).
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /edge_stacks/{id}/git (the `EdgeStackUpdateFromGit` operationId).
+func (c *ClientWithResponses) EdgeStackUpdateFromGitWithResponse(ctx context.Context, id EdgeStackIdPath, body EdgeStackUpdateFromGitJSONRequestBody, reqEditors ...RequestEditorFn) (*EdgeStackUpdateFromGitResponse, error) {
+	rsp, err := c.EdgeStackUpdateFromGit(ctx, id, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseEdgeStackUpdateFromGitResponse(rsp)
+}
+
+// EdgeStackStatusUpdateWithBodyWithResponse An edge agent reports its environment's deployment of an edge stack. Public, but needs the header X-PortainerAgent-EdgeID (any value while the environment has no EdgeID) and an edge environment; Status 2 (error) needs Error. Not gated by Edge Compute (edge-be.md §2.2).
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /edge_stacks/{id}/status (the `EdgeStackStatusUpdate` operationId).
+func (c *ClientWithResponses) EdgeStackStatusUpdateWithBodyWithResponse(ctx context.Context, id EdgeStackIdPath, params *EdgeStackStatusUpdateParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*EdgeStackStatusUpdateResponse, error) {
+	rsp, err := c.EdgeStackStatusUpdateWithBody(ctx, id, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseEdgeStackStatusUpdateResponse(rsp)
+}
+
+// EdgeStackStatusUpdateWithResponse An edge agent reports its environment's deployment of an edge stack. Public, but needs the header X-PortainerAgent-EdgeID (any value while the environment has no EdgeID) and an edge environment; Status 2 (error) needs Error. Not gated by Edge Compute (edge-be.md §2.2).
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /edge_stacks/{id}/status (the `EdgeStackStatusUpdate` operationId).
+func (c *ClientWithResponses) EdgeStackStatusUpdateWithResponse(ctx context.Context, id EdgeStackIdPath, params *EdgeStackStatusUpdateParams, body EdgeStackStatusUpdateJSONRequestBody, reqEditors ...RequestEditorFn) (*EdgeStackStatusUpdateResponse, error) {
+	rsp, err := c.EdgeStackStatusUpdate(ctx, id, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseEdgeStackStatusUpdateResponse(rsp)
+}
+
 // EndpointListWithResponse List environments (endpoints), one page at a time.
 //
 // Returns a wrapper object for the known response body format(s).
@@ -5286,6 +8595,32 @@ func (c *ClientWithResponses) EndpointInspectWithResponse(ctx context.Context, i
 		return nil, err
 	}
 	return ParseEndpointInspectResponse(rsp)
+}
+
+// EndpointUpdateWithBodyWithResponse Change an environment: only the fields sent change. The Business Edition takes ChangeWindow (EE 2.31 and 2.44 endpoints.endpointUpdatePayload); CE ignores it.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /endpoints/{id} (the `EndpointUpdate` operationId).
+func (c *ClientWithResponses) EndpointUpdateWithBodyWithResponse(ctx context.Context, id EndpointIdPath, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*EndpointUpdateResponse, error) {
+	rsp, err := c.EndpointUpdateWithBody(ctx, id, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseEndpointUpdateResponse(rsp)
+}
+
+// EndpointUpdateWithResponse Change an environment: only the fields sent change. The Business Edition takes ChangeWindow (EE 2.31 and 2.44 endpoints.endpointUpdatePayload); CE ignores it.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /endpoints/{id} (the `EndpointUpdate` operationId).
+func (c *ClientWithResponses) EndpointUpdateWithResponse(ctx context.Context, id EndpointIdPath, body EndpointUpdateJSONRequestBody, reqEditors ...RequestEditorFn) (*EndpointUpdateResponse, error) {
+	rsp, err := c.EndpointUpdate(ctx, id, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseEndpointUpdateResponse(rsp)
 }
 
 // DockerContainerListWithResponse Docker's container list through Portainer's Docker proxy.
@@ -5546,6 +8881,32 @@ func (c *ClientWithResponses) GitOpsSourceWorkflowsWithResponse(ctx context.Cont
 		return nil, err
 	}
 	return ParseGitOpsSourceWorkflowsResponse(rsp)
+}
+
+// SettingsUpdateWithBodyWithResponse Change Portainer's settings (administrators): only the fields sent change. EnableEdgeComputeFeatures turns the edge routes on (off, they answer 503).
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /settings (the `SettingsUpdate` operationId).
+func (c *ClientWithResponses) SettingsUpdateWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*SettingsUpdateResponse, error) {
+	rsp, err := c.SettingsUpdateWithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseSettingsUpdateResponse(rsp)
+}
+
+// SettingsUpdateWithResponse Change Portainer's settings (administrators): only the fields sent change. EnableEdgeComputeFeatures turns the edge routes on (off, they answer 503).
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /settings (the `SettingsUpdate` operationId).
+func (c *ClientWithResponses) SettingsUpdateWithResponse(ctx context.Context, body SettingsUpdateJSONRequestBody, reqEditors ...RequestEditorFn) (*SettingsUpdateResponse, error) {
+	rsp, err := c.SettingsUpdate(ctx, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseSettingsUpdateResponse(rsp)
 }
 
 // StackListWithResponse List the stacks the caller may see.
@@ -5886,6 +9247,632 @@ func (c *ClientWithResponses) CurrentUserInspectWithResponse(ctx context.Context
 	return ParseCurrentUserInspectResponse(rsp)
 }
 
+// UserGitCredentialListWithResponse Business Edition before 2.44 (EE 2.31): the caller's own saved Git credentials; only the calling user may use their id (edge-be.md §4.3).
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /users/{id}/gitcredentials (the `UserGitCredentialList` operationId).
+func (c *ClientWithResponses) UserGitCredentialListWithResponse(ctx context.Context, id UserIdPath, reqEditors ...RequestEditorFn) (*UserGitCredentialListResponse, error) {
+	rsp, err := c.UserGitCredentialList(ctx, id, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseUserGitCredentialListResponse(rsp)
+}
+
+// UserGitCredentialCreateWithBodyWithResponse Business Edition before 2.44 (EE 2.31); answers 201 {"gitCredential":{...}}.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /users/{id}/gitcredentials (the `UserGitCredentialCreate` operationId).
+func (c *ClientWithResponses) UserGitCredentialCreateWithBodyWithResponse(ctx context.Context, id UserIdPath, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UserGitCredentialCreateResponse, error) {
+	rsp, err := c.UserGitCredentialCreateWithBody(ctx, id, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseUserGitCredentialCreateResponse(rsp)
+}
+
+// UserGitCredentialCreateWithResponse Business Edition before 2.44 (EE 2.31); answers 201 {"gitCredential":{...}}.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /users/{id}/gitcredentials (the `UserGitCredentialCreate` operationId).
+func (c *ClientWithResponses) UserGitCredentialCreateWithResponse(ctx context.Context, id UserIdPath, body UserGitCredentialCreateJSONRequestBody, reqEditors ...RequestEditorFn) (*UserGitCredentialCreateResponse, error) {
+	rsp, err := c.UserGitCredentialCreate(ctx, id, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseUserGitCredentialCreateResponse(rsp)
+}
+
+// UserGitCredentialDeleteWithResponse Business Edition before 2.44 (EE 2.31).
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with DELETE /users/{id}/gitcredentials/{credentialID} (the `UserGitCredentialDelete` operationId).
+func (c *ClientWithResponses) UserGitCredentialDeleteWithResponse(ctx context.Context, id UserIdPath, credentialID int, reqEditors ...RequestEditorFn) (*UserGitCredentialDeleteResponse, error) {
+	rsp, err := c.UserGitCredentialDelete(ctx, id, credentialID, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseUserGitCredentialDeleteResponse(rsp)
+}
+
+// ParseSharedGitCredentialListResponse parses an HTTP response from a SharedGitCredentialListWithResponse call
+func ParseSharedGitCredentialListResponse(rsp *http.Response) (*SharedGitCredentialListResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &SharedGitCredentialListResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest []GitCredential
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSONDefault = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseSharedGitCredentialCreateResponse parses an HTTP response from a SharedGitCredentialCreateWithResponse call
+func ParseSharedGitCredentialCreateResponse(rsp *http.Response) (*SharedGitCredentialCreateResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &SharedGitCredentialCreateResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
+		var dest GitCredentialCreated
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON201 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSONDefault = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseSharedGitCredentialDeleteResponse parses an HTTP response from a SharedGitCredentialDeleteWithResponse call
+func ParseSharedGitCredentialDeleteResponse(rsp *http.Response) (*SharedGitCredentialDeleteResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &SharedGitCredentialDeleteResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case rsp.StatusCode == 204:
+		break // No content-type
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSONDefault = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseEdgeGroupListResponse parses an HTTP response from a EdgeGroupListWithResponse call
+func ParseEdgeGroupListResponse(rsp *http.Response) (*EdgeGroupListResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &EdgeGroupListResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest []EdgeGroup
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSONDefault = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseEdgeGroupCreateResponse parses an HTTP response from a EdgeGroupCreateWithResponse call
+func ParseEdgeGroupCreateResponse(rsp *http.Response) (*EdgeGroupCreateResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &EdgeGroupCreateResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest EdgeGroup
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSONDefault = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseEdgeGroupDeleteResponse parses an HTTP response from a EdgeGroupDeleteWithResponse call
+func ParseEdgeGroupDeleteResponse(rsp *http.Response) (*EdgeGroupDeleteResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &EdgeGroupDeleteResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case rsp.StatusCode == 204:
+		break // No content-type
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSONDefault = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseEdgeGroupInspectResponse parses an HTTP response from a EdgeGroupInspectWithResponse call
+func ParseEdgeGroupInspectResponse(rsp *http.Response) (*EdgeGroupInspectResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &EdgeGroupInspectResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest EdgeGroup
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSONDefault = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseEdgeGroupUpdateResponse parses an HTTP response from a EdgeGroupUpdateWithResponse call
+func ParseEdgeGroupUpdateResponse(rsp *http.Response) (*EdgeGroupUpdateResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &EdgeGroupUpdateResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest EdgeGroup
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSONDefault = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseEdgeStackListResponse parses an HTTP response from a EdgeStackListWithResponse call
+func ParseEdgeStackListResponse(rsp *http.Response) (*EdgeStackListResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &EdgeStackListResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest []EdgeStack
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSONDefault = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseEdgeStackCreateRepositoryResponse parses an HTTP response from a EdgeStackCreateRepositoryWithResponse call
+func ParseEdgeStackCreateRepositoryResponse(rsp *http.Response) (*EdgeStackCreateRepositoryResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &EdgeStackCreateRepositoryResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest EdgeStack
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSONDefault = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseEdgeStackCreateStringResponse parses an HTTP response from a EdgeStackCreateStringWithResponse call
+func ParseEdgeStackCreateStringResponse(rsp *http.Response) (*EdgeStackCreateStringResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &EdgeStackCreateStringResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest EdgeStack
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSONDefault = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseEdgeStackWebhookInvokeResponse parses an HTTP response from a EdgeStackWebhookInvokeWithResponse call
+func ParseEdgeStackWebhookInvokeResponse(rsp *http.Response) (*EdgeStackWebhookInvokeResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &EdgeStackWebhookInvokeResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case rsp.StatusCode == 204:
+		break // No content-type
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSONDefault = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseEdgeStackDeleteResponse parses an HTTP response from a EdgeStackDeleteWithResponse call
+func ParseEdgeStackDeleteResponse(rsp *http.Response) (*EdgeStackDeleteResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &EdgeStackDeleteResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case rsp.StatusCode == 204:
+		break // No content-type
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSONDefault = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseEdgeStackInspectResponse parses an HTTP response from a EdgeStackInspectWithResponse call
+func ParseEdgeStackInspectResponse(rsp *http.Response) (*EdgeStackInspectResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &EdgeStackInspectResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest EdgeStack
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSONDefault = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseEdgeStackUpdateResponse parses an HTTP response from a EdgeStackUpdateWithResponse call
+func ParseEdgeStackUpdateResponse(rsp *http.Response) (*EdgeStackUpdateResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &EdgeStackUpdateResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest EdgeStack
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSONDefault = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseEdgeStackFileResponse parses an HTTP response from a EdgeStackFileWithResponse call
+func ParseEdgeStackFileResponse(rsp *http.Response) (*EdgeStackFileResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &EdgeStackFileResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest StackFileResponse
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSONDefault = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseEdgeStackUpdateFromGitResponse parses an HTTP response from a EdgeStackUpdateFromGitWithResponse call
+func ParseEdgeStackUpdateFromGitResponse(rsp *http.Response) (*EdgeStackUpdateFromGitResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &EdgeStackUpdateFromGitResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case rsp.StatusCode == 204:
+		break // No content-type
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSONDefault = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseEdgeStackStatusUpdateResponse parses an HTTP response from a EdgeStackStatusUpdateWithResponse call
+func ParseEdgeStackStatusUpdateResponse(rsp *http.Response) (*EdgeStackStatusUpdateResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &EdgeStackStatusUpdateResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest EdgeStack
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSONDefault = &dest
+
+	}
+
+	return response, nil
+}
+
 // ParseEndpointListResponse parses an HTTP response from a EndpointListWithResponse call
 func ParseEndpointListResponse(rsp *http.Response) (*EndpointListResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -5948,6 +9935,39 @@ func ParseEndpointInspectResponse(rsp *http.Response) (*EndpointInspectResponse,
 	}
 
 	response := &EndpointInspectResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Endpoint
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSONDefault = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseEndpointUpdateResponse parses an HTTP response from a EndpointUpdateWithResponse call
+func ParseEndpointUpdateResponse(rsp *http.Response) (*EndpointUpdateResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &EndpointUpdateResponse{
 		Body:         bodyBytes,
 		HTTPResponse: rsp,
 	}
@@ -6465,6 +10485,39 @@ func ParseGitOpsSourceWorkflowsResponse(rsp *http.Response) (*GitOpsSourceWorkfl
 	switch {
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
 		var dest []SourceWorkflow
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSONDefault = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseSettingsUpdateResponse parses an HTTP response from a SettingsUpdateWithResponse call
+func ParseSettingsUpdateResponse(rsp *http.Response) (*SettingsUpdateResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &SettingsUpdateResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Settings
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -7055,6 +11108,101 @@ func ParseCurrentUserInspectResponse(rsp *http.Response) (*CurrentUserInspectRes
 			return nil, err
 		}
 		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSONDefault = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseUserGitCredentialListResponse parses an HTTP response from a UserGitCredentialListWithResponse call
+func ParseUserGitCredentialListResponse(rsp *http.Response) (*UserGitCredentialListResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &UserGitCredentialListResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest []GitCredential
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSONDefault = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseUserGitCredentialCreateResponse parses an HTTP response from a UserGitCredentialCreateWithResponse call
+func ParseUserGitCredentialCreateResponse(rsp *http.Response) (*UserGitCredentialCreateResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &UserGitCredentialCreateResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
+		var dest GitCredentialCreated
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON201 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSONDefault = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseUserGitCredentialDeleteResponse parses an HTTP response from a UserGitCredentialDeleteWithResponse call
+func ParseUserGitCredentialDeleteResponse(rsp *http.Response) (*UserGitCredentialDeleteResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &UserGitCredentialDeleteResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case rsp.StatusCode == 204:
+		break // No content-type
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
 		var dest Error

@@ -19,12 +19,69 @@ import (
 
 // ServerInterface represents all server handlers.
 type ServerInterface interface {
+	// SharedGitCredentialList Business Edition 2.44 and later: the shared Git credentials (edge-be.md §4.3; absent in 2.43).
+	// (GET /cloud/gitcredentials)
+	SharedGitCredentialList(w http.ResponseWriter, r *http.Request)
+	// SharedGitCredentialCreate Business Edition 2.44 and later: save a shared Git credential (administrators). Answers 201; clients disagree on the body ({"gitCredential":{...}} or {"id":N}): read both.
+	// (POST /cloud/gitcredentials)
+	SharedGitCredentialCreate(w http.ResponseWriter, r *http.Request)
+	// SharedGitCredentialDelete Business Edition 2.44 and later: delete a shared Git credential; 409 while a GitOps Source uses it.
+	// (DELETE /cloud/gitcredentials/{id})
+	SharedGitCredentialDelete(w http.ResponseWriter, r *http.Request, id int)
+	// EdgeGroupList Every edge group, with the environments it holds (computed from tags for a dynamic group). Like every edge route: administrators only, and 503 "Edge compute features are disabled" while Edge Compute is off (edge-be.md §1.1).
+	// (GET /edge_groups)
+	EdgeGroupList(w http.ResponseWriter, r *http.Request)
+	// EdgeGroupCreate Create an edge group; answers 200 (not 201). A duplicate name is 400 "Edge group name must be unique"; non-edge environments in Endpoints are silently dropped.
+	// (POST /edge_groups)
+	EdgeGroupCreate(w http.ResponseWriter, r *http.Request)
+	// EdgeGroupDelete Delete an edge group; 409 while an edge stack or edge job uses it.
+	// (DELETE /edge_groups/{id})
+	EdgeGroupDelete(w http.ResponseWriter, r *http.Request, id EdgeGroupIdPath)
+	// EdgeGroupInspect One edge group.
+	// (GET /edge_groups/{id})
+	EdgeGroupInspect(w http.ResponseWriter, r *http.Request, id EdgeGroupIdPath)
+	// EdgeGroupUpdate Replace an edge group: Name is required, an omitted Endpoints empties a static group and an omitted Dynamic makes it static (PartialMatch is kept when omitted).
+	// (PUT /edge_groups/{id})
+	EdgeGroupUpdate(w http.ResponseWriter, r *http.Request, id EdgeGroupIdPath)
+	// EdgeStackList Every edge stack, with the status its environments' agents reported.
+	// (GET /edge_stacks)
+	EdgeStackList(w http.ResponseWriter, r *http.Request)
+	// EdgeStackCreateRepository Create an edge stack from a Git repository. CE clones it once and keeps no Git settings (an AutoUpdate is ignored); the path in the repository is not checked until the file is read. The Business Edition keeps GitConfig and AutoUpdate (edge-be.md §2.4).
+	// (POST /edge_stacks/create/repository)
+	EdgeStackCreateRepository(w http.ResponseWriter, r *http.Request)
+	// EdgeStackCreateString Create an edge stack from compose text. Send Content-Type application/json (a form body gives 500 EOF). A duplicate name (any case) is 409, an unknown edge group 400 "Edge group was not found" (edge-be.md §2.4).
+	// (POST /edge_stacks/create/string)
+	EdgeStackCreateString(w http.ResponseWriter, r *http.Request)
+	// EdgeStackWebhookInvoke Business Edition: an edge stack's webhook; needs no authentication. Pulls Git and makes a new version when the commit changed; answers 204 (edge-be.md §4.2).
+	// (POST /edge_stacks/webhooks/{webhookID})
+	EdgeStackWebhookInvoke(w http.ResponseWriter, r *http.Request, webhookID string)
+	// EdgeStackDelete Delete an edge stack; agents remove its containers when they next poll.
+	// (DELETE /edge_stacks/{id})
+	EdgeStackDelete(w http.ResponseWriter, r *http.Request, id EdgeStackIdPath)
+	// EdgeStackInspect One edge stack.
+	// (GET /edge_stacks/{id})
+	EdgeStackInspect(w http.ResponseWriter, r *http.Request, id EdgeStackIdPath)
+	// EdgeStackUpdate Change an edge stack. StackFileContent and EdgeGroups are always required; the file is written, and the agents redeploy, only with UpdateVersion=true; DeploymentType and UseManifestNamespaces are replaced. The Business Edition also replaces EnvVars, Registries and the pull and retry options (send them back) and keeps GitConfig and AutoUpdate (edge-be.md §2.5).
+	// (PUT /edge_stacks/{id})
+	EdgeStackUpdate(w http.ResponseWriter, r *http.Request, id EdgeStackIdPath)
+	// EdgeStackFile The edge stack's current file (500 when it is missing on disk).
+	// (GET /edge_stacks/{id}/file)
+	EdgeStackFile(w http.ResponseWriter, r *http.Request, id EdgeStackIdPath)
+	// EdgeStackUpdateFromGit Business Edition: change a Git edge stack's Git settings and pull (UpdateVersion=true). Answers 204. REPLACES RefName, AutoUpdate (null turns GitOps off), EnvVars and Authentication (null drops the credentials; an empty password keeps them); GroupIds and DeploymentType are kept when omitted (edge-be.md §4.1). 404 on CE (no such route).
+	// (PUT /edge_stacks/{id}/git)
+	EdgeStackUpdateFromGit(w http.ResponseWriter, r *http.Request, id EdgeStackIdPath)
+	// EdgeStackStatusUpdate An edge agent reports its environment's deployment of an edge stack. Public, but needs the header X-PortainerAgent-EdgeID (any value while the environment has no EdgeID) and an edge environment; Status 2 (error) needs Error. Not gated by Edge Compute (edge-be.md §2.2).
+	// (PUT /edge_stacks/{id}/status)
+	EdgeStackStatusUpdate(w http.ResponseWriter, r *http.Request, id EdgeStackIdPath, params EdgeStackStatusUpdateParams)
 	// EndpointList List environments (endpoints), one page at a time.
 	// (GET /endpoints)
 	EndpointList(w http.ResponseWriter, r *http.Request, params EndpointListParams)
 	// EndpointInspect One environment.
 	// (GET /endpoints/{id})
 	EndpointInspect(w http.ResponseWriter, r *http.Request, id EndpointIdPath)
+	// EndpointUpdate Change an environment: only the fields sent change. The Business Edition takes ChangeWindow (EE 2.31 and 2.44 endpoints.endpointUpdatePayload); CE ignores it.
+	// (PUT /endpoints/{id})
+	EndpointUpdate(w http.ResponseWriter, r *http.Request, id EndpointIdPath)
 	// DockerContainerList Docker's container list through Portainer's Docker proxy.
 	// (GET /endpoints/{id}/docker/containers/json)
 	DockerContainerList(w http.ResponseWriter, r *http.Request, id EndpointIdPath, params DockerContainerListParams)
@@ -73,6 +130,9 @@ type ServerInterface interface {
 	// GitOpsSourceWorkflows The workflows (one per stack or edge stack) that use a Source.
 	// (GET /gitops/sources/{id}/workflows)
 	GitOpsSourceWorkflows(w http.ResponseWriter, r *http.Request, id SourceIdPath)
+	// SettingsUpdate Change Portainer's settings (administrators): only the fields sent change. EnableEdgeComputeFeatures turns the edge routes on (off, they answer 503).
+	// (PUT /settings)
+	SettingsUpdate(w http.ResponseWriter, r *http.Request)
 	// StackList List the stacks the caller may see.
 	// (GET /stacks)
 	StackList(w http.ResponseWriter, r *http.Request, params StackListParams)
@@ -127,6 +187,15 @@ type ServerInterface interface {
 	// CurrentUserInspect The user that makes the request.
 	// (GET /users/me)
 	CurrentUserInspect(w http.ResponseWriter, r *http.Request)
+	// UserGitCredentialList Business Edition before 2.44 (EE 2.31): the caller's own saved Git credentials; only the calling user may use their id (edge-be.md §4.3).
+	// (GET /users/{id}/gitcredentials)
+	UserGitCredentialList(w http.ResponseWriter, r *http.Request, id UserIdPath)
+	// UserGitCredentialCreate Business Edition before 2.44 (EE 2.31); answers 201 {"gitCredential":{...}}.
+	// (POST /users/{id}/gitcredentials)
+	UserGitCredentialCreate(w http.ResponseWriter, r *http.Request, id UserIdPath)
+	// UserGitCredentialDelete Business Edition before 2.44 (EE 2.31).
+	// (DELETE /users/{id}/gitcredentials/{credentialID})
+	UserGitCredentialDelete(w http.ResponseWriter, r *http.Request, id UserIdPath, credentialID int)
 }
 
 // ServerInterfaceWrapper converts contexts to parameters.
@@ -137,6 +206,414 @@ type ServerInterfaceWrapper struct {
 }
 
 type MiddlewareFunc func(http.Handler) http.Handler
+
+// SharedGitCredentialList operation middleware
+func (siw *ServerInterfaceWrapper) SharedGitCredentialList(w http.ResponseWriter, r *http.Request) {
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.SharedGitCredentialList(w, r)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// SharedGitCredentialCreate operation middleware
+func (siw *ServerInterfaceWrapper) SharedGitCredentialCreate(w http.ResponseWriter, r *http.Request) {
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.SharedGitCredentialCreate(w, r)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// SharedGitCredentialDelete operation middleware
+func (siw *ServerInterfaceWrapper) SharedGitCredentialDelete(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "id" -------------
+	var id int
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", r.PathValue("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "integer", Format: "", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "id", Err: err})
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.SharedGitCredentialDelete(w, r, id)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// EdgeGroupList operation middleware
+func (siw *ServerInterfaceWrapper) EdgeGroupList(w http.ResponseWriter, r *http.Request) {
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.EdgeGroupList(w, r)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// EdgeGroupCreate operation middleware
+func (siw *ServerInterfaceWrapper) EdgeGroupCreate(w http.ResponseWriter, r *http.Request) {
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.EdgeGroupCreate(w, r)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// EdgeGroupDelete operation middleware
+func (siw *ServerInterfaceWrapper) EdgeGroupDelete(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "id" -------------
+	var id EdgeGroupIdPath
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", r.PathValue("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "integer", Format: "", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "id", Err: err})
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.EdgeGroupDelete(w, r, id)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// EdgeGroupInspect operation middleware
+func (siw *ServerInterfaceWrapper) EdgeGroupInspect(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "id" -------------
+	var id EdgeGroupIdPath
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", r.PathValue("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "integer", Format: "", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "id", Err: err})
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.EdgeGroupInspect(w, r, id)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// EdgeGroupUpdate operation middleware
+func (siw *ServerInterfaceWrapper) EdgeGroupUpdate(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "id" -------------
+	var id EdgeGroupIdPath
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", r.PathValue("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "integer", Format: "", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "id", Err: err})
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.EdgeGroupUpdate(w, r, id)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// EdgeStackList operation middleware
+func (siw *ServerInterfaceWrapper) EdgeStackList(w http.ResponseWriter, r *http.Request) {
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.EdgeStackList(w, r)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// EdgeStackCreateRepository operation middleware
+func (siw *ServerInterfaceWrapper) EdgeStackCreateRepository(w http.ResponseWriter, r *http.Request) {
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.EdgeStackCreateRepository(w, r)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// EdgeStackCreateString operation middleware
+func (siw *ServerInterfaceWrapper) EdgeStackCreateString(w http.ResponseWriter, r *http.Request) {
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.EdgeStackCreateString(w, r)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// EdgeStackWebhookInvoke operation middleware
+func (siw *ServerInterfaceWrapper) EdgeStackWebhookInvoke(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "webhookID" -------------
+	var webhookID string
+
+	err = runtime.BindStyledParameterWithOptions("simple", "webhookID", r.PathValue("webhookID"), &webhookID, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "webhookID", Err: err})
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.EdgeStackWebhookInvoke(w, r, webhookID)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// EdgeStackDelete operation middleware
+func (siw *ServerInterfaceWrapper) EdgeStackDelete(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "id" -------------
+	var id EdgeStackIdPath
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", r.PathValue("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "integer", Format: "", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "id", Err: err})
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.EdgeStackDelete(w, r, id)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// EdgeStackInspect operation middleware
+func (siw *ServerInterfaceWrapper) EdgeStackInspect(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "id" -------------
+	var id EdgeStackIdPath
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", r.PathValue("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "integer", Format: "", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "id", Err: err})
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.EdgeStackInspect(w, r, id)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// EdgeStackUpdate operation middleware
+func (siw *ServerInterfaceWrapper) EdgeStackUpdate(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "id" -------------
+	var id EdgeStackIdPath
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", r.PathValue("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "integer", Format: "", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "id", Err: err})
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.EdgeStackUpdate(w, r, id)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// EdgeStackFile operation middleware
+func (siw *ServerInterfaceWrapper) EdgeStackFile(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "id" -------------
+	var id EdgeStackIdPath
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", r.PathValue("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "integer", Format: "", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "id", Err: err})
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.EdgeStackFile(w, r, id)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// EdgeStackUpdateFromGit operation middleware
+func (siw *ServerInterfaceWrapper) EdgeStackUpdateFromGit(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "id" -------------
+	var id EdgeStackIdPath
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", r.PathValue("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "integer", Format: "", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "id", Err: err})
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.EdgeStackUpdateFromGit(w, r, id)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// EdgeStackStatusUpdate operation middleware
+func (siw *ServerInterfaceWrapper) EdgeStackStatusUpdate(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "id" -------------
+	var id EdgeStackIdPath
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", r.PathValue("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "integer", Format: "", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "id", Err: err})
+		return
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params EdgeStackStatusUpdateParams
+
+	headers := r.Header
+
+	// ------------- Optional header parameter "X-PortainerAgent-EdgeID" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-PortainerAgent-EdgeID")]; found {
+		var XPortainerAgentEdgeID string
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "X-PortainerAgent-EdgeID", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-PortainerAgent-EdgeID", valueList[0], &XPortainerAgentEdgeID, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "X-PortainerAgent-EdgeID", Err: err})
+			return
+		}
+
+		params.XPortainerAgentEdgeID = &XPortainerAgentEdgeID
+
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.EdgeStackStatusUpdate(w, r, id, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
 
 // EndpointList operation middleware
 func (siw *ServerInterfaceWrapper) EndpointList(w http.ResponseWriter, r *http.Request) {
@@ -225,6 +702,19 @@ func (siw *ServerInterfaceWrapper) EndpointList(w http.ResponseWriter, r *http.R
 		return
 	}
 
+	// ------------- Optional query parameter "endpointIds" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "endpointIds", r.URL.Query(), &params.EndpointIds, runtime.BindQueryParameterOptions{Type: "array", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "endpointIds"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "endpointIds", Err: err})
+		}
+		return
+	}
+
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		siw.Handler.EndpointList(w, r, params)
 	}))
@@ -253,6 +743,32 @@ func (siw *ServerInterfaceWrapper) EndpointInspect(w http.ResponseWriter, r *htt
 
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		siw.Handler.EndpointInspect(w, r, id)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// EndpointUpdate operation middleware
+func (siw *ServerInterfaceWrapper) EndpointUpdate(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "id" -------------
+	var id EndpointIdPath
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", r.PathValue("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "integer", Format: "", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "id", Err: err})
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.EndpointUpdate(w, r, id)
 	}))
 
 	for _, middleware := range siw.HandlerMiddlewares {
@@ -937,6 +1453,20 @@ func (siw *ServerInterfaceWrapper) GitOpsSourceWorkflows(w http.ResponseWriter, 
 	handler.ServeHTTP(w, r)
 }
 
+// SettingsUpdate operation middleware
+func (siw *ServerInterfaceWrapper) SettingsUpdate(w http.ResponseWriter, r *http.Request) {
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.SettingsUpdate(w, r)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
 // StackList operation middleware
 func (siw *ServerInterfaceWrapper) StackList(w http.ResponseWriter, r *http.Request) {
 
@@ -1529,6 +2059,93 @@ func (siw *ServerInterfaceWrapper) CurrentUserInspect(w http.ResponseWriter, r *
 	handler.ServeHTTP(w, r)
 }
 
+// UserGitCredentialList operation middleware
+func (siw *ServerInterfaceWrapper) UserGitCredentialList(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "id" -------------
+	var id UserIdPath
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", r.PathValue("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "integer", Format: "", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "id", Err: err})
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.UserGitCredentialList(w, r, id)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// UserGitCredentialCreate operation middleware
+func (siw *ServerInterfaceWrapper) UserGitCredentialCreate(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "id" -------------
+	var id UserIdPath
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", r.PathValue("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "integer", Format: "", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "id", Err: err})
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.UserGitCredentialCreate(w, r, id)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// UserGitCredentialDelete operation middleware
+func (siw *ServerInterfaceWrapper) UserGitCredentialDelete(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "id" -------------
+	var id UserIdPath
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", r.PathValue("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "integer", Format: "", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "id", Err: err})
+		return
+	}
+
+	// ------------- Path parameter "credentialID" -------------
+	var credentialID int
+
+	err = runtime.BindStyledParameterWithOptions("simple", "credentialID", r.PathValue("credentialID"), &credentialID, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "integer", Format: "", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "credentialID", Err: err})
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.UserGitCredentialDelete(w, r, id, credentialID)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
 type UnescapedCookieParamError struct {
 	ParamName string
 	Err       error
@@ -1654,6 +2271,8 @@ func HandlerWithOptions(si ServerInterface, options StdHTTPServerOptions) http.H
 	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/users/me", wrapper.CurrentUserInspect)
 	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/endpoints", wrapper.EndpointList)
 	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/endpoints/{id}", wrapper.EndpointInspect)
+	m.HandleFunc(http.MethodPut+" "+options.BaseURL+"/endpoints/{id}", wrapper.EndpointUpdate)
+	m.HandleFunc(http.MethodPut+" "+options.BaseURL+"/settings", wrapper.SettingsUpdate)
 	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/endpoints/{id}/docker/swarm", wrapper.EndpointDockerSwarmInspect)
 	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/stacks", wrapper.StackList)
 	m.HandleFunc(http.MethodDelete+" "+options.BaseURL+"/stacks/{id}", wrapper.StackDelete)
@@ -1676,6 +2295,27 @@ func HandlerWithOptions(si ServerInterface, options StdHTTPServerOptions) http.H
 	m.HandleFunc(http.MethodPut+" "+options.BaseURL+"/gitops/sources/{id}", wrapper.GitOpsSourcesUpdateGit)
 	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/gitops/sources/{id}/workflows", wrapper.GitOpsSourceWorkflows)
 	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/gitops/sources/{id}/test", wrapper.GitOpsSourcesTestById)
+	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/edge_groups", wrapper.EdgeGroupList)
+	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/edge_groups", wrapper.EdgeGroupCreate)
+	m.HandleFunc(http.MethodDelete+" "+options.BaseURL+"/edge_groups/{id}", wrapper.EdgeGroupDelete)
+	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/edge_groups/{id}", wrapper.EdgeGroupInspect)
+	m.HandleFunc(http.MethodPut+" "+options.BaseURL+"/edge_groups/{id}", wrapper.EdgeGroupUpdate)
+	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/edge_stacks", wrapper.EdgeStackList)
+	m.HandleFunc(http.MethodDelete+" "+options.BaseURL+"/edge_stacks/{id}", wrapper.EdgeStackDelete)
+	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/edge_stacks/{id}", wrapper.EdgeStackInspect)
+	m.HandleFunc(http.MethodPut+" "+options.BaseURL+"/edge_stacks/{id}", wrapper.EdgeStackUpdate)
+	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/edge_stacks/{id}/file", wrapper.EdgeStackFile)
+	m.HandleFunc(http.MethodPut+" "+options.BaseURL+"/edge_stacks/{id}/status", wrapper.EdgeStackStatusUpdate)
+	m.HandleFunc(http.MethodPut+" "+options.BaseURL+"/edge_stacks/{id}/git", wrapper.EdgeStackUpdateFromGit)
+	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/edge_stacks/create/string", wrapper.EdgeStackCreateString)
+	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/edge_stacks/create/repository", wrapper.EdgeStackCreateRepository)
+	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/edge_stacks/webhooks/{webhookID}", wrapper.EdgeStackWebhookInvoke)
+	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/cloud/gitcredentials", wrapper.SharedGitCredentialList)
+	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/cloud/gitcredentials", wrapper.SharedGitCredentialCreate)
+	m.HandleFunc(http.MethodDelete+" "+options.BaseURL+"/cloud/gitcredentials/{id}", wrapper.SharedGitCredentialDelete)
+	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/users/{id}/gitcredentials", wrapper.UserGitCredentialList)
+	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/users/{id}/gitcredentials", wrapper.UserGitCredentialCreate)
+	m.HandleFunc(http.MethodDelete+" "+options.BaseURL+"/users/{id}/gitcredentials/{credentialID}", wrapper.UserGitCredentialDelete)
 	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/endpoints/{id}/docker/containers/json", wrapper.DockerContainerList)
 	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/endpoints/{id}/docker/containers/{containerId}/json", wrapper.DockerContainerInspect)
 	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/endpoints/{id}/docker/containers/{containerId}/logs", wrapper.DockerContainerLogs)
@@ -1690,6 +2330,680 @@ func HandlerWithOptions(si ServerInterface, options StdHTTPServerOptions) http.H
 }
 
 type ErrorJSONResponse Error
+
+type SharedGitCredentialListRequestObject struct {
+}
+
+type SharedGitCredentialListResponseObject interface {
+	VisitSharedGitCredentialListResponse(w http.ResponseWriter) error
+}
+
+type SharedGitCredentialList200JSONResponse []GitCredential
+
+func (response SharedGitCredentialList200JSONResponse) VisitSharedGitCredentialListResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SharedGitCredentialListdefaultJSONResponse struct {
+	Body       Error
+	StatusCode int
+}
+
+func (response SharedGitCredentialListdefaultJSONResponse) VisitSharedGitCredentialListResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SharedGitCredentialCreateRequestObject struct {
+	Body *SharedGitCredentialCreateJSONRequestBody
+}
+
+type SharedGitCredentialCreateResponseObject interface {
+	VisitSharedGitCredentialCreateResponse(w http.ResponseWriter) error
+}
+
+type SharedGitCredentialCreate201JSONResponse GitCredentialCreated
+
+func (response SharedGitCredentialCreate201JSONResponse) VisitSharedGitCredentialCreateResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(201)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SharedGitCredentialCreatedefaultJSONResponse struct {
+	Body       Error
+	StatusCode int
+}
+
+func (response SharedGitCredentialCreatedefaultJSONResponse) VisitSharedGitCredentialCreateResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SharedGitCredentialDeleteRequestObject struct {
+	Id int `json:"id"`
+}
+
+type SharedGitCredentialDeleteResponseObject interface {
+	VisitSharedGitCredentialDeleteResponse(w http.ResponseWriter) error
+}
+
+type SharedGitCredentialDelete204Response struct {
+}
+
+func (response SharedGitCredentialDelete204Response) VisitSharedGitCredentialDeleteResponse(w http.ResponseWriter) error {
+	w.WriteHeader(204)
+	return nil
+}
+
+type SharedGitCredentialDeletedefaultJSONResponse struct {
+	Body       Error
+	StatusCode int
+}
+
+func (response SharedGitCredentialDeletedefaultJSONResponse) VisitSharedGitCredentialDeleteResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type EdgeGroupListRequestObject struct {
+}
+
+type EdgeGroupListResponseObject interface {
+	VisitEdgeGroupListResponse(w http.ResponseWriter) error
+}
+
+type EdgeGroupList200JSONResponse []EdgeGroup
+
+func (response EdgeGroupList200JSONResponse) VisitEdgeGroupListResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type EdgeGroupListdefaultJSONResponse struct {
+	Body       Error
+	StatusCode int
+}
+
+func (response EdgeGroupListdefaultJSONResponse) VisitEdgeGroupListResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type EdgeGroupCreateRequestObject struct {
+	Body *EdgeGroupCreateJSONRequestBody
+}
+
+type EdgeGroupCreateResponseObject interface {
+	VisitEdgeGroupCreateResponse(w http.ResponseWriter) error
+}
+
+type EdgeGroupCreate200JSONResponse EdgeGroup
+
+func (response EdgeGroupCreate200JSONResponse) VisitEdgeGroupCreateResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type EdgeGroupCreatedefaultJSONResponse struct {
+	Body       Error
+	StatusCode int
+}
+
+func (response EdgeGroupCreatedefaultJSONResponse) VisitEdgeGroupCreateResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type EdgeGroupDeleteRequestObject struct {
+	Id EdgeGroupIdPath `json:"id"`
+}
+
+type EdgeGroupDeleteResponseObject interface {
+	VisitEdgeGroupDeleteResponse(w http.ResponseWriter) error
+}
+
+type EdgeGroupDelete204Response struct {
+}
+
+func (response EdgeGroupDelete204Response) VisitEdgeGroupDeleteResponse(w http.ResponseWriter) error {
+	w.WriteHeader(204)
+	return nil
+}
+
+type EdgeGroupDeletedefaultJSONResponse struct {
+	Body       Error
+	StatusCode int
+}
+
+func (response EdgeGroupDeletedefaultJSONResponse) VisitEdgeGroupDeleteResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type EdgeGroupInspectRequestObject struct {
+	Id EdgeGroupIdPath `json:"id"`
+}
+
+type EdgeGroupInspectResponseObject interface {
+	VisitEdgeGroupInspectResponse(w http.ResponseWriter) error
+}
+
+type EdgeGroupInspect200JSONResponse EdgeGroup
+
+func (response EdgeGroupInspect200JSONResponse) VisitEdgeGroupInspectResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type EdgeGroupInspectdefaultJSONResponse struct {
+	Body       Error
+	StatusCode int
+}
+
+func (response EdgeGroupInspectdefaultJSONResponse) VisitEdgeGroupInspectResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type EdgeGroupUpdateRequestObject struct {
+	Id   EdgeGroupIdPath `json:"id"`
+	Body *EdgeGroupUpdateJSONRequestBody
+}
+
+type EdgeGroupUpdateResponseObject interface {
+	VisitEdgeGroupUpdateResponse(w http.ResponseWriter) error
+}
+
+type EdgeGroupUpdate200JSONResponse EdgeGroup
+
+func (response EdgeGroupUpdate200JSONResponse) VisitEdgeGroupUpdateResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type EdgeGroupUpdatedefaultJSONResponse struct {
+	Body       Error
+	StatusCode int
+}
+
+func (response EdgeGroupUpdatedefaultJSONResponse) VisitEdgeGroupUpdateResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type EdgeStackListRequestObject struct {
+}
+
+type EdgeStackListResponseObject interface {
+	VisitEdgeStackListResponse(w http.ResponseWriter) error
+}
+
+type EdgeStackList200JSONResponse []EdgeStack
+
+func (response EdgeStackList200JSONResponse) VisitEdgeStackListResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type EdgeStackListdefaultJSONResponse struct {
+	Body       Error
+	StatusCode int
+}
+
+func (response EdgeStackListdefaultJSONResponse) VisitEdgeStackListResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type EdgeStackCreateRepositoryRequestObject struct {
+	Body *EdgeStackCreateRepositoryJSONRequestBody
+}
+
+type EdgeStackCreateRepositoryResponseObject interface {
+	VisitEdgeStackCreateRepositoryResponse(w http.ResponseWriter) error
+}
+
+type EdgeStackCreateRepository200JSONResponse EdgeStack
+
+func (response EdgeStackCreateRepository200JSONResponse) VisitEdgeStackCreateRepositoryResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type EdgeStackCreateRepositorydefaultJSONResponse struct {
+	Body       Error
+	StatusCode int
+}
+
+func (response EdgeStackCreateRepositorydefaultJSONResponse) VisitEdgeStackCreateRepositoryResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type EdgeStackCreateStringRequestObject struct {
+	Body *EdgeStackCreateStringJSONRequestBody
+}
+
+type EdgeStackCreateStringResponseObject interface {
+	VisitEdgeStackCreateStringResponse(w http.ResponseWriter) error
+}
+
+type EdgeStackCreateString200JSONResponse EdgeStack
+
+func (response EdgeStackCreateString200JSONResponse) VisitEdgeStackCreateStringResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type EdgeStackCreateStringdefaultJSONResponse struct {
+	Body       Error
+	StatusCode int
+}
+
+func (response EdgeStackCreateStringdefaultJSONResponse) VisitEdgeStackCreateStringResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type EdgeStackWebhookInvokeRequestObject struct {
+	WebhookID string `json:"webhookID"`
+}
+
+type EdgeStackWebhookInvokeResponseObject interface {
+	VisitEdgeStackWebhookInvokeResponse(w http.ResponseWriter) error
+}
+
+type EdgeStackWebhookInvoke204Response struct {
+}
+
+func (response EdgeStackWebhookInvoke204Response) VisitEdgeStackWebhookInvokeResponse(w http.ResponseWriter) error {
+	w.WriteHeader(204)
+	return nil
+}
+
+type EdgeStackWebhookInvokedefaultJSONResponse struct {
+	Body       Error
+	StatusCode int
+}
+
+func (response EdgeStackWebhookInvokedefaultJSONResponse) VisitEdgeStackWebhookInvokeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type EdgeStackDeleteRequestObject struct {
+	Id EdgeStackIdPath `json:"id"`
+}
+
+type EdgeStackDeleteResponseObject interface {
+	VisitEdgeStackDeleteResponse(w http.ResponseWriter) error
+}
+
+type EdgeStackDelete204Response struct {
+}
+
+func (response EdgeStackDelete204Response) VisitEdgeStackDeleteResponse(w http.ResponseWriter) error {
+	w.WriteHeader(204)
+	return nil
+}
+
+type EdgeStackDeletedefaultJSONResponse struct {
+	Body       Error
+	StatusCode int
+}
+
+func (response EdgeStackDeletedefaultJSONResponse) VisitEdgeStackDeleteResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type EdgeStackInspectRequestObject struct {
+	Id EdgeStackIdPath `json:"id"`
+}
+
+type EdgeStackInspectResponseObject interface {
+	VisitEdgeStackInspectResponse(w http.ResponseWriter) error
+}
+
+type EdgeStackInspect200JSONResponse EdgeStack
+
+func (response EdgeStackInspect200JSONResponse) VisitEdgeStackInspectResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type EdgeStackInspectdefaultJSONResponse struct {
+	Body       Error
+	StatusCode int
+}
+
+func (response EdgeStackInspectdefaultJSONResponse) VisitEdgeStackInspectResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type EdgeStackUpdateRequestObject struct {
+	Id   EdgeStackIdPath `json:"id"`
+	Body *EdgeStackUpdateJSONRequestBody
+}
+
+type EdgeStackUpdateResponseObject interface {
+	VisitEdgeStackUpdateResponse(w http.ResponseWriter) error
+}
+
+type EdgeStackUpdate200JSONResponse EdgeStack
+
+func (response EdgeStackUpdate200JSONResponse) VisitEdgeStackUpdateResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type EdgeStackUpdatedefaultJSONResponse struct {
+	Body       Error
+	StatusCode int
+}
+
+func (response EdgeStackUpdatedefaultJSONResponse) VisitEdgeStackUpdateResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type EdgeStackFileRequestObject struct {
+	Id EdgeStackIdPath `json:"id"`
+}
+
+type EdgeStackFileResponseObject interface {
+	VisitEdgeStackFileResponse(w http.ResponseWriter) error
+}
+
+type EdgeStackFile200JSONResponse StackFileResponse
+
+func (response EdgeStackFile200JSONResponse) VisitEdgeStackFileResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type EdgeStackFiledefaultJSONResponse struct {
+	Body       Error
+	StatusCode int
+}
+
+func (response EdgeStackFiledefaultJSONResponse) VisitEdgeStackFileResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type EdgeStackUpdateFromGitRequestObject struct {
+	Id   EdgeStackIdPath `json:"id"`
+	Body *EdgeStackUpdateFromGitJSONRequestBody
+}
+
+type EdgeStackUpdateFromGitResponseObject interface {
+	VisitEdgeStackUpdateFromGitResponse(w http.ResponseWriter) error
+}
+
+type EdgeStackUpdateFromGit204Response struct {
+}
+
+func (response EdgeStackUpdateFromGit204Response) VisitEdgeStackUpdateFromGitResponse(w http.ResponseWriter) error {
+	w.WriteHeader(204)
+	return nil
+}
+
+type EdgeStackUpdateFromGitdefaultJSONResponse struct {
+	Body       Error
+	StatusCode int
+}
+
+func (response EdgeStackUpdateFromGitdefaultJSONResponse) VisitEdgeStackUpdateFromGitResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type EdgeStackStatusUpdateRequestObject struct {
+	Id     EdgeStackIdPath `json:"id"`
+	Params EdgeStackStatusUpdateParams
+	Body   *EdgeStackStatusUpdateJSONRequestBody
+}
+
+type EdgeStackStatusUpdateResponseObject interface {
+	VisitEdgeStackStatusUpdateResponse(w http.ResponseWriter) error
+}
+
+type EdgeStackStatusUpdate200JSONResponse EdgeStack
+
+func (response EdgeStackStatusUpdate200JSONResponse) VisitEdgeStackStatusUpdateResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type EdgeStackStatusUpdatedefaultJSONResponse struct {
+	Body       Error
+	StatusCode int
+}
+
+func (response EdgeStackStatusUpdatedefaultJSONResponse) VisitEdgeStackStatusUpdateResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
 
 type EndpointListRequestObject struct {
 	Params EndpointListParams
@@ -1772,6 +3086,46 @@ type EndpointInspectdefaultJSONResponse struct {
 }
 
 func (response EndpointInspectdefaultJSONResponse) VisitEndpointInspectResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type EndpointUpdateRequestObject struct {
+	Id   EndpointIdPath `json:"id"`
+	Body *EndpointUpdateJSONRequestBody
+}
+
+type EndpointUpdateResponseObject interface {
+	VisitEndpointUpdateResponse(w http.ResponseWriter) error
+}
+
+type EndpointUpdate200JSONResponse Endpoint
+
+func (response EndpointUpdate200JSONResponse) VisitEndpointUpdateResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type EndpointUpdatedefaultJSONResponse struct {
+	Body       Error
+	StatusCode int
+}
+
+func (response EndpointUpdatedefaultJSONResponse) VisitEndpointUpdateResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
 	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
@@ -2417,6 +3771,45 @@ type GitOpsSourceWorkflowsdefaultJSONResponse struct {
 }
 
 func (response GitOpsSourceWorkflowsdefaultJSONResponse) VisitGitOpsSourceWorkflowsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SettingsUpdateRequestObject struct {
+	Body *SettingsUpdateJSONRequestBody
+}
+
+type SettingsUpdateResponseObject interface {
+	VisitSettingsUpdateResponse(w http.ResponseWriter) error
+}
+
+type SettingsUpdate200JSONResponse Settings
+
+func (response SettingsUpdate200JSONResponse) VisitSettingsUpdateResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SettingsUpdatedefaultJSONResponse struct {
+	Body       Error
+	StatusCode int
+}
+
+func (response SettingsUpdatedefaultJSONResponse) VisitSettingsUpdateResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
 	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
@@ -3130,14 +4523,184 @@ func (response CurrentUserInspectdefaultJSONResponse) VisitCurrentUserInspectRes
 	return err
 }
 
+type UserGitCredentialListRequestObject struct {
+	Id UserIdPath `json:"id"`
+}
+
+type UserGitCredentialListResponseObject interface {
+	VisitUserGitCredentialListResponse(w http.ResponseWriter) error
+}
+
+type UserGitCredentialList200JSONResponse []GitCredential
+
+func (response UserGitCredentialList200JSONResponse) VisitUserGitCredentialListResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UserGitCredentialListdefaultJSONResponse struct {
+	Body       Error
+	StatusCode int
+}
+
+func (response UserGitCredentialListdefaultJSONResponse) VisitUserGitCredentialListResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UserGitCredentialCreateRequestObject struct {
+	Id   UserIdPath `json:"id"`
+	Body *UserGitCredentialCreateJSONRequestBody
+}
+
+type UserGitCredentialCreateResponseObject interface {
+	VisitUserGitCredentialCreateResponse(w http.ResponseWriter) error
+}
+
+type UserGitCredentialCreate201JSONResponse GitCredentialCreated
+
+func (response UserGitCredentialCreate201JSONResponse) VisitUserGitCredentialCreateResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(201)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UserGitCredentialCreatedefaultJSONResponse struct {
+	Body       Error
+	StatusCode int
+}
+
+func (response UserGitCredentialCreatedefaultJSONResponse) VisitUserGitCredentialCreateResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UserGitCredentialDeleteRequestObject struct {
+	Id           UserIdPath `json:"id"`
+	CredentialID int        `json:"credentialID"`
+}
+
+type UserGitCredentialDeleteResponseObject interface {
+	VisitUserGitCredentialDeleteResponse(w http.ResponseWriter) error
+}
+
+type UserGitCredentialDelete204Response struct {
+}
+
+func (response UserGitCredentialDelete204Response) VisitUserGitCredentialDeleteResponse(w http.ResponseWriter) error {
+	w.WriteHeader(204)
+	return nil
+}
+
+type UserGitCredentialDeletedefaultJSONResponse struct {
+	Body       Error
+	StatusCode int
+}
+
+func (response UserGitCredentialDeletedefaultJSONResponse) VisitUserGitCredentialDeleteResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 // StrictServerInterface represents all server handlers.
 type StrictServerInterface interface {
+	// SharedGitCredentialList Business Edition 2.44 and later: the shared Git credentials (edge-be.md §4.3; absent in 2.43).
+	// (GET /cloud/gitcredentials)
+	SharedGitCredentialList(ctx context.Context, request SharedGitCredentialListRequestObject) (SharedGitCredentialListResponseObject, error)
+	// SharedGitCredentialCreate Business Edition 2.44 and later: save a shared Git credential (administrators). Answers 201; clients disagree on the body ({"gitCredential":{...}} or {"id":N}): read both.
+	// (POST /cloud/gitcredentials)
+	SharedGitCredentialCreate(ctx context.Context, request SharedGitCredentialCreateRequestObject) (SharedGitCredentialCreateResponseObject, error)
+	// SharedGitCredentialDelete Business Edition 2.44 and later: delete a shared Git credential; 409 while a GitOps Source uses it.
+	// (DELETE /cloud/gitcredentials/{id})
+	SharedGitCredentialDelete(ctx context.Context, request SharedGitCredentialDeleteRequestObject) (SharedGitCredentialDeleteResponseObject, error)
+	// EdgeGroupList Every edge group, with the environments it holds (computed from tags for a dynamic group). Like every edge route: administrators only, and 503 "Edge compute features are disabled" while Edge Compute is off (edge-be.md §1.1).
+	// (GET /edge_groups)
+	EdgeGroupList(ctx context.Context, request EdgeGroupListRequestObject) (EdgeGroupListResponseObject, error)
+	// EdgeGroupCreate Create an edge group; answers 200 (not 201). A duplicate name is 400 "Edge group name must be unique"; non-edge environments in Endpoints are silently dropped.
+	// (POST /edge_groups)
+	EdgeGroupCreate(ctx context.Context, request EdgeGroupCreateRequestObject) (EdgeGroupCreateResponseObject, error)
+	// EdgeGroupDelete Delete an edge group; 409 while an edge stack or edge job uses it.
+	// (DELETE /edge_groups/{id})
+	EdgeGroupDelete(ctx context.Context, request EdgeGroupDeleteRequestObject) (EdgeGroupDeleteResponseObject, error)
+	// EdgeGroupInspect One edge group.
+	// (GET /edge_groups/{id})
+	EdgeGroupInspect(ctx context.Context, request EdgeGroupInspectRequestObject) (EdgeGroupInspectResponseObject, error)
+	// EdgeGroupUpdate Replace an edge group: Name is required, an omitted Endpoints empties a static group and an omitted Dynamic makes it static (PartialMatch is kept when omitted).
+	// (PUT /edge_groups/{id})
+	EdgeGroupUpdate(ctx context.Context, request EdgeGroupUpdateRequestObject) (EdgeGroupUpdateResponseObject, error)
+	// EdgeStackList Every edge stack, with the status its environments' agents reported.
+	// (GET /edge_stacks)
+	EdgeStackList(ctx context.Context, request EdgeStackListRequestObject) (EdgeStackListResponseObject, error)
+	// EdgeStackCreateRepository Create an edge stack from a Git repository. CE clones it once and keeps no Git settings (an AutoUpdate is ignored); the path in the repository is not checked until the file is read. The Business Edition keeps GitConfig and AutoUpdate (edge-be.md §2.4).
+	// (POST /edge_stacks/create/repository)
+	EdgeStackCreateRepository(ctx context.Context, request EdgeStackCreateRepositoryRequestObject) (EdgeStackCreateRepositoryResponseObject, error)
+	// EdgeStackCreateString Create an edge stack from compose text. Send Content-Type application/json (a form body gives 500 EOF). A duplicate name (any case) is 409, an unknown edge group 400 "Edge group was not found" (edge-be.md §2.4).
+	// (POST /edge_stacks/create/string)
+	EdgeStackCreateString(ctx context.Context, request EdgeStackCreateStringRequestObject) (EdgeStackCreateStringResponseObject, error)
+	// EdgeStackWebhookInvoke Business Edition: an edge stack's webhook; needs no authentication. Pulls Git and makes a new version when the commit changed; answers 204 (edge-be.md §4.2).
+	// (POST /edge_stacks/webhooks/{webhookID})
+	EdgeStackWebhookInvoke(ctx context.Context, request EdgeStackWebhookInvokeRequestObject) (EdgeStackWebhookInvokeResponseObject, error)
+	// EdgeStackDelete Delete an edge stack; agents remove its containers when they next poll.
+	// (DELETE /edge_stacks/{id})
+	EdgeStackDelete(ctx context.Context, request EdgeStackDeleteRequestObject) (EdgeStackDeleteResponseObject, error)
+	// EdgeStackInspect One edge stack.
+	// (GET /edge_stacks/{id})
+	EdgeStackInspect(ctx context.Context, request EdgeStackInspectRequestObject) (EdgeStackInspectResponseObject, error)
+	// EdgeStackUpdate Change an edge stack. StackFileContent and EdgeGroups are always required; the file is written, and the agents redeploy, only with UpdateVersion=true; DeploymentType and UseManifestNamespaces are replaced. The Business Edition also replaces EnvVars, Registries and the pull and retry options (send them back) and keeps GitConfig and AutoUpdate (edge-be.md §2.5).
+	// (PUT /edge_stacks/{id})
+	EdgeStackUpdate(ctx context.Context, request EdgeStackUpdateRequestObject) (EdgeStackUpdateResponseObject, error)
+	// EdgeStackFile The edge stack's current file (500 when it is missing on disk).
+	// (GET /edge_stacks/{id}/file)
+	EdgeStackFile(ctx context.Context, request EdgeStackFileRequestObject) (EdgeStackFileResponseObject, error)
+	// EdgeStackUpdateFromGit Business Edition: change a Git edge stack's Git settings and pull (UpdateVersion=true). Answers 204. REPLACES RefName, AutoUpdate (null turns GitOps off), EnvVars and Authentication (null drops the credentials; an empty password keeps them); GroupIds and DeploymentType are kept when omitted (edge-be.md §4.1). 404 on CE (no such route).
+	// (PUT /edge_stacks/{id}/git)
+	EdgeStackUpdateFromGit(ctx context.Context, request EdgeStackUpdateFromGitRequestObject) (EdgeStackUpdateFromGitResponseObject, error)
+	// EdgeStackStatusUpdate An edge agent reports its environment's deployment of an edge stack. Public, but needs the header X-PortainerAgent-EdgeID (any value while the environment has no EdgeID) and an edge environment; Status 2 (error) needs Error. Not gated by Edge Compute (edge-be.md §2.2).
+	// (PUT /edge_stacks/{id}/status)
+	EdgeStackStatusUpdate(ctx context.Context, request EdgeStackStatusUpdateRequestObject) (EdgeStackStatusUpdateResponseObject, error)
 	// EndpointList List environments (endpoints), one page at a time.
 	// (GET /endpoints)
 	EndpointList(ctx context.Context, request EndpointListRequestObject) (EndpointListResponseObject, error)
 	// EndpointInspect One environment.
 	// (GET /endpoints/{id})
 	EndpointInspect(ctx context.Context, request EndpointInspectRequestObject) (EndpointInspectResponseObject, error)
+	// EndpointUpdate Change an environment: only the fields sent change. The Business Edition takes ChangeWindow (EE 2.31 and 2.44 endpoints.endpointUpdatePayload); CE ignores it.
+	// (PUT /endpoints/{id})
+	EndpointUpdate(ctx context.Context, request EndpointUpdateRequestObject) (EndpointUpdateResponseObject, error)
 	// DockerContainerList Docker's container list through Portainer's Docker proxy.
 	// (GET /endpoints/{id}/docker/containers/json)
 	DockerContainerList(ctx context.Context, request DockerContainerListRequestObject) (DockerContainerListResponseObject, error)
@@ -3186,6 +4749,9 @@ type StrictServerInterface interface {
 	// GitOpsSourceWorkflows The workflows (one per stack or edge stack) that use a Source.
 	// (GET /gitops/sources/{id}/workflows)
 	GitOpsSourceWorkflows(ctx context.Context, request GitOpsSourceWorkflowsRequestObject) (GitOpsSourceWorkflowsResponseObject, error)
+	// SettingsUpdate Change Portainer's settings (administrators): only the fields sent change. EnableEdgeComputeFeatures turns the edge routes on (off, they answer 503).
+	// (PUT /settings)
+	SettingsUpdate(ctx context.Context, request SettingsUpdateRequestObject) (SettingsUpdateResponseObject, error)
 	// StackList List the stacks the caller may see.
 	// (GET /stacks)
 	StackList(ctx context.Context, request StackListRequestObject) (StackListResponseObject, error)
@@ -3240,6 +4806,15 @@ type StrictServerInterface interface {
 	// CurrentUserInspect The user that makes the request.
 	// (GET /users/me)
 	CurrentUserInspect(ctx context.Context, request CurrentUserInspectRequestObject) (CurrentUserInspectResponseObject, error)
+	// UserGitCredentialList Business Edition before 2.44 (EE 2.31): the caller's own saved Git credentials; only the calling user may use their id (edge-be.md §4.3).
+	// (GET /users/{id}/gitcredentials)
+	UserGitCredentialList(ctx context.Context, request UserGitCredentialListRequestObject) (UserGitCredentialListResponseObject, error)
+	// UserGitCredentialCreate Business Edition before 2.44 (EE 2.31); answers 201 {"gitCredential":{...}}.
+	// (POST /users/{id}/gitcredentials)
+	UserGitCredentialCreate(ctx context.Context, request UserGitCredentialCreateRequestObject) (UserGitCredentialCreateResponseObject, error)
+	// UserGitCredentialDelete Business Edition before 2.44 (EE 2.31).
+	// (DELETE /users/{id}/gitcredentials/{credentialID})
+	UserGitCredentialDelete(ctx context.Context, request UserGitCredentialDeleteRequestObject) (UserGitCredentialDeleteResponseObject, error)
 }
 
 type StrictHandlerFunc func(ctx context.Context, w http.ResponseWriter, r *http.Request, request any) (any, error)
@@ -3279,6 +4854,517 @@ type strictHandler struct {
 	ssi         StrictServerInterface
 	middlewares []StrictMiddlewareFunc
 	options     StrictHTTPServerOptions
+}
+
+// SharedGitCredentialList operation middleware
+func (sh *strictHandler) SharedGitCredentialList(w http.ResponseWriter, r *http.Request) {
+	var request SharedGitCredentialListRequestObject
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.SharedGitCredentialList(ctx, request.(SharedGitCredentialListRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "SharedGitCredentialList")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(SharedGitCredentialListResponseObject); ok {
+		if err := validResponse.VisitSharedGitCredentialListResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// SharedGitCredentialCreate operation middleware
+func (sh *strictHandler) SharedGitCredentialCreate(w http.ResponseWriter, r *http.Request) {
+	var request SharedGitCredentialCreateRequestObject
+
+	var body SharedGitCredentialCreateJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.SharedGitCredentialCreate(ctx, request.(SharedGitCredentialCreateRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "SharedGitCredentialCreate")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(SharedGitCredentialCreateResponseObject); ok {
+		if err := validResponse.VisitSharedGitCredentialCreateResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// SharedGitCredentialDelete operation middleware
+func (sh *strictHandler) SharedGitCredentialDelete(w http.ResponseWriter, r *http.Request, id int) {
+	var request SharedGitCredentialDeleteRequestObject
+
+	request.Id = id
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.SharedGitCredentialDelete(ctx, request.(SharedGitCredentialDeleteRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "SharedGitCredentialDelete")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(SharedGitCredentialDeleteResponseObject); ok {
+		if err := validResponse.VisitSharedGitCredentialDeleteResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// EdgeGroupList operation middleware
+func (sh *strictHandler) EdgeGroupList(w http.ResponseWriter, r *http.Request) {
+	var request EdgeGroupListRequestObject
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.EdgeGroupList(ctx, request.(EdgeGroupListRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "EdgeGroupList")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(EdgeGroupListResponseObject); ok {
+		if err := validResponse.VisitEdgeGroupListResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// EdgeGroupCreate operation middleware
+func (sh *strictHandler) EdgeGroupCreate(w http.ResponseWriter, r *http.Request) {
+	var request EdgeGroupCreateRequestObject
+
+	var body EdgeGroupCreateJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.EdgeGroupCreate(ctx, request.(EdgeGroupCreateRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "EdgeGroupCreate")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(EdgeGroupCreateResponseObject); ok {
+		if err := validResponse.VisitEdgeGroupCreateResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// EdgeGroupDelete operation middleware
+func (sh *strictHandler) EdgeGroupDelete(w http.ResponseWriter, r *http.Request, id EdgeGroupIdPath) {
+	var request EdgeGroupDeleteRequestObject
+
+	request.Id = id
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.EdgeGroupDelete(ctx, request.(EdgeGroupDeleteRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "EdgeGroupDelete")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(EdgeGroupDeleteResponseObject); ok {
+		if err := validResponse.VisitEdgeGroupDeleteResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// EdgeGroupInspect operation middleware
+func (sh *strictHandler) EdgeGroupInspect(w http.ResponseWriter, r *http.Request, id EdgeGroupIdPath) {
+	var request EdgeGroupInspectRequestObject
+
+	request.Id = id
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.EdgeGroupInspect(ctx, request.(EdgeGroupInspectRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "EdgeGroupInspect")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(EdgeGroupInspectResponseObject); ok {
+		if err := validResponse.VisitEdgeGroupInspectResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// EdgeGroupUpdate operation middleware
+func (sh *strictHandler) EdgeGroupUpdate(w http.ResponseWriter, r *http.Request, id EdgeGroupIdPath) {
+	var request EdgeGroupUpdateRequestObject
+
+	request.Id = id
+
+	var body EdgeGroupUpdateJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.EdgeGroupUpdate(ctx, request.(EdgeGroupUpdateRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "EdgeGroupUpdate")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(EdgeGroupUpdateResponseObject); ok {
+		if err := validResponse.VisitEdgeGroupUpdateResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// EdgeStackList operation middleware
+func (sh *strictHandler) EdgeStackList(w http.ResponseWriter, r *http.Request) {
+	var request EdgeStackListRequestObject
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.EdgeStackList(ctx, request.(EdgeStackListRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "EdgeStackList")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(EdgeStackListResponseObject); ok {
+		if err := validResponse.VisitEdgeStackListResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// EdgeStackCreateRepository operation middleware
+func (sh *strictHandler) EdgeStackCreateRepository(w http.ResponseWriter, r *http.Request) {
+	var request EdgeStackCreateRepositoryRequestObject
+
+	var body EdgeStackCreateRepositoryJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.EdgeStackCreateRepository(ctx, request.(EdgeStackCreateRepositoryRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "EdgeStackCreateRepository")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(EdgeStackCreateRepositoryResponseObject); ok {
+		if err := validResponse.VisitEdgeStackCreateRepositoryResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// EdgeStackCreateString operation middleware
+func (sh *strictHandler) EdgeStackCreateString(w http.ResponseWriter, r *http.Request) {
+	var request EdgeStackCreateStringRequestObject
+
+	var body EdgeStackCreateStringJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.EdgeStackCreateString(ctx, request.(EdgeStackCreateStringRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "EdgeStackCreateString")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(EdgeStackCreateStringResponseObject); ok {
+		if err := validResponse.VisitEdgeStackCreateStringResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// EdgeStackWebhookInvoke operation middleware
+func (sh *strictHandler) EdgeStackWebhookInvoke(w http.ResponseWriter, r *http.Request, webhookID string) {
+	var request EdgeStackWebhookInvokeRequestObject
+
+	request.WebhookID = webhookID
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.EdgeStackWebhookInvoke(ctx, request.(EdgeStackWebhookInvokeRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "EdgeStackWebhookInvoke")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(EdgeStackWebhookInvokeResponseObject); ok {
+		if err := validResponse.VisitEdgeStackWebhookInvokeResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// EdgeStackDelete operation middleware
+func (sh *strictHandler) EdgeStackDelete(w http.ResponseWriter, r *http.Request, id EdgeStackIdPath) {
+	var request EdgeStackDeleteRequestObject
+
+	request.Id = id
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.EdgeStackDelete(ctx, request.(EdgeStackDeleteRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "EdgeStackDelete")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(EdgeStackDeleteResponseObject); ok {
+		if err := validResponse.VisitEdgeStackDeleteResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// EdgeStackInspect operation middleware
+func (sh *strictHandler) EdgeStackInspect(w http.ResponseWriter, r *http.Request, id EdgeStackIdPath) {
+	var request EdgeStackInspectRequestObject
+
+	request.Id = id
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.EdgeStackInspect(ctx, request.(EdgeStackInspectRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "EdgeStackInspect")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(EdgeStackInspectResponseObject); ok {
+		if err := validResponse.VisitEdgeStackInspectResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// EdgeStackUpdate operation middleware
+func (sh *strictHandler) EdgeStackUpdate(w http.ResponseWriter, r *http.Request, id EdgeStackIdPath) {
+	var request EdgeStackUpdateRequestObject
+
+	request.Id = id
+
+	var body EdgeStackUpdateJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.EdgeStackUpdate(ctx, request.(EdgeStackUpdateRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "EdgeStackUpdate")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(EdgeStackUpdateResponseObject); ok {
+		if err := validResponse.VisitEdgeStackUpdateResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// EdgeStackFile operation middleware
+func (sh *strictHandler) EdgeStackFile(w http.ResponseWriter, r *http.Request, id EdgeStackIdPath) {
+	var request EdgeStackFileRequestObject
+
+	request.Id = id
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.EdgeStackFile(ctx, request.(EdgeStackFileRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "EdgeStackFile")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(EdgeStackFileResponseObject); ok {
+		if err := validResponse.VisitEdgeStackFileResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// EdgeStackUpdateFromGit operation middleware
+func (sh *strictHandler) EdgeStackUpdateFromGit(w http.ResponseWriter, r *http.Request, id EdgeStackIdPath) {
+	var request EdgeStackUpdateFromGitRequestObject
+
+	request.Id = id
+
+	var body EdgeStackUpdateFromGitJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.EdgeStackUpdateFromGit(ctx, request.(EdgeStackUpdateFromGitRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "EdgeStackUpdateFromGit")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(EdgeStackUpdateFromGitResponseObject); ok {
+		if err := validResponse.VisitEdgeStackUpdateFromGitResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// EdgeStackStatusUpdate operation middleware
+func (sh *strictHandler) EdgeStackStatusUpdate(w http.ResponseWriter, r *http.Request, id EdgeStackIdPath, params EdgeStackStatusUpdateParams) {
+	var request EdgeStackStatusUpdateRequestObject
+
+	request.Id = id
+	request.Params = params
+
+	var body EdgeStackStatusUpdateJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.EdgeStackStatusUpdate(ctx, request.(EdgeStackStatusUpdateRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "EdgeStackStatusUpdate")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(EdgeStackStatusUpdateResponseObject); ok {
+		if err := validResponse.VisitEdgeStackStatusUpdateResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
 }
 
 // EndpointList operation middleware
@@ -3326,6 +5412,39 @@ func (sh *strictHandler) EndpointInspect(w http.ResponseWriter, r *http.Request,
 		sh.options.ResponseErrorHandlerFunc(w, r, err)
 	} else if validResponse, ok := response.(EndpointInspectResponseObject); ok {
 		if err := validResponse.VisitEndpointInspectResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// EndpointUpdate operation middleware
+func (sh *strictHandler) EndpointUpdate(w http.ResponseWriter, r *http.Request, id EndpointIdPath) {
+	var request EndpointUpdateRequestObject
+
+	request.Id = id
+
+	var body EndpointUpdateJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.EndpointUpdate(ctx, request.(EndpointUpdateRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "EndpointUpdate")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(EndpointUpdateResponseObject); ok {
+		if err := validResponse.VisitEndpointUpdateResponse(w); err != nil {
 			sh.options.ResponseErrorHandlerFunc(w, r, err)
 		}
 	} else if response != nil {
@@ -3782,6 +5901,37 @@ func (sh *strictHandler) GitOpsSourceWorkflows(w http.ResponseWriter, r *http.Re
 		sh.options.ResponseErrorHandlerFunc(w, r, err)
 	} else if validResponse, ok := response.(GitOpsSourceWorkflowsResponseObject); ok {
 		if err := validResponse.VisitGitOpsSourceWorkflowsResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// SettingsUpdate operation middleware
+func (sh *strictHandler) SettingsUpdate(w http.ResponseWriter, r *http.Request) {
+	var request SettingsUpdateRequestObject
+
+	var body SettingsUpdateJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.SettingsUpdate(ctx, request.(SettingsUpdateRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "SettingsUpdate")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(SettingsUpdateResponseObject); ok {
+		if err := validResponse.VisitSettingsUpdateResponse(w); err != nil {
 			sh.options.ResponseErrorHandlerFunc(w, r, err)
 		}
 	} else if response != nil {
@@ -4307,6 +6457,92 @@ func (sh *strictHandler) CurrentUserInspect(w http.ResponseWriter, r *http.Reque
 		sh.options.ResponseErrorHandlerFunc(w, r, err)
 	} else if validResponse, ok := response.(CurrentUserInspectResponseObject); ok {
 		if err := validResponse.VisitCurrentUserInspectResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// UserGitCredentialList operation middleware
+func (sh *strictHandler) UserGitCredentialList(w http.ResponseWriter, r *http.Request, id UserIdPath) {
+	var request UserGitCredentialListRequestObject
+
+	request.Id = id
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.UserGitCredentialList(ctx, request.(UserGitCredentialListRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "UserGitCredentialList")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(UserGitCredentialListResponseObject); ok {
+		if err := validResponse.VisitUserGitCredentialListResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// UserGitCredentialCreate operation middleware
+func (sh *strictHandler) UserGitCredentialCreate(w http.ResponseWriter, r *http.Request, id UserIdPath) {
+	var request UserGitCredentialCreateRequestObject
+
+	request.Id = id
+
+	var body UserGitCredentialCreateJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.UserGitCredentialCreate(ctx, request.(UserGitCredentialCreateRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "UserGitCredentialCreate")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(UserGitCredentialCreateResponseObject); ok {
+		if err := validResponse.VisitUserGitCredentialCreateResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// UserGitCredentialDelete operation middleware
+func (sh *strictHandler) UserGitCredentialDelete(w http.ResponseWriter, r *http.Request, id UserIdPath, credentialID int) {
+	var request UserGitCredentialDeleteRequestObject
+
+	request.Id = id
+	request.CredentialID = credentialID
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.UserGitCredentialDelete(ctx, request.(UserGitCredentialDeleteRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "UserGitCredentialDelete")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(UserGitCredentialDeleteResponseObject); ok {
+		if err := validResponse.VisitUserGitCredentialDeleteResponse(w); err != nil {
 			sh.options.ResponseErrorHandlerFunc(w, r, err)
 		}
 	} else if response != nil {

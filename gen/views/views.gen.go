@@ -7,6 +7,30 @@ import (
 	externalRef0 "github.com/portainer-mcp/portainer-mcp/gen/papi"
 )
 
+// Defines values for CreateEdgeStackInputGitops.
+const (
+	CreateEdgeStackInputGitopsNone           CreateEdgeStackInputGitops = "none"
+	CreateEdgeStackInputGitopsPolling        CreateEdgeStackInputGitops = "polling"
+	CreateEdgeStackInputGitopsPollingWebhook CreateEdgeStackInputGitops = "polling+webhook"
+	CreateEdgeStackInputGitopsWebhook        CreateEdgeStackInputGitops = "webhook"
+)
+
+// Valid indicates whether the value is a known member of the CreateEdgeStackInputGitops enum.
+func (e CreateEdgeStackInputGitops) Valid() bool {
+	switch e {
+	case CreateEdgeStackInputGitopsNone:
+		return true
+	case CreateEdgeStackInputGitopsPolling:
+		return true
+	case CreateEdgeStackInputGitopsPollingWebhook:
+		return true
+	case CreateEdgeStackInputGitopsWebhook:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for CreateFromGitInputGitops.
 const (
 	CreateFromGitInputGitopsNone           CreateFromGitInputGitops = "none"
@@ -43,6 +67,63 @@ func (e CreateFromGitInputType) Valid() bool {
 	case Compose:
 		return true
 	case Swarm:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for EdgeEnvironmentStatusStatus.
+const (
+	Deployed    EdgeEnvironmentStatusStatus = "deployed"
+	Deploying   EdgeEnvironmentStatusStatus = "deploying"
+	Error       EdgeEnvironmentStatusStatus = "error"
+	Pending     EdgeEnvironmentStatusStatus = "pending"
+	Removing    EdgeEnvironmentStatusStatus = "removing"
+	RolledBack  EdgeEnvironmentStatusStatus = "rolled back"
+	RollingBack EdgeEnvironmentStatusStatus = "rolling back"
+)
+
+// Valid indicates whether the value is a known member of the EdgeEnvironmentStatusStatus enum.
+func (e EdgeEnvironmentStatusStatus) Valid() bool {
+	switch e {
+	case Deployed:
+		return true
+	case Deploying:
+		return true
+	case Error:
+		return true
+	case Pending:
+		return true
+	case Removing:
+		return true
+	case RolledBack:
+		return true
+	case RollingBack:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for EdgeGitopsChangeInputMechanism.
+const (
+	EdgeGitopsChangeInputMechanismNone           EdgeGitopsChangeInputMechanism = "none"
+	EdgeGitopsChangeInputMechanismPolling        EdgeGitopsChangeInputMechanism = "polling"
+	EdgeGitopsChangeInputMechanismPollingWebhook EdgeGitopsChangeInputMechanism = "polling+webhook"
+	EdgeGitopsChangeInputMechanismWebhook        EdgeGitopsChangeInputMechanism = "webhook"
+)
+
+// Valid indicates whether the value is a known member of the EdgeGitopsChangeInputMechanism enum.
+func (e EdgeGitopsChangeInputMechanism) Valid() bool {
+	switch e {
+	case EdgeGitopsChangeInputMechanismNone:
+		return true
+	case EdgeGitopsChangeInputMechanismPolling:
+		return true
+	case EdgeGitopsChangeInputMechanismPollingWebhook:
+		return true
+	case EdgeGitopsChangeInputMechanismWebhook:
 		return true
 	default:
 		return false
@@ -208,14 +289,65 @@ func (e Verdict) Valid() bool {
 	}
 }
 
+// ChangeWindow defines model for ChangeWindow.
+type ChangeWindow struct {
+	Enabled bool `json:"enabled"`
+
+	// EndTime HH:mm UTC; before start_time: the next day
+	EndTime *string `json:"end_time,omitempty"`
+
+	// StartTime HH:mm UTC
+	StartTime *string `json:"start_time,omitempty"`
+}
+
+// ChangeWindowView defines model for ChangeWindowView.
+type ChangeWindowView struct {
+	ChangeWindow  ChangeWindow `json:"change_window"`
+	EnvironmentId int          `json:"environment_id"`
+	Name          string       `json:"name"`
+	Note          *string      `json:"note,omitempty"`
+}
+
+// CreateEdgeStackInput defines model for CreateEdgeStackInput.
+type CreateEdgeStackInput struct {
+	// Compose or repository_url
+	Compose      *string `json:"compose,omitempty"`
+	ComposePath  *string `json:"compose_path,omitempty"`
+	EdgeGroupIds []int   `json:"edge_group_ids"`
+
+	// Env BE
+	Env *[]externalRef0.Pair `json:"env,omitempty"`
+
+	// FilesystemPath BE: relative paths, cloned under this host folder
+	FilesystemPath *string `json:"filesystem_path,omitempty"`
+
+	// Gitops BE
+	Gitops   *CreateEdgeStackInputGitops `json:"gitops,omitempty"`
+	Interval *string                     `json:"interval,omitempty"`
+
+	// Name a-z, 0-9, - and _
+	Name          string  `json:"name"`
+	Password      *string `json:"password,omitempty"`
+	Reference     *string `json:"reference,omitempty"`
+	RepositoryUrl *string `json:"repository_url,omitempty"`
+	TlsSkipVerify *bool   `json:"tls_skip_verify,omitempty"`
+	Username      *string `json:"username,omitempty"`
+}
+
+// CreateEdgeStackInputGitops BE
+type CreateEdgeStackInputGitops string
+
 // CreateFromGitInput defines model for CreateFromGitInput.
 type CreateFromGitInput struct {
 	AdditionalFiles *[]string `json:"additional_files,omitempty"`
 
 	// ComposePath default docker-compose.yml
-	ComposePath    *string                   `json:"compose_path,omitempty"`
-	Env            *[]externalRef0.Pair      `json:"env,omitempty"`
-	EnvironmentId  int                       `json:"environment_id"`
+	ComposePath   *string              `json:"compose_path,omitempty"`
+	Env           *[]externalRef0.Pair `json:"env,omitempty"`
+	EnvironmentId int                  `json:"environment_id"`
+
+	// FilesystemPath BE: relative paths, cloned under this host folder
+	FilesystemPath *string                   `json:"filesystem_path,omitempty"`
 	ForcePullImage *bool                     `json:"force_pull_image,omitempty"`
 	ForceUpdate    *bool                     `json:"force_update,omitempty"`
 	Gitops         *CreateFromGitInputGitops `json:"gitops,omitempty"`
@@ -242,6 +374,103 @@ type CreateFromGitInputGitops string
 
 // CreateFromGitInputType defines model for CreateFromGitInput.Type.
 type CreateFromGitInputType string
+
+// EdgeEnvironmentStatus defines model for EdgeEnvironmentStatus.
+type EdgeEnvironmentStatus struct {
+	// Detail what the agent last reported
+	Detail        *string `json:"detail,omitempty"`
+	EnvironmentId int     `json:"environment_id"`
+	Error         *string `json:"error,omitempty"`
+	Name          *string `json:"name,omitempty"`
+
+	// Since RFC 3339
+	Since  *string                     `json:"since,omitempty"`
+	Status EdgeEnvironmentStatusStatus `json:"status"`
+}
+
+// EdgeEnvironmentStatusStatus defines model for EdgeEnvironmentStatus.Status.
+type EdgeEnvironmentStatusStatus string
+
+// EdgeGitopsChangeInput defines model for EdgeGitopsChangeInput.
+type EdgeGitopsChangeInput struct {
+	EdgeStackId int                             `json:"edge_stack_id"`
+	Interval    *string                         `json:"interval,omitempty"`
+	Mechanism   *EdgeGitopsChangeInputMechanism `json:"mechanism,omitempty"`
+
+	// Password needed when it stores Git credentials
+	Password  *string `json:"password,omitempty"`
+	Redeploy  *bool   `json:"redeploy,omitempty"`
+	Reference *string `json:"reference,omitempty"`
+}
+
+// EdgeGitopsChangeInputMechanism defines model for EdgeGitopsChangeInput.Mechanism.
+type EdgeGitopsChangeInputMechanism string
+
+// EdgeGroupRow defines model for EdgeGroupRow.
+type EdgeGroupRow struct {
+	// Dynamic members chosen by tags
+	Dynamic        bool   `json:"dynamic"`
+	EnvironmentIds *[]int `json:"environment_ids,omitempty"`
+	Environments   int    `json:"environments"`
+	HasEdgeStack   *bool  `json:"has_edge_stack,omitempty"`
+	Id             int    `json:"id"`
+
+	// Match dynamic groups: any or all of the tags
+	Match  *string `json:"match,omitempty"`
+	Name   string  `json:"name"`
+	TagIds *[]int  `json:"tag_ids,omitempty"`
+}
+
+// EdgeStackFileView defines model for EdgeStackFileView.
+type EdgeStackFileView struct {
+	Compose     string  `json:"compose"`
+	EdgeStackId int     `json:"edge_stack_id"`
+	Lines       *int    `json:"lines,omitempty"`
+	Name        string  `json:"name"`
+	Note        *string `json:"note,omitempty"`
+}
+
+// EdgeStackRow defines model for EdgeStackRow.
+type EdgeStackRow struct {
+	Deployed     int     `json:"deployed"`
+	Deploying    *int    `json:"deploying,omitempty"`
+	EdgeGroupIds *[]int  `json:"edge_group_ids,omitempty"`
+	Environments int     `json:"environments"`
+	Failed       int     `json:"failed"`
+	Git          *bool   `json:"git,omitempty"`
+	Gitops       *string `json:"gitops,omitempty"`
+	Id           int     `json:"id"`
+	Name         string  `json:"name"`
+
+	// Pending no agent has reported this version yet
+	Pending int  `json:"pending"`
+	Version *int `json:"version,omitempty"`
+}
+
+// EdgeStackView defines model for EdgeStackView.
+type EdgeStackView struct {
+	Created           *string                  `json:"created,omitempty"`
+	Deployed          int                      `json:"deployed"`
+	Deploying         *int                     `json:"deploying,omitempty"`
+	EdgeGroupIds      *[]int                   `json:"edge_group_ids,omitempty"`
+	EnvNames          *[]string                `json:"env_names,omitempty"`
+	EnvironmentStatus *[]EdgeEnvironmentStatus `json:"environment_status,omitempty"`
+	Environments      int                      `json:"environments"`
+	Failed            int                      `json:"failed"`
+	Git               *GitView                 `json:"git,omitempty"`
+	Gitops            *GitopsSettings          `json:"gitops,omitempty"`
+	Id                int                      `json:"id"`
+	Name              string                   `json:"name"`
+	Note              *string                  `json:"note,omitempty"`
+	Pending           int                      `json:"pending"`
+
+	// Status one line: where it is deployed, pending or failing
+	Status string `json:"status"`
+
+	// Type compose or kubernetes
+	Type    *string `json:"type,omitempty"`
+	Version *int    `json:"version,omitempty"`
+}
 
 // EnvVar defines model for EnvVar.
 type EnvVar struct {
@@ -271,16 +500,17 @@ type EnvironmentRow struct {
 
 // EnvironmentView defines model for EnvironmentView.
 type EnvironmentView struct {
-	Cpus              *int    `json:"cpus,omitempty"`
-	DockerVersion     *string `json:"docker_version,omitempty"`
-	GroupId           *int    `json:"group_id,omitempty"`
-	Id                int     `json:"id"`
-	Images            *int    `json:"images,omitempty"`
-	MemoryBytes       *int    `json:"memory_bytes,omitempty"`
-	Name              string  `json:"name"`
-	PublicUrl         *string `json:"public_url,omitempty"`
-	RunningContainers *int    `json:"running_containers,omitempty"`
-	Services          *int    `json:"services,omitempty"`
+	ChangeWindow      *ChangeWindow `json:"change_window,omitempty"`
+	Cpus              *int          `json:"cpus,omitempty"`
+	DockerVersion     *string       `json:"docker_version,omitempty"`
+	GroupId           *int          `json:"group_id,omitempty"`
+	Id                int           `json:"id"`
+	Images            *int          `json:"images,omitempty"`
+	MemoryBytes       *int          `json:"memory_bytes,omitempty"`
+	Name              string        `json:"name"`
+	PublicUrl         *string       `json:"public_url,omitempty"`
+	RunningContainers *int          `json:"running_containers,omitempty"`
+	Services          *int          `json:"services,omitempty"`
 
 	// SnapshotTime RFC 3339
 	SnapshotTime      *string `json:"snapshot_time,omitempty"`
@@ -294,12 +524,24 @@ type EnvironmentView struct {
 	Volumes           *int    `json:"volumes,omitempty"`
 }
 
+// GitCredentialRow defines model for GitCredentialRow.
+type GitCredentialRow struct {
+	Created  *string `json:"created,omitempty"`
+	Id       int     `json:"id"`
+	Name     string  `json:"name"`
+	Note     *string `json:"note,omitempty"`
+	Username *string `json:"username,omitempty"`
+}
+
 // GitView defines model for GitView.
 type GitView struct {
 	AdditionalFiles   *[]string `json:"additional_files,omitempty"`
 	ComposePath       *string   `json:"compose_path,omitempty"`
 	CredentialsStored *bool     `json:"credentials_stored,omitempty"`
 	DeployedCommit    *string   `json:"deployed_commit,omitempty"`
+
+	// FilesystemPath BE relative paths: the host folder it is cloned under
+	FilesystemPath *string `json:"filesystem_path,omitempty"`
 
 	// Reference empty means the repository's default branch
 	Reference     *string `json:"reference,omitempty"`
@@ -648,6 +890,18 @@ type UnitStatus struct {
 
 	// State Docker's: running, restarting, exited, created, paused, dead; swarm task states
 	State string `json:"state"`
+}
+
+// UpdateEdgeStackInput defines model for UpdateEdgeStackInput.
+type UpdateEdgeStackInput struct {
+	Compose *string `json:"compose,omitempty"`
+
+	// EdgeGroupIds replaces all
+	EdgeGroupIds *[]int `json:"edge_group_ids,omitempty"`
+	EdgeStackId  int    `json:"edge_stack_id"`
+
+	// Env BE; replaces all
+	Env *[]externalRef0.Pair `json:"env,omitempty"`
 }
 
 // Verdict defines model for Verdict.

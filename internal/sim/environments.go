@@ -60,6 +60,10 @@ func (s *Sim) AddEnvironment(e papi.Endpoint, swarmID string) int {
 func (s *Sim) endpointView(e *environment) papi.Endpoint {
 	ep := e.ep
 	ep.TagIds = ptr(slices.Clone(deref(e.ep.TagIds)))
+	if cw := e.ep.ChangeWindow; cw != nil {
+		c := *cw
+		ep.ChangeWindow = &c
+	}
 	if e.ep.Snapshots == nil {
 		return ep
 	}
@@ -107,6 +111,9 @@ func (s *Sim) EndpointList(_ context.Context, req papi.EndpointListRequestObject
 			continue
 		}
 		if p.TagIds != nil && len(*p.TagIds) > 0 && !hasAny(deref(e.ep.TagIds), *p.TagIds) {
+			continue
+		}
+		if p.EndpointIds != nil && len(*p.EndpointIds) > 0 && !slices.Contains(*p.EndpointIds, e.id()) {
 			continue
 		}
 		match = append(match, s.endpointView(e))

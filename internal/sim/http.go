@@ -33,6 +33,15 @@ func (s *Sim) buildHandler() http.Handler {
 			writeError(w, e.Status, e.Message, e.Details)
 			return
 		}
+		if s.beGate(r) {
+			// EB §4: the Business Edition's routes; CE has none (and each credential API its era).
+			writeError(w, http.StatusNotFound, "404 page not found", "no route for "+r.Method+" "+r.URL.Path)
+			return
+		}
+		if e := s.edgeGate(r); e != nil {
+			writeError(w, e.Status, e.Message, e.Details)
+			return
+		}
 		if !s.b.GitSources && strings.HasPrefix(r.URL.Path, "/api/gitops/sources") {
 			// PC §7: the Sources API exists from 2.43 on; before, an unknown route.
 			writeError(w, http.StatusNotFound, "404 page not found", "no route for "+r.Method+" "+r.URL.Path)
@@ -86,7 +95,13 @@ func isPublic(r *http.Request) bool {
 		return true
 	}
 	segs := splitPath(r.URL.Path)
-	return r.Method == http.MethodPost && len(segs) == 4 && segs[0] == "api" && segs[1] == "stacks" && segs[2] == "webhooks"
+	switch {
+	case r.Method == http.MethodPost && len(segs) == 4 && segs[0] == "api" && (segs[1] == "stacks" || segs[1] == "edge_stacks") && segs[2] == "webhooks":
+		return true // PB "webhooks"; edge-be.md §4.2
+	case r.Method == http.MethodPut && len(segs) == 4 && segs[0] == "api" && segs[1] == "edge_stacks" && segs[3] == "status":
+		return true // edge-be.md §2.2: the agents' reports (PublicAccess)
+	}
+	return false
 }
 
 // authenticate reproduces Portainer's checks: both an API key and an Authorization header get

@@ -38,6 +38,7 @@ type gitConfig struct {
 	Auth           *gitAuth
 	ConfigHash     string
 	TLSSkipVerify  bool
+	credID         int // Business Edition: the saved Git credential it uses
 }
 
 // autoUpdate is the stored GitOps configuration of a stack.
@@ -69,6 +70,9 @@ type stackRec struct {
 	Prune           *bool      // Option{Prune}; nil when Portainer stores no Option
 	Git             *gitConfig // on Sources profiles: reference, path and hash only (the artifact)
 	FromAppTemplate bool
+	// Business Edition relative paths (edge-be.md §4.4: top-level fields, not in GitConfig).
+	SupportRelativePath bool
+	FilesystemPath      string
 
 	// 2.4x fields (PC §1 "DeploymentStatus shape", §2).
 	DeploymentStatus      []deployStep
@@ -216,6 +220,9 @@ func (r *stackRec) toAPI(g *gitConfig, redact bool) papi.Stack {
 	}
 	if r.WorkflowID != 0 {
 		st.WorkflowID = ptr(r.WorkflowID)
+	}
+	if r.SupportRelativePath {
+		st.SupportRelativePath, st.FilesystemPath = ptr(true), ptr(r.FilesystemPath)
 	}
 	if c := r.Current; c != nil {
 		st.CurrentDeploymentInfo = &papi.StackDeploymentInfo{ConfigHash: ptr(c.ConfigHash), RepositoryURL: ptr(c.RepositoryURL),

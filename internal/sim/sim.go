@@ -122,6 +122,7 @@ type Sim struct {
 
 	hosts     map[int]*dockerHost // what Docker runs, per environment
 	dockerSeq int
+	edge edgeState // edge groups, edge stacks, Edge Compute, saved Git credentials
 
 	faults   []*faultState
 	requests []string
@@ -171,6 +172,7 @@ func New(o Options) *Sim {
 		workflows:      map[int]*workflow{},
 		nextWorkflowID: 1,
 		hosts:          map[int]*dockerHost{},
+		edge:           newEdgeState(),
 	}
 	s.handler = s.buildHandler()
 	if !o.Empty {

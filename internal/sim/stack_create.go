@@ -36,6 +36,9 @@ type gitInput struct {
 	autoUpdate    *papi.AutoUpdateSettings
 	tlsSkipVerify bool
 	sourceID      int // an existing Source (2.43 and later; an unknown field before)
+	// Business Edition relative paths (edge-be.md §4.4); CE ignores them.
+	relative       bool
+	filesystemPath string
 }
 
 // StackCreateDockerStandaloneString deploys a compose stack from compose text.
@@ -77,6 +80,7 @@ func gitCreate(typ papi.StackType, envID int, swarmID string, b papi.ComposeStac
 		auth: deref(b.RepositoryAuthentication), user: deref(b.RepositoryUsername), pass: deref(b.RepositoryPassword),
 		composeFile: deref(b.ComposeFile), additional: b.AdditionalFiles,
 		autoUpdate: b.AutoUpdate, tlsSkipVerify: deref(b.TLSSkipVerify), sourceID: deref(b.SourceID),
+		relative: deref(b.SupportRelativePath), filesystemPath: deref(b.FilesystemPath),
 	}}
 }
 
@@ -226,6 +230,9 @@ func (s *Sim) cloneForCreate(rec *stackRec, g *gitInput, src *source) (deploymen
 		rec.AdditionalFiles = append([]string{}, (*g.additional)...)
 	}
 	rec.AutoUpdate = autoUpdateFrom(g.autoUpdate)
+	if s.b.BusinessEdition && g.relative {
+		rec.SupportRelativePath, rec.FilesystemPath = true, g.filesystemPath
+	}
 	file, ferr := gitFiles(tree, rec.ID, cfg.ConfigFilePath, rec.AdditionalFiles)
 	if ferr != nil && !s.b.AsyncDeploy {
 		return deployment{}, internal(deployMessage(rec.Type, ferr))
