@@ -16,21 +16,26 @@ import (
 // Budgets, held by `make bench` (never by unit tests). What a model is given of each tool (name,
 // description, input schema) is paid in every conversation.
 const (
-	catalogBudget        = 20000 // every toolset
-	defaultCatalogBudget = 12000 // the toolsets offered when none are named
-	readOnlyBudget       = 8000  // --read-only, every toolset
-	toolsListBudget      = 64 * 1024
-	stackRowBudget       = 100   // one list_stacks row, JSON
-	firstPageWireBudget  = 16000 // the JSON-RPC line of list_stacks' first page, any number of stacks
+	catalogBudget          = 20000 // every toolset, every edition
+	defaultCatalogBudget   = 12000 // the toolsets offered when none are named, to a Community Edition
+	defaultBECatalogBudget = 13500 // the same to a Business Edition, which adds its four gitops tools
+	readOnlyBudget         = 8000  // --read-only, every toolset
+	toolsListBudget        = 64 * 1024
+	stackRowBudget         = 100   // one list_stacks row, JSON
+	firstPageWireBudget    = 16000 // the JSON-RPC line of list_stacks' first page, any number of stacks
 )
 
-func catalogBytes(b *testing.B, toolsets []string, readOnly bool) (model, whole, n int) {
+func catalogBytes(b *testing.B, toolsets []string, readOnly, ce bool) (model, whole, n int) {
 	defs, err := tools.Select(mcptools.Tools, toolsets, readOnly)
 	if err != nil {
 		b.Fatal(err)
 	}
 	var list []any
 	for _, d := range defs {
+		if ce && d.Edition != "" {
+			continue // never offered to a Community Edition
+		}
+		n++
 		list = append(list, tools.MCPTool(d))
 		model += len(d.Name) + len(d.Description) + len(d.InputSchema)
 	}
@@ -38,7 +43,7 @@ func catalogBytes(b *testing.B, toolsets []string, readOnly bool) (model, whole,
 	if err != nil {
 		b.Fatal(err)
 	}
-	return model, len(raw), len(defs)
+	return model, len(raw), n
 }
 
 // BenchmarkCatalog measures what tools/list gives a model and fails when it is over budget.
@@ -47,16 +52,18 @@ func BenchmarkCatalog(b *testing.B) {
 		name     string
 		toolsets []string
 		readOnly bool
+		ce       bool
 		budget   int
 	}{
-		{"all", []string{"all"}, false, catalogBudget},
-		{"default", nil, false, defaultCatalogBudget},
-		{"read-only", []string{"all"}, true, readOnlyBudget},
+		{"all", []string{"all"}, false, false, catalogBudget},
+		{"default", nil, false, true, defaultCatalogBudget},
+		{"default-be", nil, false, false, defaultBECatalogBudget},
+		{"read-only", []string{"all"}, true, false, readOnlyBudget},
 	} {
 		b.Run(c.name, func(b *testing.B) {
 			var model, whole, n int
 			for b.Loop() {
-				model, whole, n = catalogBytes(b, c.toolsets, c.readOnly)
+				model, whole, n = catalogBytes(b, c.toolsets, c.readOnly, c.ce)
 			}
 			b.ReportMetric(float64(model), "catalog-bytes")
 			b.ReportMetric(float64(whole), "tools/list-bytes")
@@ -155,10 +162,15 @@ func BenchmarkListStacks(b *testing.B) {
 // answer (1,000 stacks, 600 environments, a 200 KB compose file, 600 env variables) and asks
 // every read tool for as much as it gives; no answer may pass tools.MaxText characters of text.
 func BenchmarkLargestAnswers(b *testing.B) {
-	h := newHarness(b)
+	h := newHarnessFor(b, harnessOpts{Edge: true})
 	fill(b, h, 1000)
 	for i := 0; i < 600; i++ {
-		h.sim.AddEnvironment(papi.Endpoint{Name: ptr(fmt.Sprintf("environment-with-a-long-name-%04d", i)), URL: ptr("tcp://10.0.0.1:9001")}, "")
+		// Docker edge environments tagged 1: every one is in the dynamic edge group 2.
+		h.sim.AddEnvironment(papi.Endpoint{Name: ptr(fmt.Sprintf("environment-with-a-long-name-%04d", i)), URL: ptr("tcp://10.0.0.1:9001"),
+			Type: ptr(papi.EndpointTypeEdgeDocker), TagIds: &[]int{1}}, "")
+	}
+	for i := 0; i < 300; i++ {
+		h.sim.AddEdgeGroup(fmt.Sprintf("edge-group-with-a-long-name-%04d", i), true, []int{1}, nil, true)
 	}
 	var big strings.Builder
 	big.WriteString("services:\n")
@@ -171,15 +183,23 @@ func BenchmarkLargestAnswers(b *testing.B) {
 	}
 	out := h.ok("create_stack", map[string]any{"environment_id": 1, "name": "big", "compose": big.String(), "env": env, "verify": false})
 	bigID := out["id"]
+	edgeID := num(h.ok("create_edge_stack", map[string]any{"name": "big-edge", "edge_group_ids": []int{2}, "compose": big.String()}), "id")
+	for i := 0; i < 300; i++ {
+		h.ok("create_edge_stack", map[string]any{"name": fmt.Sprintf("edge-%04d", i), "edge_group_ids": []int{1, 2}, "compose": composeA})
+	}
 	calls := map[string]map[string]any{
-		"list_stacks":        {"limit": tools.MaxLimit},
-		"list_gitops_stacks": {"limit": tools.MaxLimit},
-		"list_environments":  {"limit": tools.MaxLimit},
-		"get_stack":          {"stack_id": bigID, "show_env_values": true},
-		"get_stack_file":     {"stack_id": bigID},
-		"get_portainer_info": nil,
-		"get_environment":    {"environment_id": 1},
-		"get_stack_gitops":   {"stack_id": 1},
+		"list_stacks":         {"limit": tools.MaxLimit},
+		"list_gitops_stacks":  {"limit": tools.MaxLimit},
+		"list_environments":   {"limit": tools.MaxLimit},
+		"get_stack":           {"stack_id": bigID, "show_env_values": true},
+		"get_stack_file":      {"stack_id": bigID},
+		"get_portainer_info":  nil,
+		"get_environment":     {"environment_id": 1},
+		"get_stack_gitops":    {"stack_id": 1},
+		"list_edge_groups":    {"limit": tools.MaxLimit},
+		"list_edge_stacks":    {"limit": tools.MaxLimit},
+		"get_edge_stack":      {"edge_stack_id": edgeID},
+		"get_edge_stack_file": {"edge_stack_id": edgeID},
 	}
 	sizes := map[string]int{}
 	for b.Loop() {

@@ -206,7 +206,7 @@ func (d *Deps) edgeView(ctx context.Context, tool string, st *papi.EdgeStack) (v
 		rows = append(rows, edgeEnvStatus(st, id))
 	}
 	c := countEdge(rows, deref(st.NumDeployments))
-	rank := map[views.EdgeEnvironmentStatusStatus]int{"error": 0, "pending": 1, "deploying": 2, "rolling back": 3, "rolled back": 4, "removing": 5, "deployed": 6}
+	rank := map[string]int{"error": 0, "pending": 1, "deploying": 2, "rolling back": 3, "rolled back": 4, "removing": 5, "deployed": 6}
 	slices.SortStableFunc(rows, func(a, b views.EdgeEnvironmentStatus) int { return rank[a.Status] - rank[b.Status] })
 	var notes []string
 	if len(rows) > maxEdgeRows {
@@ -227,7 +227,7 @@ func (d *Deps) edgeView(ctx context.Context, tool string, st *papi.EdgeStack) (v
 		v.Git = edgeGitView(st)
 		v.Gitops = d.edgeGitops(st)
 	} else if w := deref(st.Webhook); w != "" {
-		v.Gitops = &views.GitopsSettings{Mechanism: views.GitopsSettingsMechanismWebhook, WebhookId: &w, WebhookUrl: ptr(d.EdgeWebhookURL(w))}
+		v.Gitops = &views.EdgeGitops{Mechanism: string(views.GitopsSettingsMechanismWebhook), WebhookId: &w, WebhookUrl: ptr(d.EdgeWebhookURL(w))}
 	}
 	if len(notes) > 0 {
 		v.Note = ptr(strings.Join(notes, " "))
@@ -265,15 +265,14 @@ func (d *Deps) nameEdgeRows(ctx context.Context, rows []views.EdgeEnvironmentSta
 	}
 }
 
-func edgeGitView(st *papi.EdgeStack) *views.GitView {
+func edgeGitView(st *papi.EdgeStack) *views.EdgeGitView {
 	g := st.GitConfig
-	v := &views.GitView{
+	v := &views.EdgeGitView{
 		RepositoryUrl:     g.URL,
 		Reference:         ptr(deref(g.ReferenceName)),
 		ComposePath:       opt(deref(g.ConfigFilePath)),
 		DeployedCommit:    opt(deref(g.ConfigHash)),
 		CredentialsStored: ptr(g.Authentication != nil),
-		TlsSkipVerify:     optb(deref(g.TLSSkipVerify)),
 	}
 	if g.Authentication != nil {
 		v.Username = opt(deref(g.Authentication.Username))
@@ -284,10 +283,10 @@ func edgeGitView(st *papi.EdgeStack) *views.GitView {
 	return v
 }
 
-func (d *Deps) edgeGitops(st *papi.EdgeStack) *views.GitopsSettings {
+func (d *Deps) edgeGitops(st *papi.EdgeStack) *views.EdgeGitops {
 	au := st.AutoUpdate
-	g := &views.GitopsSettings{Mechanism: mechanism(au)}
-	if g.Mechanism == views.GitopsSettingsMechanismNone {
+	g := &views.EdgeGitops{Mechanism: string(mechanism(au))}
+	if au == nil || g.Mechanism == string(views.GitopsSettingsMechanismNone) {
 		return g
 	}
 	g.Interval = opt(deref(au.Interval))

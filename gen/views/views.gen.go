@@ -73,39 +73,6 @@ func (e CreateFromGitInputType) Valid() bool {
 	}
 }
 
-// Defines values for EdgeEnvironmentStatusStatus.
-const (
-	Deployed    EdgeEnvironmentStatusStatus = "deployed"
-	Deploying   EdgeEnvironmentStatusStatus = "deploying"
-	Error       EdgeEnvironmentStatusStatus = "error"
-	Pending     EdgeEnvironmentStatusStatus = "pending"
-	Removing    EdgeEnvironmentStatusStatus = "removing"
-	RolledBack  EdgeEnvironmentStatusStatus = "rolled back"
-	RollingBack EdgeEnvironmentStatusStatus = "rolling back"
-)
-
-// Valid indicates whether the value is a known member of the EdgeEnvironmentStatusStatus enum.
-func (e EdgeEnvironmentStatusStatus) Valid() bool {
-	switch e {
-	case Deployed:
-		return true
-	case Deploying:
-		return true
-	case Error:
-		return true
-	case Pending:
-		return true
-	case Removing:
-		return true
-	case RolledBack:
-		return true
-	case RollingBack:
-		return true
-	default:
-		return false
-	}
-}
-
 // Defines values for EdgeGitopsChangeInputMechanism.
 const (
 	EdgeGitopsChangeInputMechanismNone           EdgeGitopsChangeInputMechanism = "none"
@@ -384,12 +351,32 @@ type EdgeEnvironmentStatus struct {
 	Name          *string `json:"name,omitempty"`
 
 	// Since RFC 3339
-	Since  *string                     `json:"since,omitempty"`
-	Status EdgeEnvironmentStatusStatus `json:"status"`
+	Since *string `json:"since,omitempty"`
+
+	// Status pending, deploying, deployed, error, removing, rolling back or rolled back
+	Status string `json:"status"`
 }
 
-// EdgeEnvironmentStatusStatus defines model for EdgeEnvironmentStatus.Status.
-type EdgeEnvironmentStatusStatus string
+// EdgeGitView defines model for EdgeGitView.
+type EdgeGitView struct {
+	ComposePath       *string `json:"compose_path,omitempty"`
+	CredentialsStored *bool   `json:"credentials_stored,omitempty"`
+	DeployedCommit    *string `json:"deployed_commit,omitempty"`
+	FilesystemPath    *string `json:"filesystem_path,omitempty"`
+	Reference         *string `json:"reference,omitempty"`
+	RepositoryUrl     *string `json:"repository_url,omitempty"`
+	Username          *string `json:"username,omitempty"`
+}
+
+// EdgeGitops defines model for EdgeGitops.
+type EdgeGitops struct {
+	Interval *string `json:"interval,omitempty"`
+
+	// Mechanism none, polling, webhook or polling+webhook
+	Mechanism  string  `json:"mechanism"`
+	WebhookId  *string `json:"webhook_id,omitempty"`
+	WebhookUrl *string `json:"webhook_url,omitempty"`
+}
 
 // EdgeGitopsChangeInput defines model for EdgeGitopsChangeInput.
 type EdgeGitopsChangeInput struct {
@@ -457,8 +444,8 @@ type EdgeStackView struct {
 	EnvironmentStatus *[]EdgeEnvironmentStatus `json:"environment_status,omitempty"`
 	Environments      int                      `json:"environments"`
 	Failed            int                      `json:"failed"`
-	Git               *GitView                 `json:"git,omitempty"`
-	Gitops            *GitopsSettings          `json:"gitops,omitempty"`
+	Git               *EdgeGitView             `json:"git,omitempty"`
+	Gitops            *EdgeGitops              `json:"gitops,omitempty"`
 	Id                int                      `json:"id"`
 	Name              string                   `json:"name"`
 	Note              *string                  `json:"note,omitempty"`
