@@ -392,14 +392,20 @@ var edgeStackTable = &Table[views.EdgeStackRow]{
 	},
 }
 
+// edgeStackArg reads the edge stack named by the edge_stack_id argument.
+func edgeStackArg(ctx context.Context, d *Deps, a Args, tool string) (*papi.EdgeStack, int, *mcp.CallToolResult) {
+	id, err := a.Int("edge_stack_id")
+	if err != nil {
+		return nil, 0, ArgError(tool, err)
+	}
+	st, res := getEdgeStack(ctx, d, tool, id)
+	return st, id, res
+}
+
 // GetEdgeStack implements get_edge_stack.
 func GetEdgeStack(ctx context.Context, d *Deps, a Args) (*mcp.CallToolResult, error) {
 	const tool = "get_edge_stack"
-	id, err := a.Int("edge_stack_id")
-	if err != nil {
-		return ArgError(tool, err), nil
-	}
-	st, res := getEdgeStack(ctx, d, tool, id)
+	st, _, res := edgeStackArg(ctx, d, a, tool)
 	if res != nil {
 		return res, nil
 	}
@@ -413,11 +419,7 @@ func GetEdgeStack(ctx context.Context, d *Deps, a Args) (*mcp.CallToolResult, er
 // GetEdgeStackFile implements get_edge_stack_file.
 func GetEdgeStackFile(ctx context.Context, d *Deps, a Args) (*mcp.CallToolResult, error) {
 	const tool = "get_edge_stack_file"
-	id, err := a.Int("edge_stack_id")
-	if err != nil {
-		return ArgError(tool, err), nil
-	}
-	st, res := getEdgeStack(ctx, d, tool, id)
+	st, id, res := edgeStackArg(ctx, d, a, tool)
 	if res != nil {
 		return res, nil
 	}

@@ -184,11 +184,7 @@ func UpdateEdgeStackGitops(ctx context.Context, d *Deps, a Args) (*mcp.CallToolR
 // before it answers (EB §4.2), so the version read after it says what happened.
 func TriggerEdgeStackWebhook(ctx context.Context, d *Deps, a Args) (*mcp.CallToolResult, error) {
 	const tool = "trigger_edge_stack_webhook"
-	id, err := a.Int("edge_stack_id")
-	if err != nil {
-		return ArgError(tool, err), nil
-	}
-	st, res := getEdgeStack(ctx, d, tool, id)
+	st, id, res := edgeStackArg(ctx, d, a, tool)
 	if res != nil {
 		return res, nil
 	}

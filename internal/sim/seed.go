@@ -85,7 +85,8 @@ func snapshot(now int64, docker string, running, stopped, services, volumes, ima
 	}}
 }
 
-// seed fills an empty simulator with three environments, two repositories and four stacks.
+// seed fills an empty simulator with three environments, two repositories, four stacks, an
+// edge group and an edge stack.
 func (s *Sim) seed() {
 	now := s.now()
 	day := int64(24 * 3600)
@@ -95,9 +96,15 @@ func (s *Sim) seed() {
 	s.AddEnvironment(papi.Endpoint{Name: ptr("swarm"), Type: ptr(papi.EndpointTypeAgentDocker),
 		URL: ptr("tcp://swarm-manager:9001"), Status: ptr(papi.EndpointStatusUp),
 		Snapshots: snapshot(now, "27.3.1", 2, 0, 1, 1, 6)}, SeedSwarmID)
-	s.AddEnvironment(papi.Endpoint{Name: ptr("edge-kiosk"), Type: ptr(papi.EndpointTypeEdgeDocker),
-		URL: ptr(""), Status: ptr(papi.EndpointStatusDown),
+	kiosk := s.AddEnvironment(papi.Endpoint{Name: ptr("edge-kiosk"), Type: ptr(papi.EndpointTypeEdgeDocker),
+		URL: ptr(""), Status: ptr(papi.EndpointStatusDown), LastCheckInDate: ptr(int(now - 3*day)),
 		Snapshots: snapshot(now-3*day, "24.0.7", 1, 0, 0, 1, 3)}, "")
+	// Edge Compute on, an edge group of the kiosk and an edge stack its agent reported running.
+	s.SetEdgeCompute(true)
+	kiosks := s.AddEdgeGroup("kiosks", false, nil, []int{kiosk}, false)
+	if _, err := s.createEdgeStack(edgeCreate{name: "signage", groups: []int{kiosks}, content: demoDevelopCompose}); err == nil {
+		s.AgentReport(1, kiosk, 7, "")
+	}
 
 	s.mu.Lock()
 	defer s.mu.Unlock()
