@@ -19,6 +19,7 @@ type AuditEntry struct {
 	Tool        string    `json:"tool"`
 	Environment int       `json:"environment_id,omitempty"`
 	StackID     int       `json:"stack_id,omitempty"`
+	EdgeStackID int       `json:"edge_stack_id,omitempty"`
 	Stack       string    `json:"stack,omitempty"`
 	SourceID    int       `json:"source_id,omitempty"`
 	Args        []string  `json:"args"`
@@ -80,7 +81,10 @@ func (d *Deps) audit(ctx context.Context, def Def, args Args, c *call, res *mcp.
 	}
 	e.Environment, _ = args.Int("environment_id")
 	e.StackID, _ = args.Int("stack_id")
+	e.EdgeStackID, _ = args.Int("edge_stack_id")
 	e.SourceID, _ = args.Int("source_id")
+	// Writes whose answer's id is not a stack's: an edge stack's, a credential's, an environment's.
+	other := def.Toolset == "edge" || def.Edition == "BE"
 	if name, ok := args["name"].(string); ok {
 		e.Stack = name
 	}
@@ -89,7 +93,14 @@ func (d *Deps) audit(ctx context.Context, def Def, args Args, c *call, res *mcp.
 		e.Outcome = "declined"
 	case res.IsError:
 		e.Outcome = "error"
-	case e.StackID == 0:
+	case def.Name == "create_edge_stack":
+		var made struct {
+			ID int `json:"id"`
+		}
+		if json.Unmarshal(res.RawStructuredContent, &made) == nil {
+			e.EdgeStackID = made.ID
+		}
+	case e.StackID == 0 && !other:
 		// A create answers the new stack's id.
 		var made struct {
 			ID      int    `json:"id"`

@@ -11,6 +11,7 @@ import (
 
 	"github.com/portainer-mcp/portainer-mcp/gen/mcptools"
 	"github.com/portainer-mcp/portainer-mcp/internal/sim"
+	"github.com/portainer-mcp/portainer-mcp/tools"
 )
 
 const edgeComposeA = "services:\n  kiosk:\n    image: nginx:1.27\n"
@@ -301,4 +302,60 @@ func waitFor(t *testing.T, ch <-chan struct{}) {
 func jsonOf(v any) string {
 	raw, _ := json.Marshal(v)
 	return string(raw)
+}
+
+// TestEdgeDeleteConsent: deleting an edge stack or a saved Git credential asks the user when
+// the client can ask; a refusal deletes nothing.
+func TestEdgeDeleteConsent(t *testing.T) {
+	h := newHarnessFor(t, harnessOpts{Version: "2.45.0", Edition: "BE", Edge: true})
+	id := num(h.ok("create_edge_stack", map[string]any{"name": "kiosk", "edge_group_ids": []int{1}, "compose": edgeComposeA}), "id")
+	cred := num(h.ok("create_git_credential", map[string]any{"name": "ci", "username": "bot", "password": sentinel}), "id")
+	a := h.asking(decline)
+	h.fails("delete_edge_stack", map[string]any{"edge_stack_id": id}, "declined", "Nothing was changed")
+	h.fails("delete_git_credential", map[string]any{"credential_id": cred}, "declined")
+	if _, ok := h.sim.EdgeStack(id); !ok || num(h.ok("list_git_credentials", nil), "total") != 1 {
+		t.Fatal("a declined delete deleted")
+	}
+	if len(a.questions) != 2 || !strings.Contains(a.questions[0], "Delete edge stack kiosk") || !strings.Contains(a.questions[1], "Git credential") {
+		t.Errorf("questions: %q", a.questions)
+	}
+	h.asking(accept(true))
+	h.ok("delete_edge_stack", map[string]any{"edge_stack_id": id})
+	h.ok("delete_git_credential", map[string]any{"credential_id": cred})
+	if _, ok := h.sim.EdgeStack(id); ok || num(h.ok("list_git_credentials", nil), "total") != 0 {
+		t.Error("an accepted delete did not delete")
+	}
+	h.noLeak()
+}
+
+// TestEdgeAudit: edge writes are logged with the edge stack's id, never as a stack's; a saved
+// credential's id is not taken for a stack's either.
+func TestEdgeAudit(t *testing.T) {
+	h := newHarnessFor(t, harnessOpts{Version: "2.45.0", Edition: "BE", Edge: true})
+	var buf lockedBuf
+	h.deps.Audit = tools.NewAuditor(&buf)
+	h.connect()
+	id := num(h.ok("create_edge_stack", map[string]any{"name": "kiosk", "edge_group_ids": []int{1}, "compose": edgeComposeA}), "id")
+	h.ok("update_edge_stack", map[string]any{"edge_stack_id": id, "edge_group_ids": []int{2}})
+	h.ok("create_git_credential", map[string]any{"name": "ci", "username": "bot", "password": sentinel})
+	lines := strings.Split(strings.TrimSpace(buf.String()), "\n")
+	if len(lines) != 3 {
+		t.Fatalf("audit lines:\n%s", buf.String())
+	}
+	for i, line := range lines {
+		var e tools.AuditEntry
+		if err := json.Unmarshal([]byte(line), &e); err != nil {
+			t.Fatal(err)
+		}
+		wantEdge := id
+		if i == 2 {
+			wantEdge = 0
+		}
+		if e.StackID != 0 || e.EdgeStackID != wantEdge || e.Outcome != "ok" {
+			t.Errorf("line %d: %+v, want edge stack %d and no stack", i, e, wantEdge)
+		}
+	}
+	if strings.Contains(buf.String(), sentinel) || strings.Contains(buf.String(), "nginx") {
+		t.Errorf("an argument value reached the audit log:\n%s", buf.String())
+	}
 }

@@ -256,3 +256,26 @@ func sameIDs(a, b []int) bool {
 	slices.Sort(y)
 	return slices.Equal(x, y)
 }
+
+// DeleteEdgeStack implements delete_edge_stack, after the user's consent where the client
+// can ask (the call itself is the request otherwise, as for delete_stack).
+func DeleteEdgeStack(ctx context.Context, d *Deps, a Args, id int) (*mcp.CallToolResult, error) {
+	const tool = "delete_edge_stack"
+	st, res := getEdgeStack(ctx, d, tool, id)
+	if res != nil {
+		return res, nil
+	}
+	if res := confirm(ctx, consent{tool: tool, explicit: true, question: fmt.Sprintf(
+		"Delete edge stack %s (id %d)? The agents of its %d environment(s) remove its containers when they next poll. This cannot be undone.",
+		deref(st.Name), id, deref(st.NumDeployments))}); res != nil {
+		return res, nil
+	}
+	resp, err := d.Client.EdgeStackDeleteWithResponse(ctx, id)
+	if err != nil {
+		return d.CallFailed(tool, err), nil
+	}
+	if resp.StatusCode()/100 != 2 {
+		return APIError(tool, resp.HTTPResponse, resp.Body), nil
+	}
+	return Done("Edge stack deleted. Its agents remove its containers when they next poll Portainer.", nil)
+}

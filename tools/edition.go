@@ -15,11 +15,15 @@ import (
 // notifications/tools/list_changed, as soon as the capability table knows the edition (the
 // detection at start, or the first tool call that learns it when Portainer was unreachable).
 
-// editionTools are the tools waiting for the Business Edition.
+// editionTools are the tools waiting for the Business Edition, per server built on the Deps.
 type editionTools struct {
-	mu    sync.Mutex
+	mu      sync.Mutex
+	servers []*heldTools
+}
+
+type heldTools struct {
 	srv   *server.MCPServer
-	held  []server.ServerTool
+	tools []server.ServerTool
 	added bool
 }
 
@@ -31,16 +35,19 @@ func (d *Deps) editionGate() *editionTools {
 // holdEditionTools keeps the Business Edition tools of srv aside, and offers them at once
 // when the edition is already known.
 func (d *Deps) holdEditionTools(srv *server.MCPServer, held []server.ServerTool) {
+	if len(held) == 0 {
+		return
+	}
 	e := d.editionGate()
 	e.mu.Lock()
-	e.srv, e.held = srv, held
+	e.servers = append(e.servers, &heldTools{srv: srv, tools: held})
 	e.mu.Unlock()
 	if c, ok := d.knownCaps(); ok {
 		d.offerEditionTools(c)
 	}
 }
 
-// offerEditionTools adds the held tools to the server once c says the Business Edition.
+// offerEditionTools adds the held tools to their servers once c says the Business Edition.
 // AddTools notifies every initialized session that the tool list changed.
 func (d *Deps) offerEditionTools(c Caps) {
 	if !c.BusinessEdition {
@@ -48,20 +55,23 @@ func (d *Deps) offerEditionTools(c Caps) {
 	}
 	e := d.editionGate()
 	e.mu.Lock()
-	if e.added || e.srv == nil || len(e.held) == 0 {
-		e.mu.Unlock()
-		return
+	var due []*heldTools
+	for _, h := range e.servers {
+		if !h.added {
+			h.added = true
+			due = append(due, h)
+		}
 	}
-	e.added = true
-	held := e.held
 	e.mu.Unlock()
-	e.srv.AddTools(held...)
-	names := make([]string, 0, len(held))
-	for _, t := range held {
-		names = append(names, t.Tool.Name)
+	for _, h := range due {
+		h.srv.AddTools(h.tools...)
+		names := make([]string, 0, len(h.tools))
+		for _, t := range h.tools {
+			names = append(names, t.Tool.Name)
+		}
+		slices.Sort(names)
+		d.logger().Info("Portainer is the Business Edition: its tools are now offered", "tools", names)
 	}
-	slices.Sort(names)
-	d.logger().Info("Portainer is the Business Edition: its tools are now offered", "tools", names)
 }
 
 // requireBE refuses an option that only the Business Edition has, naming the edition of this

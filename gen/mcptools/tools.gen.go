@@ -675,12 +675,5 @@ func handleDeleteEdgeStack(ctx context.Context, d *tools.Deps, a tools.Args) (*m
 	if err != nil {
 		return tools.ArgError("delete_edge_stack", err), nil
 	}
-	resp, err := d.Client.EdgeStackDeleteWithResponse(ctx, edgeStackID)
-	if err != nil {
-		return d.CallFailed("delete_edge_stack", err), nil
-	}
-	if resp.StatusCode()/100 != 2 {
-		return tools.APIError("delete_edge_stack", resp.HTTPResponse, resp.Body), nil
-	}
-	return tools.Done("Edge stack deleted. Its agents remove its containers when they next poll Portainer.", nil)
+	return tools.DeleteEdgeStack(ctx, d, a, edgeStackID)
 }

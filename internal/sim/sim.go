@@ -122,7 +122,7 @@ type Sim struct {
 
 	hosts     map[int]*dockerHost // what Docker runs, per environment
 	dockerSeq int
-	edge edgeState // edge groups, edge stacks, Edge Compute, saved Git credentials
+	edge      edgeState // edge groups, edge stacks, Edge Compute, saved Git credentials
 
 	faults   []*faultState
 	requests []string
