@@ -70,7 +70,7 @@ var (
 	goIdentRe  = regexp.MustCompile(`^[A-Z][A-Za-z0-9]*$`)
 	// toolsetOrder fixes the order of the tool table; unknown toolsets are an error.
 	// tools.Toolsets is the same list (a test of tools checks that they agree).
-	toolsetOrder = []string{"system", "environments", "stacks", "gitops", "edge"}
+	toolsetOrder = []string{"system", "environments", "stacks", "gitops", "edge", "admin"}
 )
 
 // Load reads the spec (and the documents its annotations refer to) and returns its tools,

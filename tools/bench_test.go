@@ -18,7 +18,7 @@ import (
 const (
 	catalogBudget          = 20000 // every toolset, every edition
 	defaultCatalogBudget   = 12000 // the toolsets offered when none are named, to a Community Edition
-	defaultBECatalogBudget = 13500 // the same to a Business Edition, which adds its four gitops tools
+	defaultBECatalogBudget = 12000 // the same to a Business Edition
 	readOnlyBudget         = 8000  // --read-only, every toolset
 	toolsListBudget        = 64 * 1024
 	stackRowBudget         = 100   // one list_stacks row, JSON

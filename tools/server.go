@@ -25,6 +25,9 @@ type Toolset struct {
 var Toolsets = []Toolset{
 	{Name: "system"}, {Name: "environments"}, {Name: "stacks"}, {Name: "gitops"},
 	{Name: "edge", OptIn: true},
+	// Portainer's own settings the tools rely on (Business Edition: saved Git credentials,
+	// change windows): administration, not everyday stack work.
+	{Name: "admin", OptIn: true},
 }
 
 // ToolsetChoices describes the toolsets for --help and errors: every name, the default ones

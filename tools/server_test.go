@@ -87,10 +87,11 @@ func TestSelect(t *testing.T) {
 	if err != nil || len(every) != len(mcptools.Tools) {
 		t.Fatalf("all: %d of %d, %v", len(every), len(mcptools.Tools), err)
 	}
-	// No toolset named: the default ones, which leave out the opt-in edge toolset.
+	// No toolset named: the default ones, which leave out the opt-in edge and admin toolsets.
 	def, err := tools.Select(mcptools.Tools, nil, false)
-	if err != nil || count(def, "edge") != 0 || count(every, "edge") == 0 || len(def)+count(every, "edge") != len(every) {
-		t.Fatalf("default: %d tools (%d edge) of %d (%d edge), %v", len(def), count(def, "edge"), len(every), count(every, "edge"), err)
+	optIn := count(every, "edge") + count(every, "admin")
+	if err != nil || count(def, "edge")+count(def, "admin") != 0 || count(every, "edge") == 0 || count(every, "admin") == 0 || len(def)+optIn != len(every) {
+		t.Fatalf("default: %d tools (%d edge, %d admin) of %d (%d opt-in), %v", len(def), count(def, "edge"), count(def, "admin"), len(every), optIn, err)
 	}
 	if blank, _ := tools.Select(mcptools.Tools, []string{" ", ""}, false); len(blank) != len(def) {
 		t.Errorf("blank names select %d tools, the default %d", len(blank), len(def))
