@@ -59,17 +59,22 @@ func confirm(ctx context.Context, c consent) *mcp.CallToolResult {
 		Params:  question(c),
 	})
 	if err != nil {
-		if c.explicit {
-			if cl != nil {
-				cl.confirmed = "argument"
-			}
-			return nil
+		// The client said it can ask, and the question did not get an answer (cancelled,
+		// timed out, failed): that is not a yes, whatever the arguments said.
+		if cl != nil {
+			cl.declined = true
 		}
 		why := err.Error()
-		if errors.Is(err, context.DeadlineExceeded) {
+		switch {
+		case ctx.Err() != nil:
+			why = "the call was cancelled while asking"
+		case errors.Is(err, context.DeadlineExceeded):
 			why = fmt.Sprintf("no answer within %s", askTimeout)
 		}
-		return mcp.NewToolResultError(fmt.Sprintf("%s: could not ask you to confirm (%s). %s", c.tool, why, c.refusal))
+		return mcp.NewToolResultError(fmt.Sprintf("%s: not done: the user could not be asked to confirm (%s). Nothing was changed. Ask again when the user can answer.", c.tool, why))
+	}
+	if ctx.Err() != nil {
+		return mcp.NewToolResultError(fmt.Sprintf("%s: not done: the call was cancelled. Nothing was changed.", c.tool))
 	}
 	return answered(cl, c, &res.ElicitationResponse)
 }

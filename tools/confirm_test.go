@@ -111,8 +111,11 @@ func TestConsent(t *testing.T) {
 		{"detach, asked, yes", "update_stack", detach, "", accept(true), "Detach stack shop", true, nil},
 		{"detach, asked, box not ticked", "update_stack", detach, "", accept(false), "Detach stack shop", false, []string{"did not tick", "Nothing was changed"}},
 		{"detach, argument but asked, no", "update_stack", detach, "detach_from_git", decline, "Detach stack shop", false, []string{"declined", "Nothing was changed"}},
-		{"detach, asking fails, no argument", "update_stack", detach, "", noAnswer, "Detach stack shop", false, []string{"could not ask you to confirm", "window was closed", "detach_from_git=true"}},
-		{"detach, asking fails, argument", "update_stack", detach, "detach_from_git", noAnswer, "Detach stack shop", true, nil},
+		{"detach, asking fails, no argument", "update_stack", detach, "", noAnswer, "Detach stack shop", false, []string{"could not be asked to confirm", "window was closed", "Nothing was changed"}},
+		// The argument does not stand in for a question that failed: the user may be there
+		// and have meant to refuse.
+		{"detach, asking fails, argument", "update_stack", detach, "detach_from_git", noAnswer, "Detach stack shop", false, []string{"could not be asked to confirm"}},
+		{"delete, asking fails", "delete_stack", del, "", noAnswer, "Delete stack shop", false, []string{"could not be asked to confirm", "Nothing was changed"}},
 		{"shared Source, no question, no argument", "update_stack_gitops", shared, "", nil, "", false, []string{"apply_to_shared_source=true", "beta"}},
 		{"shared Source, asked, yes", "update_stack_gitops", shared, "", accept(true), "shares GitOps Source", true, nil},
 		{"shared Source, argument, asked, no", "update_stack_gitops", shared, "apply_to_shared_source", decline, "beta", false, []string{"declined"}},

@@ -428,10 +428,11 @@ func GetEdgeStackFile(ctx context.Context, d *Deps, a Args) (*mcp.CallToolResult
 		return res, nil
 	}
 	v := views.EdgeStackFileView{EdgeStackId: id, Name: deref(st.Name), Lines: ptr(strings.Count(file, "\n") + 1)}
-	cut, was := CutText(file, MaxText-2000, false)
+	cut, was := CutEncoded(file, MaxText-2000)
 	v.Compose = cut
 	if was {
-		v.Note = ptr(fmt.Sprintf("The file has %d bytes; the start is shown.", len(file)))
+		v.Note = ptr(fmt.Sprintf("The file has %d lines and %d bytes and was cut to its first %d lines to fit an answer; read the rest in the repository or Portainer's editor.",
+			*v.Lines, len(file), strings.Count(cut, "\n")))
 	}
 	if edgeIsGit(st) {
 		v.Note = ptr(strings.TrimSpace(deref(v.Note) + fmt.Sprintf(" From %s at commit %s.", deref(st.GitConfig.ConfigFilePath), short(deref(st.GitConfig.ConfigHash)))))

@@ -144,9 +144,10 @@ func (d *Deps) describeCallError(err error) string {
 		return fmt.Sprintf("%s did not answer in time (%s). Check that it is reachable, or raise the timeout. %s.", where, d.timeouts(), outcome)
 	case errors.As(err, &dnsErr):
 		return fmt.Sprintf("cannot resolve the host of %s (%v). Check PORTAINER_URL.", where, dnsErr)
-	case errors.As(err, &opErr):
-		return fmt.Sprintf("cannot reach Portainer at %s (%v). Check PORTAINER_URL and that Portainer is running.", where, opErr.Err)
-	case strings.Contains(err.Error(), "EOF") || strings.Contains(err.Error(), "connection reset"):
+	case errors.As(err, &opErr) && opErr.Op == "dial":
+		// Only a failed dial means the request never left.
+		return fmt.Sprintf("cannot reach Portainer at %s (%v). Check PORTAINER_URL and that Portainer is running. Nothing was changed.", where, opErr.Err)
+	case errors.As(err, &opErr) || strings.Contains(err.Error(), "EOF") || strings.Contains(err.Error(), "connection reset"):
 		return fmt.Sprintf("the connection to %s closed before an answer (%v). %s.", where, err, outcome)
 	}
 	return fmt.Sprintf("the request to %s failed: %v", where, err)

@@ -96,6 +96,7 @@ type gitopsChange struct {
 // apply computes the AutoUpdate that results from a change, generating a webhook id when the
 // new mechanism needs one and the stack has none. It never mutates cur.
 func (c gitopsChange) apply(d *Deps, cur *papi.AutoUpdateSettings) (*papi.AutoUpdateSettings, error) {
+	c.Interval = strings.TrimSpace(c.Interval) // " 5m" is stored as "5m": Portainer does not trim
 	var next papi.AutoUpdateSettings
 	if cur != nil {
 		next = *cur
@@ -314,7 +315,7 @@ func changeGitops(ctx context.Context, d *Deps, a Args, tool string) (*mcp.CallT
 	if err != nil {
 		return ArgError(tool, err), nil
 	}
-	change := gitopsChange{Mechanism: string(deref(in.Mechanism)), Interval: deref(in.Interval), ForceUpdate: in.ForceUpdate, ForcePullImage: in.ForcePullImage}
+	change := gitopsChange{Mechanism: string(deref(in.Mechanism)), Interval: strings.TrimSpace(deref(in.Interval)), ForceUpdate: in.ForceUpdate, ForcePullImage: in.ForcePullImage}
 	if change.Interval != "" {
 		if _, err := ParseInterval(change.Interval); err != nil {
 			return ArgError(tool, err), nil
@@ -418,13 +419,13 @@ func changeGitops(ctx context.Context, d *Deps, a Args, tool string) (*mcp.CallT
 			res.Content = append(res.Content, mcp.NewTextContent("The stack's own settings were saved; only the interval, which lives on its GitOps Source, was not changed: retry with update_gitops_source."))
 			return res, nil
 		}
-		if others := src.others(deref(st.Id)); len(others) > 0 {
-			notes = append(notes, fmt.Sprintf("The interval is set on GitOps Source %d, so it applies to %s too.", src.Id, describeStacks(others)))
+		if others := src.others(deref(st.Id)); others.count() > 0 {
+			notes = append(notes, fmt.Sprintf("The interval is set on GitOps Source %d, so it applies to %s too.", src.Id, others))
 		}
 	}
 	if credsChange && src != nil {
-		if others := src.others(deref(st.Id)); len(others) > 0 {
-			notes = append(notes, fmt.Sprintf("The credentials and TLS setting live on GitOps Source %d: they changed for %s too.", src.Id, describeStacks(others)))
+		if others := src.others(deref(st.Id)); others.count() > 0 {
+			notes = append(notes, fmt.Sprintf("The credentials and TLS setting live on GitOps Source %d: they changed for %s too.", src.Id, others))
 		}
 	}
 	if src != nil {
@@ -598,8 +599,8 @@ func DisableStackGitops(ctx context.Context, d *Deps, a Args) (*mcp.CallToolResu
 			res.Content = append(res.Content, mcp.NewTextContent("The webhook was removed, but polling, which lives on the GitOps Source, is still on: retry with update_gitops_source interval=\"\"."))
 			return res, nil
 		}
-		if others := src.others(deref(st.Id)); len(others) > 0 {
-			note += fmt.Sprintf(" Polling was stopped on GitOps Source %d, so %s no longer poll either.", src.Id, describeStacks(others))
+		if others := src.others(deref(st.Id)); others.count() > 0 {
+			note += fmt.Sprintf(" Polling was stopped on GitOps Source %d, so %s no longer poll either.", src.Id, others)
 		}
 		if src, res = d.getSource(ctx, tool, src.Id); res != nil {
 			return res, nil

@@ -118,11 +118,25 @@ func GetStackLogs(ctx context.Context, d *Deps, a Args) (*mcp.CallToolResult, er
 		}
 		req.since = at.Add(-la.since)
 	}
+	// Lines are scrubbed before they are filtered: a grep over the raw text would tell, by
+	// which lines come back, what a redacted value is.
+	stackScrub := d.stackScrubber(st)
+	callScrub := (*Scrubber)(nil)
+	if c := callFrom(ctx); c != nil {
+		callScrub = c.scrub
+	}
 	var lines []logLine
 	total, scanned := 0, false
 	for _, src := range sources {
 		seen := 0
-		lr := &logReader{max: la.tail, keep: func(l *logLine) bool { seen++; return la.keep(l) }}
+		lr := &logReader{max: la.tail, keep: func(l *logLine) bool {
+			seen++
+			l.text = stackScrub.String(l.text)
+			if callScrub != nil {
+				l.text = callScrub.String(l.text)
+			}
+			return la.keep(l)
+		}}
 		if err := d.readLogOf(ctx, deref(st.EndpointId), src.ref, src.service, req, lr, src.name); err != nil {
 			if ctx.Err() != nil {
 				return d.CallFailed(tool, ctx.Err()), nil
@@ -146,7 +160,7 @@ func GetStackLogs(ctx context.Context, d *Deps, a Args) (*mcp.CallToolResult, er
 	if len(lines) > la.tail {
 		lines = lines[len(lines)-la.tail:]
 	}
-	text := d.stackScrubber(st).String(formatLog(lines, la.timestamps, len(sources) > 1))
+	text := stackScrub.String(formatLog(lines, la.timestamps, len(sources) > 1))
 	v := views.StackLogsView{StackId: la.stackID, Service: service, Lines: len(lines)}
 	if !sources[0].service {
 		names := make([]string, 0, len(sources))

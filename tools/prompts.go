@@ -11,11 +11,12 @@ import (
 )
 
 // guide is a prompt a user can pick: short steps that name the tools to use. A guide is
-// offered only when every tool it names is (toolsets, read-only mode).
+// offered only when every tool in needs is (toolsets, read-only mode); a step that uses a
+// tool of another toolset is written only when that tool is offered (has).
 type guide struct {
 	prompt mcp.Prompt
 	needs  []string
-	steps  func(a map[string]string) string
+	steps  func(a map[string]string, has func(tool string) bool) string
 }
 
 var guides = []guide{
@@ -27,8 +28,8 @@ var guides = []guide{
 			mcp.WithArgument("compose_path", mcp.ArgumentDescription("compose file in the repository (default docker-compose.yml)")),
 			mcp.WithArgument("gitops", mcp.ArgumentDescription("polling (default, every 5m), webhook, or none")),
 		),
-		needs: []string{"list_environments", "validate_git_repository", "create_stack_from_git", "get_stack_gitops"},
-		steps: func(a map[string]string) string {
+		needs: []string{"list_environments", "validate_git_repository", "create_stack_from_git", "get_stack_gitops", "list_stacks"},
+		steps: func(a map[string]string, _ func(string) bool) string {
 			env := or(a["environment"], "the environment I choose (list them with list_environments and ask me)")
 			path := or(a["compose_path"], "docker-compose.yml")
 			gitops := or(a["gitops"], "polling every 5m")
@@ -49,7 +50,7 @@ Stop and tell me if a step fails; do not retry a create that may have happened: 
 			mcp.WithArgument("compose_path", mcp.ArgumentDescription("where the compose file is (or will be) in the repository")),
 		),
 		needs: []string{"get_stack", "get_stack_file", "validate_git_repository", "recreate_stack"},
-		steps: func(a map[string]string) string {
+		steps: func(a map[string]string, _ func(string) bool) string {
 			path := or(a["compose_path"], "docker-compose.yml")
 			return fmt.Sprintf(`Put stack %s under GitOps with the repository %s (compose file %s).
 1. Read the stack with get_stack and its compose file with get_stack_file.
@@ -65,16 +66,20 @@ Stop and tell me if a step fails; do not retry a create that may have happened: 
 			mcp.WithPromptDescription("Find out why a stack is not running as it should, and what to do about it."),
 			mcp.WithArgument("stack", mcp.RequiredArgument(), mcp.ArgumentDescription("stack id or name")),
 		),
-		needs: []string{"get_stack", "get_stack_file", "get_environment"},
-		steps: func(a map[string]string) string {
+		needs: []string{"get_stack", "get_stack_status", "get_stack_logs", "get_stack_file", "get_environment"},
+		steps: func(a map[string]string, has func(string) bool) string {
+			gitops := ""
+			if has("get_stack_gitops") {
+				gitops = "\n6. For a Git stack, get_stack_gitops: the deployed commit, and whether polling or the webhook failed."
+			}
 			return fmt.Sprintf(`Find out why stack %s is unhealthy. Read, change nothing.
 1. get_stack: its status (active, inactive, deploying, error with Portainer's message) and environment.
-2. get_environment for that environment: is it up, when was its last Docker snapshot, how many containers run?
-3. get_stack_file: look for images without a tag, missing env variables (compare with the env names in get_stack), ports or volumes that clash, healthchecks.
-4. For a Git stack, get_stack_gitops: the deployed commit, whether polling or the webhook failed.
-5. If a tool shows the stack's containers or logs, read the failing container's last lines.
+2. get_stack_status: each service's containers, their state, health and exit codes, and which are missing.
+3. get_stack_logs for the failing service: its last lines (a grep narrows them).
+4. get_environment for that environment: is it up, when was its last Docker snapshot?
+5. get_stack_file: look for images without a tag, missing env variables (compare with the env names in get_stack), ports or volumes that clash, healthchecks.%s
 Then tell me the most likely cause, the evidence, and the one change you propose (which tool, which arguments); wait for my go-ahead before any change.`,
-				a["stack"])
+				a["stack"], gitops)
 		},
 	},
 }
@@ -90,21 +95,52 @@ func serverPrompts(defs []Def) []server.ServerPrompt {
 		if !subset(g.needs, names) {
 			continue
 		}
-		out = append(out, server.ServerPrompt{Prompt: g.prompt, Handler: g.handler()})
+		out = append(out, server.ServerPrompt{Prompt: g.prompt, Handler: g.handler(func(t string) bool { return slices.Contains(names, t) })})
 	}
 	return out
 }
 
-func (g guide) handler() server.PromptHandlerFunc {
+// maxPromptArg bounds each prompt argument: they are names, ids, URLs and paths.
+const maxPromptArg = 500
+
+func (g guide) handler(has func(string) bool) server.PromptHandlerFunc {
 	return func(_ context.Context, r mcp.GetPromptRequest) (*mcp.GetPromptResult, error) {
+		args := map[string]string{}
+		var secrets []string
 		for _, arg := range g.prompt.Arguments {
-			if arg.Required && strings.TrimSpace(r.Params.Arguments[arg.Name]) == "" {
+			v := strings.TrimSpace(r.Params.Arguments[arg.Name])
+			if arg.Required && v == "" {
 				return nil, fmt.Errorf("prompt %s needs the argument %s", g.prompt.Name, arg.Name)
 			}
+			if len(v) > maxPromptArg {
+				return nil, fmt.Errorf("prompt %s: argument %s is %d characters; give at most %d (a name, an id, a URL or a path)",
+					g.prompt.Name, arg.Name, len(v), maxPromptArg)
+			}
+			secrets = append(secrets, userinfoPasswords(v)...)
+			args[arg.Name] = v
+		}
+		for name := range r.Params.Arguments {
+			if !slices.ContainsFunc(g.prompt.Arguments, func(a mcp.PromptArgument) bool { return a.Name == name }) {
+				return nil, fmt.Errorf("prompt %s has no argument %q; it takes %s", g.prompt.Name, name, argNames(g.prompt.Arguments))
+			}
+		}
+		text := g.steps(args, has)
+		if len(secrets) > 0 {
+			// A password written into a repository URL stays out of the conversation: the
+			// tools take credentials as their own arguments.
+			text = NewScrubber(secrets).String(text) + "\nThe repository URL held a password; it was left out. Ask me for the credentials when a tool needs them (username and password arguments), and never put them in a URL."
 		}
 		return mcp.NewGetPromptResult(g.prompt.Description,
-			[]mcp.PromptMessage{mcp.NewPromptMessage(mcp.RoleUser, mcp.NewTextContent(g.steps(r.Params.Arguments)))}), nil
+			[]mcp.PromptMessage{mcp.NewPromptMessage(mcp.RoleUser, mcp.NewTextContent(text))}), nil
 	}
+}
+
+func argNames(args []mcp.PromptArgument) string {
+	var names []string
+	for _, a := range args {
+		names = append(names, a.Name)
+	}
+	return strings.Join(names, ", ")
 }
 
 func subset(need, have []string) bool {

@@ -352,8 +352,12 @@ func (p *recreatePlan) deleteAndCreate(ctx context.Context, d *Deps, tool string
 	Progress(ctx, fmt.Sprintf("deleting stack %d (snapshot %s)", id, snap))
 	switch out, res := deleteStack(flow, d, tool, p.st); out {
 	case failed:
-		res.Content = append(res.Content, mcp.NewTextContent(fmt.Sprintf("The delete did not go through: stack %d is unchanged. Nothing was created. Snapshot: %s", id, snap)))
-		return res, nil
+		// Portainer runs compose down and removes the stack before steps that can still
+		// answer an error: look before saying nothing happened.
+		if gone, _ := d.stackGoneNow(flow, p.st); !gone {
+			res.Content = append(res.Content, mcp.NewTextContent(fmt.Sprintf("The delete did not go through: stack %d is unchanged. Nothing was created. Snapshot: %s", id, snap)))
+			return res, nil
+		}
 	case unknown:
 		gone, waited := d.stackGone(flow, tool, p.st)
 		if !gone {
@@ -471,6 +475,12 @@ func targetDef(d *Deps, old stackDef, st *papi.Stack, in views.RecreateInput) (s
 	}
 	var changes []string
 	if in.Name != nil && *in.Name != old.Name {
+		if err := checkStackName(*in.Name); err != nil {
+			return t, nil, err
+		}
+		if strings.EqualFold(*in.Name, old.Name) {
+			return t, nil, fmt.Errorf("the stack is already named %q: names compare without case in Portainer", old.Name)
+		}
 		t.Name = *in.Name
 		changes = append(changes, fmt.Sprintf("name %q -> %q", old.Name, t.Name))
 	}
@@ -641,6 +651,21 @@ func (d *Deps) stackGone(ctx context.Context, tool string, st *papi.Stack) (bool
 			return false, waited
 		}
 	}
+}
+
+// stackGoneNow reads a stack once (trying again if the read fails): whether it is gone.
+func (d *Deps) stackGoneNow(ctx context.Context, st *papi.Stack) (bool, error) {
+	var err error
+	for i := 0; i < 3; i++ {
+		var resp *papi.StackInspectResponse
+		if resp, err = d.Client.StackInspectWithResponse(ctx, deref(st.Id)); err == nil {
+			return resp.StatusCode() == 404, nil
+		}
+		if d.sleepCtx(ctx, waitStep(i)) != nil {
+			break
+		}
+	}
+	return false, err
 }
 
 // createAndFind creates a stack. When the create's outcome is unknown (no answer, a proxy

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/mark3labs/mcp-go/mcp"
 )
@@ -250,6 +251,40 @@ func CutText(s string, max int, tail bool) (string, bool) {
 		s = s[:i+1]
 	}
 	return s, true
+}
+
+// CutEncoded is the longest start of s, cut at a line boundary where it can be, whose JSON
+// string encoding (quotes and escapes included, as encodeJSON writes it) takes at most max
+// bytes, and whether it was cut. A file of quotes or control characters grows up to six
+// times when encoded, so a cut on raw bytes alone can still overflow an answer.
+func CutEncoded(s string, max int) (string, bool) {
+	n := 2 // the quotes
+	for i, r := range s {
+		w := 1
+		switch {
+		case r == '"' || r == '\\' || r == '\n' || r == '\r' || r == '\t':
+			w = 2
+		case r < 0x20 || r == 0x2028 || r == 0x2029:
+			w = 6
+		case r == utf8.RuneError:
+			if _, size := utf8.DecodeRuneInString(s[i:]); size == 1 {
+				w = 6 // invalid UTF-8 is written as \ufffd
+			} else {
+				w = 3
+			}
+		default:
+			w = utf8.RuneLen(r)
+		}
+		if n+w > max {
+			cut := s[:i]
+			if j := strings.LastIndexByte(cut, '\n'); j > 0 {
+				cut = cut[:j+1]
+			}
+			return cut, true
+		}
+		n += w
+	}
+	return s, false
 }
 
 // yesNo is a boolean cell.

@@ -23,12 +23,37 @@ type sourceInfo struct {
 	views.SourceView
 }
 
-// others are the stacks on the Source other than stackID.
-func (s *sourceInfo) others(stackID int) []views.SourceStack {
-	var out []views.SourceStack
+// sharing is who else uses a Source: the stacks the caller can see, and how many it cannot
+// (another user's) and edge stacks. Every one of them counts for consent: a change to the
+// Source reaches them all.
+type sharing struct {
+	visible      []views.SourceStack
+	hidden, edge int
+}
+
+func (s sharing) count() int { return len(s.visible) + s.hidden + s.edge }
+
+// String names them for a message.
+func (s sharing) String() string {
+	var parts []string
+	if len(s.visible) > 0 {
+		parts = append(parts, describeStacks(s.visible))
+	}
+	if s.hidden > 0 {
+		parts = append(parts, fmt.Sprintf("%d stack(s) this API key cannot see", s.hidden))
+	}
+	if s.edge > 0 {
+		parts = append(parts, fmt.Sprintf("%d edge stack(s)", s.edge))
+	}
+	return strings.Join(parts, ", ")
+}
+
+// others are the users of the Source other than stack stackID (0: all of them).
+func (s *sourceInfo) others(stackID int) sharing {
+	out := sharing{hidden: deref(s.HiddenStacks), edge: deref(s.EdgeStacks)}
 	for _, st := range deref(s.Stacks) {
 		if st.StackId != stackID {
-			out = append(out, st)
+			out.visible = append(out.visible, st)
 		}
 	}
 	return out
@@ -101,20 +126,20 @@ func (d *Deps) getSource(ctx context.Context, tool string, id int) (*sourceInfo,
 		}
 	}
 	stacks := []views.SourceStack{}
-	edge := 0
+	edge, hidden := 0, 0
 	for _, w := range *wf.JSON200 {
-		if deref(w.Type) == "edgeStack" {
+		switch s, ok := byWorkflow[deref(w.Id)]; {
+		case deref(w.Type) == "edgeStack":
 			edge++
-			continue
-		}
-		if s, ok := byWorkflow[deref(w.Id)]; ok {
+		case ok:
 			stacks = append(stacks, s)
+		default: // a stack the caller's key cannot list: another user's
+			hidden++
 		}
 	}
 	info.Stacks = &stacks
-	if edge > 0 {
-		info.EdgeStacks = ptr(edge)
-	}
+	info.EdgeStacks = opti(edge)
+	info.HiddenStacks = opti(hidden)
 	return info, nil
 }
 
@@ -133,16 +158,16 @@ func sharedConsent(ctx context.Context, tool string, a Args, st *papi.Stack, src
 		return nil
 	}
 	others := src.others(deref(st.Id))
-	if len(others) == 0 {
+	if others.count() == 0 {
 		return nil
 	}
 	return confirm(ctx, consent{tool: tool, explicit: a.Bool("apply_to_shared_source", false),
 		question: fmt.Sprintf("Change %s for %d more stack(s)? Stack %s (id %d) shares GitOps Source %d (%s) with %s; Portainer applies the change to all of them.",
-			what, len(others), deref(st.Name), deref(st.Id), src.Id, src.Url, describeStacks(others)),
+			what, others.count(), deref(st.Name), deref(st.Id), src.Id, src.Url, others),
 		refusal: fmt.Sprintf(
 			"%s: %s of stack %d live on GitOps Source %d (%s), which %d other stack(s) use too: %s. Portainer changes it for all of them. Nothing was changed. "+
 				"To change it for every one of them, call again with apply_to_shared_source=true; to change only this stack, point it at other credentials or another repository URL instead.",
-			tool, what, deref(st.Id), src.Id, src.Url, len(others), describeStacks(others))})
+			tool, what, deref(st.Id), src.Id, src.Url, others.count(), others)})
 }
 
 // setSourceInterval changes the polling interval of a Source ("" stops polling).
@@ -273,12 +298,13 @@ func UpdateGitopsSource(ctx context.Context, d *Deps, a Args) (*mcp.CallToolResu
 	if res != nil {
 		return res, nil
 	}
-	if n := len(deref(src.Stacks)); n > 1 {
+	if all := src.others(0); all.count() > 1 {
+		n := all.count()
 		if res := confirm(ctx, consent{tool: tool, explicit: deref(in.ApplyToSharedSource),
 			question: fmt.Sprintf("Change GitOps Source %d (%s) for all %d stacks on it (%s)? Change: %s.",
-				src.Id, src.Url, n, describeStacks(deref(src.Stacks)), strings.Join(changes, ", ")),
+				src.Id, src.Url, n, all, strings.Join(changes, ", ")),
 			refusal: fmt.Sprintf("%s: Source %d (%s) is used by %d stacks: %s. This changes all of them (%s). Nothing was changed. Call again with apply_to_shared_source=true to go ahead.",
-				tool, src.Id, src.Url, n, describeStacks(deref(src.Stacks)), strings.Join(changes, ", "))}); res != nil {
+				tool, src.Id, src.Url, n, all, strings.Join(changes, ", "))}); res != nil {
 			return res, nil
 		}
 	}
@@ -300,7 +326,7 @@ func UpdateGitopsSource(ctx context.Context, d *Deps, a Args) (*mcp.CallToolResu
 	if body.Interval != nil && deref(after.Interval) != *body.Interval {
 		return mcp.NewToolResultError(fmt.Sprintf("%s: Portainer accepted the change, but Source %d now polls at %q, not %q: check it with get_gitops_source.", tool, src.Id, deref(after.Interval), *body.Interval)), nil
 	}
-	after.Note = ptr(fmt.Sprintf("Changed (%s) for every stack on this Source: %s. Nothing was redeployed.", strings.Join(changes, ", "), describeStacks(deref(after.Stacks))))
+	after.Note = ptr(fmt.Sprintf("Changed (%s) for every stack on this Source: %s. Nothing was redeployed.", strings.Join(changes, ", "), after.others(0)))
 	return Result(after.SourceView)
 }
 
@@ -322,13 +348,13 @@ func (d *Deps) pollOnSource(ctx context.Context, tool string, stackID int, inter
 	if res != nil || src == nil || !caps.SourcePolling || deref(src.Interval) == interval {
 		return src, "", res
 	}
-	if others := src.others(stackID); len(others) > 0 {
+	if others := src.others(stackID); others.count() > 0 {
 		now := "does not poll"
 		if iv := deref(src.Interval); iv != "" {
 			now = "polls every " + iv
 		}
 		return src, fmt.Sprintf("This Portainer polls per GitOps Source, and the stack's Source %d (%s) is shared with %s and %s: the stack follows it. To change that for all of them: update_gitops_source.",
-			src.Id, src.Url, describeStacks(others), now), nil
+			src.Id, src.Url, others, now), nil
 	}
 	if res := d.setSourceInterval(ctx, tool, src, interval); res != nil {
 		return src, "", res

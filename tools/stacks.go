@@ -350,8 +350,9 @@ func GetStackFile(ctx context.Context, d *Deps, a Args, stackID int) (*mcp.CallT
 	}
 	content := deref(f.JSON200.StackFileContent)
 	v := views.StackFileView{StackId: stackID, Name: deref(st.Name), Lines: ptr(strings.Count(content, "\n") + 1)}
-	// Leave room for the JSON escaping of quotes and newlines.
-	if cut, ok := CutText(content, MaxText*3/4, false); ok {
+	// The structured answer carries the file JSON-escaped: cut on that length, leaving room
+	// for the other fields.
+	if cut, ok := CutEncoded(content, MaxText-1500); ok {
 		content = cut
 		v.Note = ptr(fmt.Sprintf("The file has %d lines and was cut to its first %d to fit an answer; read the rest in the repository or Portainer's editor.", *v.Lines, strings.Count(cut, "\n")))
 	}

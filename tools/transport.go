@@ -37,6 +37,11 @@ func (t *Transport) RoundTrip(r *http.Request) (*http.Response, error) {
 	if r.Method == http.MethodGet || r.Method == http.MethodHead {
 		limit = t.Read
 	} else {
+		// A write is not started for a call already cancelled; one that has started runs to
+		// its end (bounded by the write timeout) so that its outcome is known.
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
 		ctx = context.WithoutCancel(ctx)
 	}
 	if limit <= 0 {

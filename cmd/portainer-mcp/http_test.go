@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -312,3 +313,54 @@ func waitFor(t *testing.T, cond func() bool) {
 }
 
 func ptrTo[T any](v T) *T { return &v }
+
+// A known user keeps their own rate bucket after their key's check expires: keys that
+// fail from the same address (a reverse proxy in front, NAT) cannot lock them out.
+func TestRateLimitKnownUserNotLockedOutByBadKeys(t *testing.T) {
+	s := sim.New(sim.Options{Users: []sim.User{{ID: 2, Username: "bob", Key: bobKey}}})
+	ps := httptest.NewServer(s.Handler())
+	defer ps.Close()
+	cfg := config{URL: ps.URL, HTTP: "127.0.0.1:0", AllowedHosts: []string{"127.0.0.1", "localhost"}, MaxBody: 4 << 20,
+		Timeout: 5 * time.Second, DeployTimeout: 30 * time.Second, Rate: 1}
+	c, err := papi.NewClientWithResponses(ps.URL+"/api", papi.WithHTTPClient(&http.Client{Transport: &tools.Transport{Read: 5 * time.Second, Write: 5 * time.Second}}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	deps := &tools.Deps{Client: c, PortainerURL: ps.URL, Log: log}
+	h := newHTTPServer(cfg, tools.NewServer(version, mcptools.Tools, deps, nil), c, log, nil)
+	now := time.Now()
+	h.keys.now = func() time.Time { return now }
+	h.limits.now = func() time.Time { return now }
+	do := func(key string) int {
+		req := httptest.NewRequest("POST", "http://127.0.0.1/mcp", strings.NewReader(initBody))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Accept", "application/json, text/event-stream")
+		req.Header.Set(keyHeader, key)
+		req.RemoteAddr = "10.0.0.1:5555" // every caller comes through one proxy
+		rec := httptest.NewRecorder()
+		h.handler().ServeHTTP(rec, req)
+		return rec.Code
+	}
+	if st := do(bobKey); st != http.StatusOK {
+		t.Fatalf("bob's first call: %d", st)
+	}
+	now = now.Add(61 * time.Second) // the check of bob's key has expired
+	refused := 0
+	for i := range 100 {
+		now = now.Add(500 * time.Millisecond)
+		for j := range 5 {
+			if do(fmt.Sprintf("bad-key-%d-%d", i, j)) == http.StatusTooManyRequests {
+				refused++
+			}
+		}
+		if i%10 == 9 {
+			if st := do(bobKey); st != http.StatusOK {
+				t.Fatalf("bob, a known user, got %d after %d bad keys from his address", st, (i+1)*5)
+			}
+		}
+	}
+	if refused == 0 {
+		t.Error("500 bad keys from one address in 50 s were never rate limited")
+	}
+}

@@ -17,6 +17,10 @@ const (
 	validFor   = time.Minute
 	invalidFor = 10 * time.Second
 	maxEntries = 10000
+	// recentFor is how long a key Portainer accepted keeps its own rate-limit bucket after its
+	// answer expired: it is checked again on its next request, but is not charged meanwhile to
+	// the shared bucket of its address, which guessed keys may keep empty.
+	recentFor = 24 * time.Hour
 )
 
 // keyChecker checks callers' API keys against Portainer's /users/me and remembers the answer
@@ -25,6 +29,7 @@ type keyChecker struct {
 	client *papi.ClientWithResponses
 	mu     sync.Mutex
 	seen   map[string]keyEntry
+	recent map[string]time.Time // hash of a key -> when Portainer last accepted it
 	now    func() time.Time
 }
 
@@ -36,15 +41,16 @@ type keyEntry struct {
 }
 
 func newKeyChecker(client *papi.ClientWithResponses) *keyChecker {
-	return &keyChecker{client: client, seen: map[string]keyEntry{}, now: time.Now}
+	return &keyChecker{client: client, seen: map[string]keyEntry{}, recent: map[string]time.Time{}, now: time.Now}
 }
 
-// known tells whether id is the hash of a key Portainer accepted lately.
+// known tells whether id is the hash of a key Portainer accepted lately (within recentFor):
+// such a key has a rate-limit bucket of its own.
 func (k *keyChecker) known(id string) bool {
 	k.mu.Lock()
 	defer k.mu.Unlock()
-	e, ok := k.seen[id]
-	return ok && e.valid && k.now().Before(e.until)
+	at, ok := k.recent[id]
+	return ok && k.now().Sub(at) < recentFor
 }
 
 // check returns the key's user, or the HTTP status and message to refuse the request with.
@@ -74,10 +80,13 @@ func (k *keyChecker) check(ctx context.Context, key, id string) (tools.Caller, i
 		return tools.Caller{}, http.StatusBadGateway, fmt.Errorf("Portainer answered %s when asked who this API key belongs to; try again shortly", me.Status())
 	}
 	k.mu.Lock()
-	if len(k.seen) >= maxEntries {
+	if len(k.seen) >= maxEntries || len(k.recent) >= maxEntries {
 		k.sweep()
 	}
 	k.seen[id] = e
+	if e.valid {
+		k.recent[id] = k.now()
+	}
 	k.mu.Unlock()
 	if !e.valid {
 		return tools.Caller{}, http.StatusUnauthorized, fmt.Errorf("%s", e.message)
@@ -95,6 +104,14 @@ func (k *keyChecker) sweep() {
 	}
 	if len(k.seen) >= maxEntries {
 		clear(k.seen)
+	}
+	for id, at := range k.recent {
+		if now.Sub(at) >= recentFor {
+			delete(k.recent, id)
+		}
+	}
+	if len(k.recent) >= maxEntries {
+		clear(k.recent)
 	}
 }
 

@@ -758,7 +758,10 @@ type SourceView struct {
 	CredentialsStored *bool   `json:"credentials_stored,omitempty"`
 	EdgeStacks        *int    `json:"edge_stacks,omitempty"`
 	Error             *string `json:"error,omitempty"`
-	Id                int     `json:"id"`
+
+	// HiddenStacks stacks on it this API key cannot see
+	HiddenStacks *int `json:"hidden_stacks,omitempty"`
+	Id           int  `json:"id"`
 
 	// Interval polling interval of every stack on it (2.44 and later)
 	Interval      *string        `json:"interval,omitempty"`
