@@ -579,13 +579,6 @@ func targetDef(d *Deps, old stackDef, st *papi.Stack, in views.RecreateInput) (s
 	return t, changes, nil
 }
 
-func orNone(s string) string {
-	if s == "" {
-		return "(none)"
-	}
-	return s
-}
-
 // findStack finds a stack by name (case-insensitive, as Portainer compares) on an environment.
 func findStack(ctx context.Context, d *Deps, tool string, envID int, name string) (*papi.Stack, *mcp.CallToolResult) {
 	all, res := allStacks(ctx, d, tool)
@@ -688,17 +681,6 @@ func createAndFind(ctx context.Context, d *Deps, tool string, def stackDef) (*pa
 			return nil, res
 		}
 	}
-}
-
-// ResultText is the text of a tool result, its parts joined by newlines.
-func ResultText(r *mcp.CallToolResult) string {
-	var parts []string
-	for _, c := range r.Content {
-		if t, ok := c.(mcp.TextContent); ok {
-			parts = append(parts, t.Text)
-		}
-	}
-	return strings.Join(parts, "\n")
 }
 
 // snapshot is what recreate_stack writes before deleting a stack.

@@ -132,6 +132,17 @@ func List[R any](key string, tbl *Table[R], rows []R, total int, p Paging, narro
 	}
 }
 
+// ResultText is the text of a tool result, its parts joined by newlines.
+func ResultText(r *mcp.CallToolResult) string {
+	var parts []string
+	for _, c := range r.Content {
+		if t, ok := c.(mcp.TextContent); ok {
+			parts = append(parts, t.Text)
+		}
+	}
+	return strings.Join(parts, "\n")
+}
+
 // ResultLen is the larger of a result's text and structured content.
 func ResultLen(r *mcp.CallToolResult) int {
 	return max(len(ResultText(r)), len(r.RawStructuredContent))
@@ -293,4 +304,12 @@ func yesNo(b bool) string {
 		return "yes"
 	}
 	return ""
+}
+
+// orNone is s, or "(none)" when it is empty.
+func orNone(s string) string {
+	if s == "" {
+		return "(none)"
+	}
+	return s
 }
