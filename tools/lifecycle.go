@@ -78,11 +78,7 @@ func StopStack(ctx context.Context, d *Deps, a Args) (*mcp.CallToolResult, error
 	case statusDeploying:
 		return deploying(tool, st), nil
 	}
-	resp, err := d.Client.StackStopWithResponse(ctx, deref(st.Id), &papi.StackStopParams{EndpointId: deref(st.EndpointId)})
-	if err != nil {
-		return d.CallFailed(tool, err), nil
-	}
-	stopped, res := stackOf(tool, resp.JSON200, resp.HTTPResponse, resp.Body)
+	stopped, res := d.stopStack(ctx, tool, st)
 	if res != nil {
 		return res, nil
 	}
@@ -91,6 +87,16 @@ func StopStack(ctx context.Context, d *Deps, a Args) (*mcp.CallToolResult, error
 		v.Note = ptr("Stopped: its containers were removed; named volumes and the stack definition stay. start_stack brings it back.")
 	}
 	return Result(v)
+}
+
+// stopStack asks Portainer to stop a stack and returns it stopped (a compose stack's
+// containers are removed; volumes and definition stay).
+func (d *Deps) stopStack(ctx context.Context, tool string, st *papi.Stack) (*papi.Stack, *mcp.CallToolResult) {
+	resp, err := d.Client.StackStopWithResponse(ctx, deref(st.Id), &papi.StackStopParams{EndpointId: deref(st.EndpointId)})
+	if err != nil {
+		return nil, d.CallFailed(tool, err)
+	}
+	return stackOf(tool, resp.JSON200, resp.HTTPResponse, resp.Body)
 }
 
 // DeleteStack implements delete_stack. A client that can ask its user (elicitation) asks
