@@ -2,10 +2,8 @@ package tools
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
-	"os"
-	"path/filepath"
+	"net/http"
 	"slices"
 	"strings"
 	"time"
@@ -144,7 +142,8 @@ func (p *recreatePlan) question() string {
 		q += " Changes: " + strings.Join(p.changes, "; ") + "."
 	}
 	if len(p.warnings) > 0 {
-		q += " Warnings: " + strings.Join(p.warnings, "; ") + "."
+		// Each warning is a sentence with its own full stop.
+		q += " Warnings: " + strings.Join(p.warnings, " ")
 	}
 	return q
 }
@@ -197,9 +196,9 @@ func (p *recreatePlan) check(ctx context.Context, d *Deps, tool string) *mcp.Cal
 			p.warnings = append(p.warnings, "The stack's prune option is not carried over by Portainer's create: set it again with update_stack_gitops prune=true (Git stacks) after the re-create.")
 		}
 		p.warnings = append(p.warnings, "Portainer's access settings of the stack (ownership, teams) are not carried over: the new stack belongs to the API key's user.")
-		if deref(p.st.Status) == papi.StackStatusInactive {
-			p.warnings = append(p.warnings, "The stack is stopped now; the re-created stack is started by Portainer's create.")
-		}
+	}
+	if p.wasStopped() {
+		p.kept = append(p.kept, "its stopped state: Portainer starts the stack to deploy it; once it runs as asked it is stopped again")
 	}
 	return nil
 }
@@ -250,28 +249,29 @@ func (p *recreatePlan) changeInPlace(ctx context.Context, d *Deps, tool string) 
 		return mcp.NewToolResultError(msg), nil
 	}
 	if problems := verifyGit(after, want, d.Caps(flow)); len(problems) > 0 {
-		p.warnings = append(p.warnings, "Reading the stack back shows: "+strings.Join(problems, "; "))
+		p.warnings = append(p.warnings, "Reading the stack back shows: "+strings.Join(problems, "; ")+".")
 	}
 	Progress(ctx, fmt.Sprintf("redeploying stack %d from %s", id, p.target.Git.URL))
 	deployed, res := d.redeployAndAwait(flow, tool, after, p.target.Git.Password, DeployWait{Wait: true, Verify: true})
 	if res == nil {
-		return p.finish(ctx, d, tool, "changed in place", deployed)
+		return p.finish(flow, d, tool, "changed in place", deployed)
 	}
-	failure := ResultText(res)
+	failure := cause(tool, deployed, res)
 	Progress(ctx, fmt.Sprintf("the new source did not deploy; putting stack %d back", id))
 	back, res2 := d.settled(flow, tool, id)
 	if res2 == nil {
 		back, res2 = updateGit(flow, d, tool, back, p.gitPayload(p.old))
 	}
 	if res2 == nil {
-		_, res2 = d.redeployAndAwait(flow, tool, back, p.old.Git.Password, DeployWait{Wait: true})
+		back, res2 = d.redeployAndAwait(flow, tool, back, p.old.Git.Password, DeployWait{Wait: true})
 	}
 	if res2 == nil {
-		return mcp.NewToolResultError(fmt.Sprintf("%s: FAILED, ORIGINAL RESTORED. Stack %d did not deploy from the new source: %s\nIts old Git settings were put back and redeployed (same stack id). Fix the cause and run recreate_stack again.",
-			tool, id, failure)), nil
+		_, state, _ := p.keepStopped(flow, d, tool, back)
+		return mcp.NewToolResultError(fmt.Sprintf("%s: FAILED, ORIGINAL RESTORED. Stack %d did not deploy from the new source, so its old Git settings were put back and redeployed (same stack id).%s Fix the cause and run recreate_stack again.%s",
+			tool, id, spaced(state), whatFailed("What failed", failure))), nil
 	}
-	return mcp.NewToolResultError(fmt.Sprintf("%s: FAILED, NOT RESTORED. Stack %d did not deploy from the new source: %s\nPutting its old settings back failed too: %s\nThe stack still exists (id %d) with the new settings. To go back by hand, give it its old repository %s, compose path %s and reference %s with update_stack_gitops / recreate_stack, then redeploy_stack.",
-		tool, id, failure, ResultText(res2), id, p.old.Git.URL, p.old.Git.Path, p.old.Git.Ref)), nil
+	return mcp.NewToolResultError(fmt.Sprintf("%s: FAILED, NOT RESTORED. Stack %d did not deploy from the new source, and putting its old settings back failed too: it still exists (id %d) with the new settings. To go back by hand, give it its old repository %s, compose path %s and reference %s with update_stack_gitops / recreate_stack, then redeploy_stack.%s%s",
+		tool, id, id, p.old.Git.URL, p.old.Git.Path, p.old.Git.Ref, whatFailed("What failed", failure), whatFailed("Why putting it back failed", cause(tool, back, res2)))), nil
 }
 
 // finish answers a change that worked, after giving the stack its polling interval on its
@@ -282,11 +282,18 @@ func (p *recreatePlan) finish(ctx context.Context, d *Deps, tool, result string,
 	case res != nil:
 		// The stack is done; only the Source's interval is not known to be set.
 		p.warnings = append(p.warnings, fmt.Sprintf("Setting the polling interval on the stack's GitOps Source failed (%s): check with get_stack_gitops %d and set it with update_stack_gitops.",
-			firstLine(ResultText(res)), deref(st.Id)))
+			firstLine(cause(tool, nil, res)), deref(st.Id)))
 	case note != "":
 		p.warnings = append(p.warnings, note)
 	}
+	st, state, ok := p.keepStopped(ctx, d, tool, st)
 	out := p.view(result)
+	switch {
+	case !ok:
+		out.Warnings = ptr(append(deref(out.Warnings), state))
+	case state != "":
+		out.Next = &state
+	}
 	if result == "re-created" {
 		out.NewStackId = st.Id
 	}
@@ -336,9 +343,11 @@ func sourceDiff(def stackDef, st *papi.Stack) []string {
 }
 
 // deleteAndCreate snapshots, deletes, creates and waits for the new stack, restoring the
-// original when anything after the delete fails.
+// original when anything after the delete fails. The snapshot is removed when the new stack
+// runs as asked or nothing was changed, and kept (its path in the answer) otherwise.
 func (p *recreatePlan) deleteAndCreate(ctx context.Context, d *Deps, tool string) (*mcp.CallToolResult, error) {
 	id := p.id()
+	d.PruneSnapshots(ctx)
 	snap, err := writeSnapshot(d, p.st, p.old, p.target)
 	if err != nil {
 		return mcp.NewToolResultError(fmt.Sprintf("%s: could not write the snapshot of stack %d before deleting it (%v). Nothing was changed: set --state-dir (PORTAINER_MCP_STATE_DIR) to a writable directory.", tool, id, err)), nil
@@ -355,7 +364,11 @@ func (p *recreatePlan) deleteAndCreate(ctx context.Context, d *Deps, tool string
 		// Portainer runs compose down and removes the stack before steps that can still
 		// answer an error: look before saying nothing happened.
 		if gone, _ := d.stackGoneNow(flow, p.st); !gone {
-			res.Content = append(res.Content, mcp.NewTextContent(fmt.Sprintf("The delete did not go through: stack %d is unchanged. Nothing was created. Snapshot: %s", id, snap)))
+			msg := fmt.Sprintf("The delete did not go through: stack %d is unchanged and nothing was created.", id)
+			if d.removeSnapshot(snap) != nil {
+				msg += " Its snapshot could not be removed: delete " + snap + ", it holds env values."
+			}
+			res.Content = append(res.Content, mcp.NewTextContent(msg))
 			return res, nil
 		}
 	case unknown:
@@ -371,12 +384,16 @@ func (p *recreatePlan) deleteAndCreate(ctx context.Context, d *Deps, tool string
 
 	Progress(ctx, fmt.Sprintf("creating %s", p.target.describe()))
 	created, res := createAndFind(flow, d, tool, p.target)
+	var newSt *papi.Stack
 	if res == nil {
-		var newSt *papi.Stack
 		newSt, res = d.AwaitDeploy(flow, tool, "the create", created, DeployWait{Wait: true, Verify: true})
 		if res == nil {
-			if problems := p.target.matches(newSt); len(problems) > 0 {
-				p.warnings = append(p.warnings, "The new stack differs from what was asked: "+strings.Join(problems, "; "))
+			problems := p.target.matches(newSt)
+			if len(problems) > 0 {
+				// The original's definition may still be wanted: the snapshot stays.
+				p.warnings = append(p.warnings, "The new stack differs from what was asked: "+strings.Join(problems, "; ")+".")
+			} else {
+				p.dropSnapshot(d)
 			}
 			return p.finish(flow, d, tool, "re-created", newSt)
 		}
@@ -391,13 +408,12 @@ func (p *recreatePlan) deleteAndCreate(ctx context.Context, d *Deps, tool string
 		Progress(ctx, fmt.Sprintf("the new stack %d failed; removing it", deref(newSt.Id)))
 		if out, res2 := deleteStack(flow, d, tool, newSt); out != done {
 			if gone, _ := d.stackGone(flow, tool, newSt); !gone {
-				res.Content = append(res.Content, mcp.NewTextContent(fmt.Sprintf("FAILED, NOT RESTORED. The original stack %d was deleted and the new stack %d failed; removing the failed stack failed too (%s), so the original was not restored beside it. Snapshot: %s. To restore by hand: delete_stack %d, then %s",
-					id, deref(newSt.Id), firstLine(ResultText(res2)), snap, deref(newSt.Id), restoreHint(p.old))))
-				return res, nil
+				return mcp.NewToolResultError(fmt.Sprintf("%s: FAILED, NOT RESTORED. The original stack %d was deleted and the new stack %d does not work; removing it failed too, so the original was not restored beside it. Snapshot of the original: %s. To restore it by hand: delete_stack %d, then %s%s%s",
+					tool, id, deref(newSt.Id), snap, deref(newSt.Id), restoreHint(p.old), whatFailed("What failed", cause(tool, newSt, res)), whatFailed("Why the removal failed", cause(tool, nil, res2)))), nil
 			}
 		}
 	}
-	failure := ResultText(res)
+	failure := cause(tool, newSt, res)
 
 	Progress(ctx, "restoring the original from the snapshot")
 	restored, res2 := createAndFind(flow, d, tool, p.old)
@@ -405,15 +421,124 @@ func (p *recreatePlan) deleteAndCreate(ctx context.Context, d *Deps, tool string
 		restored, res2 = d.AwaitDeploy(flow, tool, "the restore", restored, DeployWait{Wait: true})
 	}
 	if res2 == nil {
-		return mcp.NewToolResultError(fmt.Sprintf("%s: FAILED, ORIGINAL RESTORED. The new stack did not come up after the original was deleted: %s\n"+
-			"The original was re-created from the snapshot as stack %d (%s); its id changed from %d. Snapshot: %s. Fix the cause and run recreate_stack again.",
-			tool, failure, deref(restored.Id), p.old.describe(), id, snap)), nil
+		restored, state, _ := p.keepStopped(flow, d, tool, restored)
+		return mcp.NewToolResultError(fmt.Sprintf("%s: FAILED, ORIGINAL RESTORED. The new stack did not come up after the original stack %d was deleted, so the original was re-created from the snapshot as stack %d (%s); its id changed from %d.%s Snapshot: %s. Fix the cause and run recreate_stack again.%s",
+			tool, id, deref(restored.Id), p.old.describe(), id, spaced(state), snap, whatFailed("What failed", failure))), nil
 	}
-	return mcp.NewToolResultError(fmt.Sprintf("%s: FAILED, NOT RESTORED. The new stack did not come up after the original stack %d was deleted: %s\n"+
-		"Restoring the original failed too: %s\n"+
-		"The original's definition (compose file or Git source, env with values, GitOps settings, webhook id) is in the snapshot %s. "+
-		"To restore it by hand: %s",
-		tool, id, failure, ResultText(res2), snap, restoreHint(p.old))), nil
+	return mcp.NewToolResultError(fmt.Sprintf("%s: FAILED, NOT RESTORED. The new stack did not come up after the original stack %d was deleted, and restoring the original failed too. "+
+		"The original's definition (compose file or Git source, env with values, GitOps settings, webhook id) is in the snapshot %s. To restore it by hand: %s%s%s",
+		tool, id, snap, restoreHint(p.old), whatFailed("What failed", failure), whatFailed("Why the restore failed", cause(tool, restored, res2)))), nil
+}
+
+// dropSnapshot removes the snapshot of a re-create that worked; one that cannot be removed is
+// named in a warning, since it holds env values.
+func (p *recreatePlan) dropSnapshot(d *Deps) {
+	if p.snapshot == "" {
+		return
+	}
+	if err := d.removeSnapshot(p.snapshot); err != nil {
+		p.warnings = append(p.warnings, fmt.Sprintf("The snapshot %s could not be removed (%v): delete it, it holds the original's env values.", p.snapshot, err))
+		return
+	}
+	p.snapshot = ""
+}
+
+// keepStopped stops st again when the original stack was stopped: Portainer's create, and a
+// redeploy, start a stack. It returns the stack as it is now and, when the original was
+// stopped, a sentence saying what state st is in; ok is false when st runs although the
+// original did not.
+func (p *recreatePlan) keepStopped(ctx context.Context, d *Deps, tool string, st *papi.Stack) (now *papi.Stack, state string, ok bool) {
+	if !p.wasStopped() || st == nil {
+		return st, "", true
+	}
+	id := deref(st.Id)
+	var res *mcp.CallToolResult
+	if deref(st.Status) == papi.StackStatusActive {
+		Progress(ctx, fmt.Sprintf("stopping stack %d again, as the original was stopped", id))
+		var stopped *papi.Stack
+		if stopped, res = d.stopStack(ctx, tool, st); res == nil {
+			st = stopped
+		} else if read, res2 := d.readStackRetry(ctx, tool, id); res2 == nil {
+			st = read // the answer may be lost while the stop went through
+		}
+	}
+	if deref(st.Status) == papi.StackStatusInactive {
+		return st, fmt.Sprintf("Stack %d is stopped, as the original was: start_stack %d starts it.", id, id), true
+	}
+	why := ""
+	if res != nil {
+		why = " (stopping it failed: " + cause(tool, nil, res) + ")"
+	}
+	return st, fmt.Sprintf("Stack %d is %s although the original was stopped%s: stop_stack %d stops it.", id, stackStatusName(st.Status), why, id), false
+}
+
+func (p *recreatePlan) wasStopped() bool { return deref(p.st.Status) == papi.StackStatusInactive }
+
+// cause is what a failed step said went wrong, to quote in a re-create's own answer: without
+// the tool's name in front and without the advice meant for a caller of that step alone (the
+// re-create gives its own), and without a final full stop.
+func cause(tool string, st *papi.Stack, res *mcp.CallToolResult) string {
+	if st != nil && deref(st.Status) == statusError {
+		msg := deployMessage(st)
+		if msg == "" {
+			msg = "Portainer gave no message"
+		}
+		return fmt.Sprintf("Portainer's deploy of stack %d (%s) ended in error: %s", deref(st.Id), deref(st.Name), msg)
+	}
+	var text string
+	if res != nil && len(res.Content) > 0 {
+		if t, ok := res.Content[0].(mcp.TextContent); ok {
+			text = t.Text
+		}
+	}
+	text = withoutHint(tool, strings.TrimPrefix(text, tool+": "))
+	if i := strings.Index(text, uncertainOutcome); i >= 0 {
+		text = text[:i]
+	}
+	lines := strings.Split(strings.TrimSpace(text), "\n")
+	for len(lines) > 1 && strings.Contains(strings.ToLower(lines[len(lines)-1]), "fix the cause") {
+		lines = lines[:len(lines)-1]
+	}
+	text = strings.TrimRight(strings.TrimSpace(strings.Join(lines, "\n")), ".")
+	if text == "" {
+		return "no reason was given"
+	}
+	return text
+}
+
+// withoutHint takes off the advice APIError puts after Portainer's message: the text is
+// "Portainer answered <status>[: <message>]. <hint for that tool, status and message>".
+func withoutHint(tool, text string) string {
+	var status int
+	if _, err := fmt.Sscanf(text, "Portainer answered %d", &status); err != nil {
+		return text
+	}
+	prefix := fmt.Sprintf("Portainer answered %d %s", status, http.StatusText(status))
+	for i := strings.LastIndex(text, ". "); i > 0; i = strings.LastIndex(text[:i], ". ") {
+		head := text[:i]
+		said := strings.TrimPrefix(strings.TrimPrefix(head, prefix), ": ")
+		if hint(tool, status, said) == text[i+2:] {
+			return head
+		}
+	}
+	return text
+}
+
+// whatFailed is a labelled line of a failure's answer: one sentence, or a quoted block that
+// ends as it ends (a log).
+func whatFailed(label, cause string) string {
+	if !strings.Contains(cause, "\n") {
+		cause += "."
+	}
+	return "\n" + label + ": " + cause
+}
+
+// spaced is s after a space, or nothing.
+func spaced(s string) string {
+	if s == "" {
+		return ""
+	}
+	return " " + s
 }
 
 // currentDef reads what is needed to create the stack again. With GitOps Sources (2.43 and
@@ -681,58 +806,6 @@ func createAndFind(ctx context.Context, d *Deps, tool string, def stackDef) (*pa
 			return nil, res
 		}
 	}
-}
-
-// snapshot is what recreate_stack writes before deleting a stack.
-type snapshot struct {
-	Taken     string      `json:"taken"`
-	StackID   int         `json:"stack_id"`
-	Original  stackDef    `json:"original"`
-	Target    stackDef    `json:"target"`
-	Portainer *papi.Stack `json:"portainer_stack"`
-	Restore   string      `json:"how_to_restore"`
-}
-
-func writeSnapshot(d *Deps, st *papi.Stack, old, target stackDef) (string, error) {
-	dir := d.StateDir
-	if dir == "" {
-		return "", fmt.Errorf("no state directory is set")
-	}
-	dir = filepath.Join(dir, "snapshots")
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return "", err
-	}
-	if err := os.Chmod(dir, 0o700); err != nil {
-		return "", err
-	}
-	raw := *st
-	if raw.GitConfig != nil && raw.GitConfig.Authentication != nil {
-		auth := *raw.GitConfig.Authentication
-		auth.Password = nil
-		gc := *raw.GitConfig
-		gc.Authentication = &auth
-		raw.GitConfig = &gc
-	}
-	snap := snapshot{Taken: time.Now().UTC().Format(time.RFC3339), StackID: deref(st.Id), Original: old, Target: target, Portainer: &raw, Restore: restoreHint(old)}
-	data, err := json.MarshalIndent(snap, "", "  ")
-	if err != nil {
-		return "", err
-	}
-	name := fmt.Sprintf("stack-%d-%s-%s.json", deref(st.Id), old.Name, time.Now().UTC().Format("20060102T150405.000"))
-	path := filepath.Join(dir, name)
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
-	if err != nil {
-		return "", err
-	}
-	if _, err := f.Write(data); err != nil {
-		f.Close()
-		return "", err
-	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return "", err
-	}
-	return path, f.Close()
 }
 
 func restoreHint(old stackDef) string {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"reflect"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -139,17 +140,9 @@ func TestRecreateKinds(t *testing.T) {
 				t.Fatalf("no stack %s after the re-create", name)
 			}
 			c.want(t, old, describeStack(st))
-			snap := fmt.Sprint(out["snapshot"])
-			info, err := os.Stat(snap)
-			if err != nil || info.Mode().Perm() != 0o600 {
-				t.Fatalf("snapshot %s: %v %v", snap, err, info)
-			}
-			raw, _ := os.ReadFile(snap)
-			if strings.Contains(string(raw), sentinel) {
-				t.Error("the snapshot holds the Git password")
-			}
-			if !json.Valid(raw) || !strings.Contains(string(raw), old.Name) {
-				t.Error("the snapshot is not the old stack's JSON")
+			// It worked: the snapshot, which holds env values, is gone.
+			if snap, ok := out["snapshot"]; ok || len(snapshotFiles(t, h)) != 0 {
+				t.Errorf("snapshot %v left: %v", snap, snapshotFiles(t, h))
 			}
 			h.noLeak()
 		})
@@ -295,6 +288,9 @@ func TestRecreateFaultTable(t *testing.T) {
 							t.Fatalf("NEITHER only the new stack nor only the original exists as it should.\nnew (exists %v): %+v\nold (exists %v): %+v\noriginal: %+v\nmessage: %s\nrequests: %v",
 								newOK, describeStack(newSt), oldOK, describeStack(oldSt), orig, msg, h.sim.Requests()[skip:])
 						}
+						for _, p := range readsBadly(msg) {
+							t.Errorf("%s:\n%s", p, msg)
+						}
 						n := countStacks(h, fl.newName)
 						if fl.newName != orig.Name {
 							n += countStacks(h, orig.Name)
@@ -349,6 +345,12 @@ func TestRecreateRestoreFails(t *testing.T) {
 	if err != nil {
 		t.Fatalf("snapshot %s: %v", path, err)
 	}
+	if info, err := os.Stat(path); err != nil || info.Mode().Perm() != 0o600 {
+		t.Errorf("snapshot %s: %v %v", path, err, info)
+	}
+	if !json.Valid(raw) {
+		t.Error("the snapshot is not JSON")
+	}
 	for _, want := range []string{orig.URL, orig.Hook, "db-secret-value", orig.Interval, gitUser} {
 		if !strings.Contains(string(raw), want) {
 			t.Errorf("snapshot lacks %q", want)
@@ -398,5 +400,84 @@ func TestRecreateSlowCreateIsNotRestoredBeside(t *testing.T) {
 	}
 	if waits < 2 {
 		t.Errorf("the flow did not keep looking (%d waits)", waits)
+	}
+}
+
+// doubleStop is a doubled full stop (an ellipsis is not one).
+var doubleStop = regexp.MustCompile(`(^|[^.])\.\.([^.]|$)`)
+
+// readsBadly lists what makes a recreate_stack answer read badly: the tool named more than
+// once (a step's error pasted whole), advice given twice, a doubled full stop.
+func readsBadly(msg string) []string {
+	var out []string
+	if n := strings.Count(msg, "recreate_stack:"); n > 1 {
+		out = append(out, fmt.Sprintf("the tool is named %d times", n))
+	}
+	if n := strings.Count(strings.ToLower(msg), "fix the cause"); n > 1 {
+		out = append(out, fmt.Sprintf("%q is said %d times", "fix the cause", n))
+	}
+	if strings.Contains(msg, "try again") && strings.Contains(msg, "recreate_stack again") {
+		out = append(out, "two pieces of advice to try again")
+	}
+	if doubleStop.MatchString(msg) {
+		out = append(out, "a doubled full stop")
+	}
+	return out
+}
+
+// TestRecreateFailureReadsWell: a failed re-create says in one sentence each what failed,
+// what became of the original and what to do, whatever the step that failed said.
+func TestRecreateFailureReadsWell(t *testing.T) {
+	cases := []struct {
+		name  string
+		clock bool // containers follow the harness's clock
+		args  map[string]any
+		fault *sim.Fault
+		cause string
+	}{
+		{"create refused", false, map[string]any{"name": "app2", "password": sentinel},
+			&sim.Fault{Method: "POST", PathPrefix: "/api/stacks/create/", Nth: 1, Status: 500, Message: "injected"}, "injected"},
+		{"new source does not deploy", false, map[string]any{"repository_url": repoBroken, "old_password": sentinel}, nil, "does-not-exist"},
+		{"new source's container exits", true, map[string]any{"repository_url": repoCrash, "old_password": sentinel}, nil, "disk full"},
+		{"create and restore refused", false, map[string]any{"name": "app2", "password": sentinel},
+			&sim.Fault{Method: "POST", PathPrefix: "/api/stacks/create/", Times: -1, Status: 500, Message: "injected"}, "injected"},
+	}
+	for _, c := range cases {
+		for _, version := range profiles {
+			t.Run(c.name+"/"+version, func(t *testing.T) {
+				h := newHarnessOn(t, version)
+				if c.clock {
+					h = clockHarnessOn(t, version)
+				}
+				addBadRepos(h)
+				id := h.gitStack("app", nil)
+				if c.fault != nil {
+					h.sim.InjectFault(*c.fault)
+				}
+				args := map[string]any{"stack_id": id, "dry_run": false}
+				for k, v := range c.args {
+					args[k] = v
+				}
+				msg := h.fails("recreate_stack", args, "FAILED", c.cause)
+				for _, p := range readsBadly(msg) {
+					t.Errorf("%s:\n%s", p, msg)
+				}
+			})
+		}
+	}
+}
+
+// TestRecreateQuestionReadsWell: the question asked before a re-create ends its sentences
+// with one full stop.
+func TestRecreateQuestionReadsWell(t *testing.T) {
+	h := newHarness(t)
+	id := h.gitStack("app", nil)
+	a := h.asking(decline)
+	h.fails("recreate_stack", map[string]any{"stack_id": id, "name": "app2", "password": sentinel, "dry_run": false}, "declined")
+	if len(a.questions) != 1 {
+		t.Fatalf("questions: %q", a.questions)
+	}
+	for _, p := range readsBadly(a.questions[0]) {
+		t.Errorf("%s: %s", p, a.questions[0])
 	}
 }
