@@ -139,6 +139,16 @@ func parseVersion(v string) (major, minor, patch int, ok bool) {
 	return major, minor, patch, true
 }
 
+// FullVersion reads a Portainer version as the table does (2.45, v2.45.0, 2.45.1-rc1) and
+// writes it as major.minor.patch; ok is false when it is not a version.
+func FullVersion(v string) (full string, ok bool) {
+	major, minor, patch, ok := parseVersion(v)
+	if !ok {
+		return "", false
+	}
+	return fmt.Sprintf("%d.%d.%d", major, minor, patch), true
+}
+
 func before(a, b [3]int) bool {
 	for i := range a {
 		if a[i] != b[i] {

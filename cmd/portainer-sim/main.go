@@ -19,7 +19,6 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
-	"regexp"
 	"strings"
 	"syscall"
 	"time"
@@ -102,17 +101,12 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 	return err
 }
 
-var versionPattern = regexp.MustCompile(`^v?(\d+)\.(\d+)(\.\d+)?$`)
-
-// fullVersion turns "2.45" into "2.45.0" and checks that a version is one.
+// fullVersion turns "2.45" into "2.45.0" (the capability table's reading of a version) and
+// checks that a version is one.
 func fullVersion(v string) (string, error) {
-	m := versionPattern.FindStringSubmatch(strings.TrimSpace(v))
-	if m == nil {
+	full, ok := tools.FullVersion(v)
+	if !ok {
 		return "", fmt.Errorf("--portainer-version %q: use a release such as 2.23, 2.39, 2.45 or 2.45.0", v)
 	}
-	patch := m[3]
-	if patch == "" {
-		patch = ".0"
-	}
-	return m[1] + "." + m[2] + patch, nil
+	return full, nil
 }
