@@ -71,10 +71,12 @@ image:
 	docker build -q -f deploy/Dockerfile -t $(IMAGE):$(VERSION) -t $(IMAGE):latest $(BIN)/image
 
 ## demo: the MCP server on http://127.0.0.1:8080/mcp against the built-in simulator (seeded demo data);
-## a client connects at once and shows the demo's stacks, then the server waits for yours (DEMO_ADDR to move it)
+## a client connects at once and shows the demo's stacks, then the server waits for yours (DEMO_ADDR to
+## move it; DEMO_FLAGS="--demo-edition BE --toolsets all" for the Business Edition and edge stacks)
 DEMO_ADDR ?= 127.0.0.1:8080
+DEMO_FLAGS ?=
 demo:
-	$(GO) run ./cmd/portainer-mcp --demo --http $(DEMO_ADDR)
+	$(GO) run ./cmd/portainer-mcp --demo --http $(DEMO_ADDR) $(DEMO_FLAGS)
 
 ## sim: the simulator alone on http://127.0.0.1:9900 (API key demo-api-key)
 sim:

@@ -12,6 +12,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -33,6 +34,7 @@ type config struct {
 	StateDir      string
 	Demo          bool
 	DemoVersion   string
+	DemoEdition   string
 	Workers       int
 	ShowVersion   bool
 
@@ -110,7 +112,8 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 	fs.StringVar(&toolsets, "toolsets", toolsets, "comma-separated toolsets: "+tools.ToolsetChoices()+" (env PORTAINER_TOOLSETS)")
 	fs.StringVar(&c.StateDir, "state-dir", getenv("PORTAINER_MCP_STATE_DIR"), "where recreate_stack keeps snapshots (env PORTAINER_MCP_STATE_DIR; default ~/.local/state/portainer-mcp)")
 	fs.BoolVar(&c.Demo, "demo", false, "run against a built-in Portainer simulator with demo data (no Portainer needed)")
-	fs.StringVar(&c.DemoVersion, "demo-version", "2.45.0", "the Portainer version the demo simulator behaves as: 2.23.0, 2.39.0 or 2.45.0")
+	fs.StringVar(&c.DemoVersion, "demo-version", "2.45.0", "the Portainer version the demo simulator behaves as: "+demoVersionList())
+	fs.StringVar(&c.DemoEdition, "demo-edition", "CE", "the Portainer edition the demo simulator is: CE, or BE for the Business Edition's tools (with --toolsets all: edge stack GitOps, saved Git credentials, change windows)")
 	workers := 16
 	if v := strings.TrimSpace(getenv("PORTAINER_MCP_WORKERS")); v != "" {
 		n, err := strconv.Atoi(v)
@@ -143,6 +146,9 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 			return c, err
 		}
 		return c, fmt.Errorf("%v (see portainer-mcp --help)", err)
+	}
+	if err := c.checkDemo(); err != nil {
+		return c, err
 	}
 	if c.Workers < 1 || c.Workers > 256 {
 		return c, fmt.Errorf("--workers must be between 1 and 256, got %d", c.Workers)
@@ -218,6 +224,30 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 		}
 	}
 	return c, nil
+}
+
+// demoVersions are the Portainer releases the demo simulator plays.
+var demoVersions = []string{"2.23.0", "2.39.0", "2.45.0"}
+
+// demoVersionList is demoVersions in words: "2.23.0, 2.39.0 or 2.45.0".
+func demoVersionList() string {
+	n := len(demoVersions)
+	return strings.Join(demoVersions[:n-1], ", ") + " or " + demoVersions[n-1]
+}
+
+// checkDemo checks the demo's release and edition (2.45 is read as 2.45.0, be as BE).
+func (c *config) checkDemo() error {
+	v, ok := tools.FullVersion(c.DemoVersion)
+	if !ok || !slices.Contains(demoVersions, v) {
+		return fmt.Errorf("--demo-version %q is not a release the demo plays: use %s", c.DemoVersion, demoVersionList())
+	}
+	c.DemoVersion = v
+	ed := strings.ToUpper(strings.TrimSpace(c.DemoEdition))
+	if ed != "CE" && ed != "BE" {
+		return fmt.Errorf("--demo-edition %q: use CE (Community Edition) or BE (Business Edition)", c.DemoEdition)
+	}
+	c.DemoEdition = ed
+	return nil
 }
 
 // checkHTTP checks the HTTP settings and reads the gate token.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"time"
 
@@ -15,7 +16,7 @@ import (
 
 // demoTour shows a person who started the demo in a terminal that it works: a client connects
 // over HTTP, lists the demo's stacks, and the tour says how to connect an assistant.
-func demoTour(ctx context.Context, base string, out io.Writer) {
+func demoTour(ctx context.Context, cfg config, base string, out io.Writer) {
 	url := base + "/mcp"
 	ctx, cancel := context.WithTimeout(ctx, 20*time.Second)
 	defer cancel()
@@ -63,5 +64,27 @@ func demoTour(ctx context.Context, base string, out io.Writer) {
 	say(`  VS Code:      .vscode/mcp.json  {"servers": {"portainer-demo": {"type": "http", "url": "%s"}}}`, url)
 	say("  Inspector:    npx @modelcontextprotocol/inspector   (Streamable HTTP, %s)", url)
 	say(`Then ask: "Which stacks run on the local environment?" or "Put the web stack under GitOps".`)
+	if more := demoMore(cfg); more != "" {
+		say("%s", more)
+	}
 	say("Ctrl-C stops the demo.")
+}
+
+// demoMore says how to start the demo to see what this one does not show: edge stacks, the
+// Business Edition, an older Portainer.
+func demoMore(cfg config) string {
+	var more, flags []string
+	if !slices.Contains(cfg.Toolsets, "all") {
+		more, flags = append(more, "--toolsets all (edge stacks)"), append(flags, "--toolsets all")
+	}
+	if cfg.DemoEdition != "BE" {
+		more, flags = append(more, "--demo-edition BE (Business Edition)"), append(flags, "--demo-edition BE")
+	}
+	if cfg.DemoVersion == demoVersions[len(demoVersions)-1] {
+		more = append(more, "--demo-version 2.23.0 (an older Portainer)")
+	}
+	if len(flags) == 0 {
+		return ""
+	}
+	return fmt.Sprintf("More to see: %s\n  (e.g. make demo DEMO_FLAGS=\"%s\").", strings.Join(more, ", "), strings.Join(flags, " "))
 }

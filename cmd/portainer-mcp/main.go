@@ -56,14 +56,14 @@ func run(args []string, getenv func(string) string, stdin io.Reader, stdout, std
 	defer stop()
 
 	if cfg.Demo {
-		url, key, shutdown, err := startDemo(ctx, cfg.DemoVersion)
+		url, key, shutdown, err := startDemo(ctx, cfg.DemoVersion, cfg.DemoEdition)
 		if err != nil {
 			fmt.Fprintln(stderr, "portainer-mcp: cannot start the demo simulator:", err)
 			return 1
 		}
 		defer shutdown()
 		cfg.URL, cfg.APIKey = url, key
-		log.Info("demo mode: using the built-in Portainer simulator", "url", url, "portainer_version", cfg.DemoVersion)
+		log.Info("demo mode: using the built-in Portainer simulator", "url", url, "portainer_version", cfg.DemoVersion, "edition", cfg.DemoEdition)
 	}
 
 	base, err := baseTransport(cfg)
@@ -104,6 +104,8 @@ func run(args []string, getenv func(string) string, stdin io.Reader, stdout, std
 			}()
 		}
 	}
+	// Snapshots kept by failed re-creates hold env values: none outlives its week.
+	deps.PruneSnapshots(ctx)
 	srv := tools.NewServer(version, defs, deps, []string{cfg.APIKey})
 
 	// Learn Portainer's version and edition in the background: initialize and tools/list
@@ -160,9 +162,9 @@ func detectPortainer(ctx context.Context, d *tools.Deps, url string, log *slog.L
 }
 
 // startDemo serves a seeded simulator on a loopback port.
-func startDemo(ctx context.Context, portainerVersion string) (url, key string, shutdown func(), err error) {
+func startDemo(ctx context.Context, portainerVersion, edition string) (url, key string, shutdown func(), err error) {
 	key = "demo-api-key"
-	s := sim.New(sim.Options{APIKey: key, Version: portainerVersion})
+	s := sim.New(sim.Options{APIKey: key, Version: portainerVersion, Edition: edition})
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return "", "", nil, err

@@ -29,7 +29,7 @@ func serveHTTP(ctx context.Context, cfg config, srv *server.MCPServer, client *p
 		log.Info("portainer-mcp serving streamable HTTP", "url", url+"/mcp", "portainer", cfg.URL, "keys", who,
 			"gate_token", cfg.HTTPToken != "", "allowed_hosts", cfg.AllowedHosts, "audit_log", cfg.AuditLog != "")
 		if cfg.Demo {
-			go demoTour(ctx, url, stderr)
+			go demoTour(ctx, cfg, url, stderr)
 		}
 	})
 	if err != nil && !errors.Is(err, http.ErrServerClosed) {
