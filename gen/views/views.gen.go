@@ -681,15 +681,19 @@ type RecreateResult struct {
 	Kept       *[]string            `json:"kept,omitempty"`
 	Method     RecreateResultMethod `json:"method"`
 	NewStackId *int                 `json:"new_stack_id,omitempty"`
-	Next       *string              `json:"next,omitempty"`
-	Result     RecreateResultResult `json:"result"`
-	Snapshot   *string              `json:"snapshot,omitempty"`
-	Stack      *GitopsView          `json:"stack,omitempty"`
-	StackId    int                  `json:"stack_id"`
-	Warnings   *[]string            `json:"warnings,omitempty"`
-	WillChange *string              `json:"will_change,omitempty"`
-	WillCreate *string              `json:"will_create,omitempty"`
-	WillDelete *string              `json:"will_delete,omitempty"`
+
+	// Next what to do next; for a stack that was stopped, that it is stopped again
+	Next   *string              `json:"next,omitempty"`
+	Result RecreateResultResult `json:"result"`
+
+	// Snapshot file holding the original's definition and env values; kept only when the re-create did not end as asked
+	Snapshot   *string     `json:"snapshot,omitempty"`
+	Stack      *GitopsView `json:"stack,omitempty"`
+	StackId    int         `json:"stack_id"`
+	Warnings   *[]string   `json:"warnings,omitempty"`
+	WillChange *string     `json:"will_change,omitempty"`
+	WillCreate *string     `json:"will_create,omitempty"`
+	WillDelete *string     `json:"will_delete,omitempty"`
 }
 
 // RecreateResultMethod defines model for RecreateResult.Method.
