@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"strings"
 	"sync"
 	"time"
 
@@ -21,13 +22,18 @@ type AuditEntry struct {
 	StackID     int       `json:"stack_id,omitempty"`
 	EdgeStackID int       `json:"edge_stack_id,omitempty"`
 	Stack       string    `json:"stack,omitempty"`
+	EdgeStack   string    `json:"edge_stack,omitempty"`
 	SourceID    int       `json:"source_id,omitempty"`
-	Args        []string  `json:"args"`
+	// CredentialID and Credential name a saved Git credential (Business Edition).
+	CredentialID int      `json:"credential_id,omitempty"`
+	Credential   string   `json:"credential,omitempty"`
+	Args         []string `json:"args"`
 	// Outcome is ok, error (Portainer or a check refused it; the answer says which) or
 	// declined (the user said no when asked).
 	Outcome string `json:"outcome"`
-	// Confirmed is how a change that needs consent got it: user (asked through the client)
-	// or argument (the caller's explicit argument).
+	// Confirmed is how a change that needs consent got it: user (asked through the client),
+	// argument (the caller's explicit argument) or "not asked: client cannot ask" (a delete
+	// from a client without elicitation, which has no confirming argument).
 	Confirmed string `json:"confirmed,omitempty"`
 	// Cancelled: the client cancelled the call; the outcome is what became of the write.
 	Cancelled bool  `json:"cancelled,omitempty"`
@@ -69,6 +75,21 @@ func (a *Auditor) Record(e AuditEntry) {
 	_, _ = a.w.Write(append(line, '\n'))
 }
 
+// auditKind is what a write tool changes: "edge stack" (the edge toolset), "credential"
+// (saved Git credentials), "environment" (other Business Edition tools: change windows) or
+// "stack". Only a stack's id and name go in the stack fields.
+func auditKind(def Def) string {
+	switch {
+	case def.Toolset == "edge":
+		return "edge stack"
+	case strings.Contains(def.Name, "git_credential"):
+		return "credential"
+	case def.Edition == "BE":
+		return "environment"
+	}
+	return "stack"
+}
+
 // audit records a write's entry, when the server keeps an audit log.
 func (d *Deps) audit(ctx context.Context, def Def, args Args, c *call, res *mcp.CallToolResult, took time.Duration) {
 	if d.Audit == nil || def.ReadOnly || res.NeedsInput() {
@@ -83,35 +104,38 @@ func (d *Deps) audit(ctx context.Context, def Def, args Args, c *call, res *mcp.
 	e.StackID, _ = args.Int("stack_id")
 	e.EdgeStackID, _ = args.Int("edge_stack_id")
 	e.SourceID, _ = args.Int("source_id")
-	// Writes whose answer's id is not a stack's: an edge stack's, a credential's, an environment's.
-	other := def.Toolset == "edge" || def.Edition == "BE"
-	if name, ok := args["name"].(string); ok {
+	e.CredentialID, _ = args.Int("credential_id")
+	// A name argument names what the tool writes: a stack, an edge stack or a credential.
+	kind := auditKind(def)
+	name, _ := args["name"].(string)
+	switch kind {
+	case "stack":
 		e.Stack = name
+	case "edge stack":
+		e.EdgeStack = name
+	case "credential":
+		e.Credential = name
+	}
+	// A create answers the new object's id.
+	var made struct {
+		ID      int    `json:"id"`
+		StackID int    `json:"stack_id"`
+		Name    string `json:"name"`
 	}
 	switch {
 	case c.declined:
 		e.Outcome = "declined"
 	case res.IsError:
 		e.Outcome = "error"
+	case json.Unmarshal(res.RawStructuredContent, &made) != nil:
 	case def.Name == "create_edge_stack":
-		var made struct {
-			ID int `json:"id"`
-		}
-		if json.Unmarshal(res.RawStructuredContent, &made) == nil {
-			e.EdgeStackID = made.ID
-		}
-	case e.StackID == 0 && !other:
-		// A create answers the new stack's id.
-		var made struct {
-			ID      int    `json:"id"`
-			StackID int    `json:"stack_id"`
-			Name    string `json:"name"`
-		}
-		if json.Unmarshal(res.RawStructuredContent, &made) == nil {
-			e.StackID = max(made.ID, made.StackID)
-			if e.Stack == "" {
-				e.Stack = made.Name
-			}
+		e.EdgeStackID = made.ID
+	case kind == "credential" && e.CredentialID == 0:
+		e.CredentialID = made.ID
+	case kind == "stack" && e.StackID == 0:
+		e.StackID = max(made.ID, made.StackID)
+		if e.Stack == "" {
+			e.Stack = made.Name
 		}
 	}
 	d.Audit.Record(e)

@@ -3,6 +3,7 @@ package tools_test
 import (
 	"context"
 	"encoding/json"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -76,5 +77,50 @@ func TestAuditNamesTheRequestsUser(t *testing.T) {
 	}
 	if !strings.Contains(buf.String(), `"user":"bob","user_id":7`) {
 		t.Errorf("audit line not under the request's user: %s", buf.String())
+	}
+}
+
+// TestAuditSaysWhatWasWrittenAndHowItWasConfirmed: a name goes into the field of what it
+// names (a stack, an edge stack, a credential), and a delete from a client that cannot ask is
+// recorded as not asked, not as confirmed by an argument that does not exist.
+func TestAuditSaysWhatWasWrittenAndHowItWasConfirmed(t *testing.T) {
+	h := newHarnessFor(t, harnessOpts{Version: "2.45.0", Edition: "BE", Edge: true})
+	var buf lockedBuf
+	h.deps.Audit = tools.NewAuditor(&buf)
+	h.connect() // a client that cannot ask
+	edge := num(h.ok("create_edge_stack", map[string]any{"name": "kiosk", "edge_group_ids": []int{1}, "compose": edgeComposeA}), "id")
+	cred := num(h.ok("create_git_credential", map[string]any{"name": "ci", "username": "bot", "password": sentinel}), "id")
+	h.ok("delete_git_credential", map[string]any{"credential_id": cred})
+	h.ok("delete_edge_stack", map[string]any{"edge_stack_id": edge})
+	shop := h.gitStack("shop", nil)
+	h.ok("update_stack", map[string]any{"stack_id": shop, "compose": composeA, "detach_from_git": true})
+	h.ok("delete_stack", map[string]any{"stack_id": shop})
+
+	want := []tools.AuditEntry{
+		{Tool: "create_edge_stack", EdgeStackID: edge, EdgeStack: "kiosk"},
+		{Tool: "create_git_credential", CredentialID: cred, Credential: "ci"},
+		{Tool: "delete_git_credential", CredentialID: cred, Confirmed: "not asked: client cannot ask"},
+		{Tool: "delete_edge_stack", EdgeStackID: edge, Confirmed: "not asked: client cannot ask"},
+		{Tool: "create_stack_from_git", StackID: shop, Stack: "shop", Environment: 1},
+		{Tool: "update_stack", StackID: shop, Confirmed: "argument"},
+		{Tool: "delete_stack", StackID: shop, Confirmed: "not asked: client cannot ask"},
+	}
+	lines := strings.Split(strings.TrimSpace(buf.String()), "\n")
+	if len(lines) != len(want) {
+		t.Fatalf("%d audit lines, want %d:\n%s", len(lines), len(want), buf.String())
+	}
+	for i, w := range want {
+		var e tools.AuditEntry
+		if err := json.Unmarshal([]byte(lines[i]), &e); err != nil {
+			t.Fatal(err)
+		}
+		got := tools.AuditEntry{Tool: e.Tool, StackID: e.StackID, Stack: e.Stack, EdgeStackID: e.EdgeStackID, EdgeStack: e.EdgeStack,
+			CredentialID: e.CredentialID, Credential: e.Credential, Confirmed: e.Confirmed, Environment: e.Environment}
+		if !reflect.DeepEqual(got, w) || e.Outcome != "ok" {
+			t.Errorf("line %d: %s\nwant %+v", i, lines[i], w)
+		}
+	}
+	if strings.Contains(buf.String(), sentinel) {
+		t.Errorf("the password reached the audit log:\n%s", buf.String())
 	}
 }

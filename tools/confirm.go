@@ -20,12 +20,22 @@ type consent struct {
 	tool     string
 	question string // what will happen, said to the user
 	// explicit is true when the caller gave the argument that says yes (detach_from_git=true,
-	// apply_to_shared_source=true, dry_run=false), or when the call itself is the request
-	// (delete_stack).
+	// apply_to_shared_source=true, dry_run=false).
 	explicit bool
+	// request is true when the call itself is the request and no argument says yes (the
+	// delete tools): a client that cannot ask gets it done, as MCP clients ask their user
+	// before they run a destructive tool, and the audit log says nobody was asked.
+	request bool
 	// refusal is the answer when the client cannot ask the user and explicit is false.
 	refusal string
 }
+
+// How a change that needs consent got it, as the audit log records it.
+const (
+	confirmedByUser     = "user"
+	confirmedByArgument = "argument"
+	notAskedNoClient    = "not asked: client cannot ask"
+)
 
 // askTimeout bounds how long a call waits for the user's answer.
 const askTimeout = 10 * time.Minute
@@ -40,11 +50,15 @@ func confirm(ctx context.Context, c consent) *mcp.CallToolResult {
 		c.question = cl.scrub.String(c.question)
 	}
 	if !canElicit(ctx) {
-		if !c.explicit {
+		how := confirmedByArgument
+		switch {
+		case c.request:
+			how = notAskedNoClient
+		case !c.explicit:
 			return mcp.NewToolResultError(c.refusal)
 		}
 		if cl != nil {
-			cl.confirmed = "argument"
+			cl.confirmed = how
 		}
 		return nil
 	}
@@ -85,7 +99,7 @@ func confirm(ctx context.Context, c consent) *mcp.CallToolResult {
 func confirmRound(cl *call, c consent, id string) *mcp.CallToolResult {
 	yes := strings.Split(cl.round.RequestState, ",")
 	if slices.Contains(yes, id) {
-		cl.confirmed = "user"
+		cl.confirmed = confirmedByUser
 		return nil
 	}
 	if r := server.ElicitationResponse(cl.round.InputResponses, id); r != nil {
@@ -103,7 +117,7 @@ func answered(cl *call, c consent, r *mcp.ElicitationResponse) *mcp.CallToolResu
 	if r.Action == mcp.ElicitationResponseActionAccept {
 		if m, ok := r.Content.(map[string]any); ok && m["confirm"] == true {
 			if cl != nil {
-				cl.confirmed = "user"
+				cl.confirmed = confirmedByUser
 			}
 			return nil
 		}

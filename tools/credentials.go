@@ -160,7 +160,7 @@ func DeleteGitCredential(ctx context.Context, d *Deps, a Args) (*mcp.CallToolRes
 	if res := d.requireBE(ctx, tool, "saved Git credentials"); res != nil {
 		return res, nil
 	}
-	if res := confirm(ctx, consent{tool: tool, explicit: true, question: fmt.Sprintf(
+	if res := confirm(ctx, consent{tool: tool, request: true, question: fmt.Sprintf(
 		"Delete the saved Git credential %d? GitOps that uses it can no longer reach its repository. This cannot be undone.", id)}); res != nil {
 		return res, nil
 	}

@@ -265,7 +265,7 @@ func DeleteEdgeStack(ctx context.Context, d *Deps, a Args, id int) (*mcp.CallToo
 	if res != nil {
 		return res, nil
 	}
-	if res := confirm(ctx, consent{tool: tool, explicit: true, question: fmt.Sprintf(
+	if res := confirm(ctx, consent{tool: tool, request: true, question: fmt.Sprintf(
 		"Delete edge stack %s (id %d)? The agents of its %d environment(s) remove its containers when they next poll. This cannot be undone.",
 		deref(st.Name), id, deref(st.NumDeployments))}); res != nil {
 		return res, nil

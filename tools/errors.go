@@ -18,11 +18,79 @@ import (
 // Portainer's own message and details, and what to do next.
 func APIError(tool string, r *http.Response, body []byte) *mcp.CallToolResult {
 	status := statusOf(r)
+	said := portainerSaid(body)
 	msg := fmt.Sprintf("%s: Portainer answered %d %s", tool, status, http.StatusText(status))
-	if said := portainerSaid(body); said != "" {
+	if said != "" {
 		msg += ": " + said
 	}
-	return mcp.NewToolResultError(strings.TrimSuffix(msg, ".") + ". " + hint(tool, status, portainerSaid(body)))
+	return mcp.NewToolResultError(joinSentences(msg, hint(tool, status, said)))
+}
+
+// joinSentences makes one text of sentences: each ends with one full stop (none is added to
+// one that ends with '.', '!' or '?'), empty ones are left out, and a space separates them.
+// Every message built of parts goes through it, so none says "..", " ." or ". .".
+func joinSentences(parts ...string) string {
+	var b strings.Builder
+	for _, p := range parts {
+		p = strings.TrimSpace(p)
+		for strings.HasSuffix(p, ".") && !strings.HasSuffix(p, "...") {
+			p = strings.TrimSpace(strings.TrimSuffix(p, "."))
+		}
+		if p == "" {
+			continue
+		}
+		if b.Len() > 0 {
+			b.WriteByte(' ')
+		}
+		b.WriteString(p)
+		if !strings.HasSuffix(p, "...") && !strings.HasSuffix(p, "!") && !strings.HasSuffix(p, "?") {
+			b.WriteByte('.')
+		}
+	}
+	return b.String()
+}
+
+// nothingChanged is what a tool that changes things says when a check or Portainer stopped it
+// before any change. Read-only tools never say it (readOnlyText takes it out of theirs).
+const nothingChanged = "Nothing was changed"
+
+// readOnlyText is an error of a read-only tool without "Nothing was changed", which tells the
+// caller of a change that it did not happen: a read changes nothing anyway. Messages shared by
+// reads and writes say it, so the wrapper of every read-only tool takes it out: the sentence
+// "Nothing was changed." goes, and "Nothing was changed: do this." becomes "Do this.".
+func readOnlyText(s string) string {
+	for {
+		i := strings.Index(s, nothingChanged)
+		if i < 0 {
+			return strings.TrimSpace(s)
+		}
+		rest := s[i+len(nothingChanged):]
+		switch {
+		case strings.HasPrefix(rest, ":"):
+			rest = strings.TrimLeft(rest[1:], " ")
+			if rest != "" {
+				rest = strings.ToUpper(rest[:1]) + rest[1:]
+			}
+		case strings.HasPrefix(rest, "."):
+			rest = strings.TrimLeft(rest[1:], " ")
+		}
+		s = s[:i] + rest
+	}
+}
+
+// forTool is r as tool def answers it: the error of a read-only tool goes through
+// readOnlyText.
+func forTool(def Def, r *mcp.CallToolResult) *mcp.CallToolResult {
+	if !def.ReadOnly || !r.IsError {
+		return r
+	}
+	for i, c := range r.Content {
+		if t, ok := c.(mcp.TextContent); ok {
+			t.Text = readOnlyText(t.Text)
+			r.Content[i] = t
+		}
+	}
+	return r
 }
 
 // portainerSaid is the message and details of Portainer's error body (or the start of the
@@ -56,17 +124,17 @@ func hint(tool string, status int, said string) string {
 	lower := strings.ToLower(said)
 	switch {
 	case strings.Contains(lower, "deployment is already in progress") || strings.Contains(lower, "deployment is in progress"):
-		return "Portainer is still deploying this stack and refuses another change until that ends: wait, check it with get_stack, then try again. Nothing was changed."
+		return "Portainer is still deploying this stack and refuses another change until that ends: wait, check it with get_stack, then try again. " + nothingChanged
 	case strings.Contains(lower, "is already running") || strings.Contains(lower, "already active"):
 		return "The stack is already running: there is nothing to start (get_stack_status shows its containers)."
 	case strings.Contains(lower, "already inactive"):
 		return "The stack is already stopped."
 	case strings.Contains(lower, "edge compute features are disabled"):
-		return "Edge Compute is off in this Portainer: an administrator turns it on (Settings > Edge Compute, or PUT /api/settings {\"EnableEdgeComputeFeatures\":true}). Nothing was changed."
+		return "Edge Compute is off in this Portainer: an administrator turns it on (Settings > Edge Compute, or PUT /api/settings {\"EnableEdgeComputeFeatures\":true}). " + nothingChanged
 	case strings.Contains(lower, "edge group was not found") || strings.Contains(lower, "edge group with the specified"):
-		return "Check the edge group ids with list_edge_groups. Nothing was changed."
+		return "Check the edge group ids with list_edge_groups. " + nothingChanged
 	case strings.Contains(lower, "do not match the environment type"):
-		return "Its edge groups hold environments of the other kind (Docker or Kubernetes): choose edge groups of Docker edge environments. Nothing was changed."
+		return "Its edge groups hold environments of the other kind (Docker or Kubernetes): choose edge groups of Docker edge environments. " + nothingChanged
 	case strings.Contains(tool, "edge") && strings.Contains(lower, "name must be unique"):
 		return "Edge stack names are unique across Portainer, whatever their case: pick another name, or change the existing edge stack."
 	case strings.Contains(lower, "webhook") && status == http.StatusConflict:
@@ -76,7 +144,7 @@ func hint(tool string, status int, said string) string {
 	case strings.Contains(lower, "not a swarm manager") || strings.Contains(lower, "swarm is not"):
 		return "That environment is not a swarm: deploy a compose stack there, or pick a swarm environment (list_environments shows swarm=yes)."
 	case strings.Contains(lower, "interval must be at least"):
-		return "Use an interval of at least 1m, such as 5m. Nothing was changed."
+		return "Use an interval of at least 1m, such as 5m. " + nothingChanged
 	}
 	switch status {
 	case http.StatusUnauthorized:
@@ -84,23 +152,11 @@ func hint(tool string, status int, said string) string {
 	case http.StatusForbidden:
 		return "The user of this API key may not do this: ask a Portainer administrator for access, or use an administrator's key."
 	case http.StatusNotFound:
-		if strings.Contains(tool, "environment") {
-			return "Check the id with list_environments."
-		}
-		if strings.Contains(tool, "source") {
-			return "Check the id with list_gitops_sources."
-		}
-		if strings.Contains(tool, "edge") {
-			return "Check the id with list_edge_stacks (edge stacks; list_stacks shows the others)."
-		}
-		if strings.Contains(tool, "credential") {
-			return "Check the id with list_git_credentials."
-		}
-		return "Check the id with list_stacks (and list_environments for environment ids)."
+		return joinSentences(notFoundHint(tool, lower), nothingChanged)
 	case http.StatusConflict:
 		return "It conflicts with what exists (see Portainer's message): change the request, or the existing object."
 	case http.StatusBadRequest:
-		return "Fix the request as the message says; nothing was changed."
+		return "Fix the request as the message says. " + nothingChanged
 	case http.StatusServiceUnavailable:
 		return "Portainer or the environment is unavailable; check that the environment is up (list_environments) and try again."
 	}
@@ -108,6 +164,23 @@ func hint(tool string, status int, said string) string {
 		return "Portainer could not do it; the message above is Portainer's (for a deploy, the compose error). Fix the cause and try again."
 	}
 	return "See Portainer's message above."
+}
+
+// notFoundHint says where the right id is, from what Portainer did not find.
+func notFoundHint(tool, lower string) string {
+	switch {
+	case strings.Contains(tool, "environment") || strings.Contains(lower, "environment") || strings.Contains(lower, "endpoint"):
+		// A wrong environment_id, or a stack whose environment is gone ("the environment
+		// associated to the stack").
+		return "Check the environment id with list_environments"
+	case strings.Contains(tool, "source") || strings.Contains(lower, "source"):
+		return "Check the id with list_gitops_sources"
+	case strings.Contains(tool, "edge"):
+		return "Check the id with list_edge_stacks (edge stacks; list_stacks shows the others)"
+	case strings.Contains(tool, "credential"):
+		return "Check the id with list_git_credentials"
+	}
+	return "Check the stack id with list_stacks"
 }
 
 // uncertainOutcome is said of a write whose answer never came: it may or may not have happened.
@@ -124,7 +197,7 @@ func (d *Deps) describeCallError(err error) string {
 		where = "Portainer"
 	}
 	// Only a write that got no answer has an unknown outcome; a read changed nothing.
-	outcome := "Nothing was changed by this read"
+	outcome := nothingChanged
 	var ue *url.Error
 	if errors.As(err, &ue) {
 		if m := strings.ToUpper(ue.Op); m != "GET" && m != "HEAD" {
@@ -146,7 +219,7 @@ func (d *Deps) describeCallError(err error) string {
 		return fmt.Sprintf("cannot resolve the host of %s (%v). Check PORTAINER_URL.", where, dnsErr)
 	case errors.As(err, &opErr) && opErr.Op == "dial":
 		// Only a failed dial means the request never left.
-		return fmt.Sprintf("cannot reach Portainer at %s (%v). Check PORTAINER_URL and that Portainer is running. Nothing was changed.", where, opErr.Err)
+		return fmt.Sprintf("cannot reach Portainer at %s (%v). Check PORTAINER_URL and that Portainer is running. %s.", where, opErr.Err, nothingChanged)
 	case errors.As(err, &opErr) || strings.Contains(err.Error(), "EOF") || strings.Contains(err.Error(), "connection reset"):
 		return fmt.Sprintf("the connection to %s closed before an answer (%v). %s.", where, err, outcome)
 	}

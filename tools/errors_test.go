@@ -22,3 +22,34 @@ func TestPortainerSaid(t *testing.T) {
 		})
 	}
 }
+
+func TestJoinSentences(t *testing.T) {
+	for _, c := range []struct {
+		parts []string
+		want  string
+	}{
+		{[]string{"its containers: web-1.", "Nothing was changed"}, "its containers: web-1. Nothing was changed."},
+		{[]string{"a. ", " b..", "", "c"}, "a. b. c."},
+		{[]string{"cut after 300 characters...", "Check it"}, "cut after 300 characters... Check it."},
+		{[]string{"Delete it?", "It cannot be undone."}, "Delete it? It cannot be undone."},
+		{[]string{"", " "}, ""},
+	} {
+		if got := joinSentences(c.parts...); got != c.want {
+			t.Errorf("joinSentences(%q) = %q, want %q", c.parts, got, c.want)
+		}
+	}
+}
+
+// A read-only tool's error loses "Nothing was changed" whatever form it took.
+func TestReadOnlyText(t *testing.T) {
+	for _, c := range []struct{ in, want string }{
+		{"get_stack: argument stack_id: got string. Nothing was changed.", "get_stack: argument stack_id: got string."},
+		{"x: stack 3 is file-based. Nothing was changed. Use update_stack.", "x: stack 3 is file-based. Use update_stack."},
+		{"x: needs BE. Nothing was changed: leave it out.", "x: needs BE. Leave it out."},
+		{"x: no change here.", "x: no change here."},
+	} {
+		if got := readOnlyText(c.in); got != c.want {
+			t.Errorf("readOnlyText(%q) = %q, want %q", c.in, got, c.want)
+		}
+	}
+}

@@ -3,6 +3,10 @@ package tools
 import (
 	"context"
 	"fmt"
+	"sort"
+	"strings"
+
+	"gopkg.in/yaml.v3"
 
 	"github.com/mark3labs/mcp-go/mcp"
 
@@ -62,7 +66,8 @@ func StartStack(ctx context.Context, d *Deps, a Args) (*mcp.CallToolResult, erro
 	if res != nil {
 		return res, nil
 	}
-	return Result(stackView(d, started, false))
+	v, _ := d.stackViewPolled(ctx, tool, withSource(started, st), false, false)
+	return Result(v)
 }
 
 // StopStack implements stop_stack.
@@ -82,9 +87,11 @@ func StopStack(ctx context.Context, d *Deps, a Args) (*mcp.CallToolResult, error
 	if res != nil {
 		return res, nil
 	}
-	v := stackView(d, stopped, false)
+	v, _ := d.stackViewPolled(ctx, tool, withSource(stopped, st), false, false)
 	if deref(stopped.Type) == papi.StackTypeCompose {
-		v.Note = ptr("Stopped: its containers were removed; named volumes and the stack definition stay. start_stack brings it back.")
+		vols, known := d.namedVolumes(ctx, st)
+		v.Note = ptr(joinSentences("Stopped: its containers were removed; the stack definition stays", keptVolumes(vols, known, "stay"),
+			"start_stack brings it back", deref(v.Note)))
 	}
 	return Result(v)
 }
@@ -99,8 +106,18 @@ func (d *Deps) stopStack(ctx context.Context, tool string, st *papi.Stack) (*pap
 	return stackOf(tool, resp.JSON200, resp.HTTPResponse, resp.Body)
 }
 
+// withSource gives a stack from an answer that does not carry its GitOps Source (start, stop:
+// PC §2) the Source read before.
+func withSource(after, before *papi.Stack) *papi.Stack {
+	if after.GitSourceId == nil {
+		after.GitSourceId = before.GitSourceId
+	}
+	return after
+}
+
 // DeleteStack implements delete_stack. A client that can ask its user (elicitation) asks
-// first; the call itself is the request otherwise.
+// first; otherwise the call itself is the request (MCP clients ask before they run a
+// destructive tool), and the answer names what was deleted.
 func DeleteStack(ctx context.Context, d *Deps, a Args, stackID int, params *papi.StackDeleteParams) (*mcp.CallToolResult, error) {
 	const tool = "delete_stack"
 	st, res := getStack(ctx, d, tool, stackID)
@@ -109,11 +126,13 @@ func DeleteStack(ctx context.Context, d *Deps, a Args, stackID int, params *papi
 	}
 	what := "Its containers are removed"
 	if isGit(st) {
-		what += fmt.Sprintf(" and its link to %s (GitOps %s) is lost", deref(st.GitConfig.URL), mechanism(st.AutoUpdate))
+		poll, _ := d.stackPoll(ctx, tool, st) // unknown: the stack's own settings are named
+		what += fmt.Sprintf(" and its link to %s (GitOps: %s) is lost", deref(st.GitConfig.URL), describeGitops(poll.apply(st.AutoUpdate)))
 	}
-	if res := confirm(ctx, consent{tool: tool, explicit: true, question: fmt.Sprintf(
-		"Delete stack %s (id %d) on environment %d? %s; named volumes stay. This cannot be undone.",
-		deref(st.Name), stackID, deref(params.EndpointId), what)}); res != nil {
+	vols, known := d.namedVolumes(ctx, st)
+	if res := confirm(ctx, consent{tool: tool, request: true, question: joinSentences(
+		fmt.Sprintf("Delete stack %s (id %d) on environment %d? %s", deref(st.Name), stackID, deref(params.EndpointId), what),
+		keptVolumes(vols, known, "stay"), "This cannot be undone")}); res != nil {
 		return res, nil
 	}
 	resp, err := d.Client.StackDeleteWithResponse(ctx, stackID, params)
@@ -123,5 +142,63 @@ func DeleteStack(ctx context.Context, d *Deps, a Args, stackID int, params *papi
 	if resp.StatusCode()/100 != 2 {
 		return APIError(tool, resp.HTTPResponse, resp.Body), nil
 	}
-	return Done("Stack deleted. Its named volumes were kept.", nil)
+	fields := map[string]any{"stack_id": stackID, "name": deref(st.Name), "environment_id": deref(params.EndpointId)}
+	if len(vols) > 0 {
+		fields["volumes_kept"] = vols
+	}
+	return Done(joinSentences(fmt.Sprintf("Deleted stack %s (id %d) on environment %d and its containers", deref(st.Name), stackID, deref(params.EndpointId)),
+		keptVolumes(vols, known, "were kept")), fields)
+}
+
+// keptVolumes says which named volumes outlive a delete or a stop: Portainer never removes
+// volumes (compose down without -v; PC §8). known is false when the compose file could not
+// be read.
+// verb is "stay" or "were kept".
+func keptVolumes(vols []string, known bool, verb string) string {
+	switch {
+	case !known:
+		return "Named volumes, if it has any, " + verb
+	case len(vols) == 0:
+		return ""
+	}
+	return "Its named volumes " + verb + ": " + strings.Join(vols, ", ")
+}
+
+// namedVolumes are the named volumes a stack's compose file declares, as Docker names them:
+// the stack's name, "_" and the key (compose and swarm prefix the project's name), or the
+// name the file gives. External volumes are not the stack's. known is false when the file
+// could not be read or parsed.
+func (d *Deps) namedVolumes(ctx context.Context, st *papi.Stack) (names []string, known bool) {
+	f, err := d.Client.StackFileInspectWithResponse(ctx, deref(st.Id))
+	if err != nil || f.JSON200 == nil {
+		return nil, false
+	}
+	var doc struct {
+		Volumes map[string]*struct {
+			Name     string `yaml:"name"`
+			External any    `yaml:"external"`
+		} `yaml:"volumes"`
+	}
+	if yaml.Unmarshal([]byte(deref(f.JSON200.StackFileContent)), &doc) != nil {
+		return nil, false
+	}
+	for key, v := range doc.Volumes {
+		name := deref(st.Name) + "_" + key
+		if v != nil {
+			switch ext := v.External.(type) {
+			case bool:
+				if ext {
+					continue
+				}
+			case map[string]any: // external: {name: ...}, the older form
+				continue
+			}
+			if v.Name != "" {
+				name = v.Name
+			}
+		}
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	return names, true
 }

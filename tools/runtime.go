@@ -169,7 +169,7 @@ func decodeInto(v, target any) error {
 
 // ArgError is the tool error for arguments the caller must fix.
 func ArgError(tool string, err error) *mcp.CallToolResult {
-	return mcp.NewToolResultError(fmt.Sprintf("%s: %v. Nothing was changed.", tool, err))
+	return mcp.NewToolResultError(joinSentences(fmt.Sprintf("%s: %v", tool, err), nothingChanged))
 }
 
 // ListResult is the answer of a generated list tool: every item, paged by the tool's limit
@@ -188,7 +188,7 @@ func ListResult[T any](a Args, items []T) (*mcp.CallToolResult, error) {
 func Shaped(d *Deps, v any) (*mcp.CallToolResult, error) {
 	switch x := v.(type) {
 	case *papi.Stack:
-		return Result(stackView(d, x, false))
+		return Result(stackView(d, x, false, sourcePoll{}))
 	}
 	return Result(v)
 }

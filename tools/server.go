@@ -184,13 +184,13 @@ func wrap(def Def, d *Deps) server.ToolHandlerFunc {
 				if len(known) > 0 {
 					takes = strings.Join(known, ", ")
 				}
-				return ArgError(def.Name, fmt.Errorf("unknown argument %q; this tool takes %s", k, takes)), nil
+				return forTool(def, ArgError(def.Name, fmt.Errorf("unknown argument %q; this tool takes %s", k, takes))), nil
 			}
 		}
 		secrets := append(append([]string{APIKeyFrom(ctx)}, d.Secrets...), argSecrets(args)...)
 		scrub := NewScrubber(secrets)
 		if err := validate(args); err != nil {
-			return ArgError(def.Name, errors.New(scrub.String(err.Error()))), nil
+			return forTool(def, ArgError(def.Name, errors.New(scrub.String(err.Error())))), nil
 		}
 		c := &call{tool: def.Name, scrub: scrub, round: req.Params.MultiRoundTripParams}
 		if req.Params.Meta != nil {
@@ -206,7 +206,7 @@ func wrap(def Def, d *Deps) server.ToolHandlerFunc {
 			// A question for the user (multi round-trip): the client calls again with the answer.
 			return res, nil
 		}
-		res = capText(scrub.Result(res))
+		res = forTool(def, capText(scrub.Result(res)))
 		d.audit(ctx, def, args, c, res, time.Since(start))
 		if ctx.Err() != nil && !def.ReadOnly {
 			// The client will not see this answer (a cancelled request is not answered):

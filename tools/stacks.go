@@ -32,27 +32,41 @@ func ListStacks(ctx context.Context, d *Deps, a Args) (*mcp.CallToolResult, erro
 	if res != nil {
 		return res, nil
 	}
-	rows := make([]views.StackRow, 0, min(len(all), page.Limit))
-	total := 0
-	for i := range all {
-		s := &all[i]
-		if (envID >= 0 && s.EndpointId != envID) || (typ != "" && stackTypeName(&s.Type) != typ) ||
-			(status != "" && stackStatusName(&s.Status) != status) || (name != "" && !strings.Contains(strings.ToLower(s.Name), name)) {
-			continue
-		}
-		if total >= page.Offset && len(rows) < page.Limit {
-			rows = append(rows, stackRow(s))
-		}
-		total++
+	shown, total := pageOf(all, page, func(s *papi.StackSummary) bool {
+		return (envID < 0 || s.EndpointId == envID) && (typ == "" || stackTypeName(&s.Type) == typ) &&
+			(status == "" || stackStatusName(&s.Status) == status) && (name == "" || strings.Contains(strings.ToLower(s.Name), name))
+	})
+	polls, res := d.pagePolling(ctx, tool, shown)
+	if res != nil {
+		return res, nil
+	}
+	rows := make([]views.StackRow, 0, len(shown))
+	for _, s := range shown {
+		_, poll := polls.of(s)
+		rows = append(rows, stackRow(s, poll))
 	}
 	return List("stacks", stackRowTable, rows, total, page, "filter by environment_id, type, status or name")
 }
 
 var stackRowTable = &Table[views.StackRow]{
-	Header: []string{"id", "name", "type", "status", "env", "git", "gitops"},
+	Header: []string{"id", "name", "type", "status", "env", "git", "gitops", "interval"},
 	Cells: func(r *views.StackRow) []string {
-		return []string{strconv.Itoa(r.Id), r.Name, r.Type, r.Status, strconv.Itoa(r.EnvironmentId), yesNo(deref(r.Git)), deref(r.Gitops)}
+		return []string{strconv.Itoa(r.Id), r.Name, r.Type, r.Status, strconv.Itoa(r.EnvironmentId), yesNo(deref(r.Git)), deref(r.Gitops), deref(r.Interval)}
 	},
+}
+
+// pageOf is the page asked for of the stacks keep accepts, and how many it accepts.
+func pageOf(all []papi.StackSummary, p Paging, keep func(*papi.StackSummary) bool) (shown []*papi.StackSummary, total int) {
+	for i := range all {
+		if !keep(&all[i]) {
+			continue
+		}
+		if total >= p.Offset && len(shown) < p.Limit {
+			shown = append(shown, &all[i])
+		}
+		total++
+	}
+	return shown, total
 }
 
 // allStacks lists every stack the caller may see, by id, decoded into the fields list tools
@@ -94,61 +108,19 @@ func ListGitopsStacks(ctx context.Context, d *Deps, a Args) (*mcp.CallToolResult
 	if res != nil {
 		return res, nil
 	}
-	rows := []views.GitopsRow{}
-	total := 0
-	for i := range all {
-		st := &all[i]
-		if !summaryIsGit(st) || (envID >= 0 && st.EndpointId != envID) {
-			continue
-		}
-		if total >= page.Offset && len(rows) < page.Limit {
-			rows = append(rows, gitopsRow(d, st))
-		}
-		total++
-	}
-	if res := d.sourceIntervals(ctx, tool, rows); res != nil {
+	shown, total := pageOf(all, page, func(s *papi.StackSummary) bool {
+		return summaryIsGit(s) && (envID < 0 || s.EndpointId == envID)
+	})
+	polls, res := d.pagePolling(ctx, tool, shown)
+	if res != nil {
 		return res, nil
 	}
+	rows := make([]views.GitopsRow, 0, len(shown))
+	for _, st := range shown {
+		src, poll := polls.of(st)
+		rows = append(rows, gitopsRow(d, st, poll, src))
+	}
 	return List("stacks", gitopsRowTable, rows, total, page, "filter by environment_id")
-}
-
-// sourceIntervals shows, from 2.44 on, each row's polling as its GitOps Source's (one list
-// of the Sources for the page); the stack's own interval no longer polls there.
-func (d *Deps) sourceIntervals(ctx context.Context, tool string, rows []views.GitopsRow) *mcp.CallToolResult {
-	if !d.Caps(ctx).SourcePolling || len(rows) == 0 {
-		return nil
-	}
-	resp, err := d.Client.GitOpsSourcesListWithResponse(ctx)
-	if err != nil {
-		return d.CallFailed(tool, err)
-	}
-	if resp.JSON200 == nil {
-		return APIError(tool, resp.HTTPResponse, resp.Body)
-	}
-	intervals := map[int]string{}
-	for _, src := range *resp.JSON200 {
-		intervals[deref(src.Id)] = deref(src.Interval)
-	}
-	for i := range rows {
-		r := &rows[i]
-		iv, known := intervals[deref(r.SourceId)]
-		if !known {
-			continue
-		}
-		r.Interval = opt(iv)
-		hook := deref(r.WebhookUrl) != ""
-		switch {
-		case iv != "" && hook:
-			r.Gitops = views.GitopsRowGitopsPollingWebhook
-		case iv != "":
-			r.Gitops = views.GitopsRowGitopsPolling
-		case hook:
-			r.Gitops = views.GitopsRowGitopsWebhook
-		default:
-			r.Gitops = views.GitopsRowGitopsNone
-		}
-	}
-	return nil
 }
 
 var gitopsRowTable = &Table[views.GitopsRow]{
@@ -161,11 +133,15 @@ var gitopsRowTable = &Table[views.GitopsRow]{
 
 // GetStack implements get_stack.
 func GetStack(ctx context.Context, d *Deps, a Args, stackID int) (*mcp.CallToolResult, error) {
-	st, res := getStack(ctx, d, "get_stack", stackID)
+	const tool = "get_stack"
+	st, res := getStack(ctx, d, tool, stackID)
 	if res != nil {
 		return res, nil
 	}
-	v := stackView(d, st, a.Bool("show_env_values", false))
+	v, res := d.stackViewPolled(ctx, tool, st, a.Bool("show_env_values", false), true)
+	if res != nil {
+		return res, nil
+	}
 	raw, err := encodeJSON(v)
 	if err != nil {
 		return nil, err
@@ -223,7 +199,7 @@ func CreateStack(ctx context.Context, d *Deps, a Args) (*mcp.CallToolResult, err
 
 // deployedView is a stack just deployed, with a note when the caller did not wait.
 func deployedView(d *Deps, st *papi.Stack, w DeployWait) views.StackView {
-	v := stackView(d, st, false)
+	v := stackView(d, st, false, sourcePoll{})
 	switch {
 	case !w.Wait && deref(st.Status) == statusDeploying:
 		v.Note = ptr(fmt.Sprintf("Portainer accepted it and is still deploying: check with get_stack %d (status) and get_stack_status (containers).", deref(st.Id)))
@@ -263,16 +239,24 @@ func UpdateStack(ctx context.Context, d *Deps, a Args, stackID int, params *papi
 	}
 	detach := a.Bool("detach_from_git", false)
 	wasGit := isGit(st)
+	gitops := ""
 	if wasGit {
-		refusal := fmt.Sprintf(
-			"%s: stack %d (%s) is deployed from Git (%s, reference %q, GitOps %s). Portainer's stack update would detach it from Git: "+
-				"it drops the repository link and the GitOps settings and turns it into a file-based stack. Nothing was changed. "+
-				"Instead: to change env, reference, interval or webhook use update_stack_gitops; to deploy the latest commit use redeploy_stack; "+
-				"to change the compose file, commit it to the repository and redeploy. Only if you really want a file-based stack, call update_stack again with detach_from_git=true.",
-			tool, stackID, deref(st.Name), deref(st.GitConfig.URL), deref(st.GitConfig.ReferenceName), mechanism(st.AutoUpdate))
+		// What the detach loses is the GitOps that works: from 2.44 the Source's polling.
+		poll, res := d.stackPoll(ctx, tool, st)
+		if res != nil {
+			return res, nil
+		}
+		gitops = describeGitops(poll.apply(st.AutoUpdate))
+		refusal := joinSentences(
+			fmt.Sprintf("%s: stack %d (%s) is deployed from Git (%s, reference %q, GitOps: %s)", tool, stackID, deref(st.Name), deref(st.GitConfig.URL), deref(st.GitConfig.ReferenceName), gitops),
+			"Portainer's stack update would detach it from Git: it drops the repository link and the GitOps settings and turns it into a file-based stack",
+			nothingChanged,
+			"Instead: to change env, reference, interval or webhook use update_stack_gitops; to deploy the latest commit use redeploy_stack; "+
+				"to change the compose file, commit it to the repository and redeploy",
+			"Only if you really want a file-based stack, call update_stack again with detach_from_git=true")
 		if res := confirm(ctx, consent{tool: tool, explicit: detach, refusal: refusal, question: fmt.Sprintf(
 			"Detach stack %s (id %d) from Git? This update turns it into a file-based stack: Portainer drops its repository link (%s, %s) and its GitOps settings (%s).",
-			deref(st.Name), stackID, deref(st.GitConfig.URL), deref(st.GitConfig.ReferenceName), mechanism(st.AutoUpdate))}); res != nil {
+			deref(st.Name), stackID, deref(st.GitConfig.URL), deref(st.GitConfig.ReferenceName), gitops)}); res != nil {
 			return res, nil
 		}
 	}
@@ -328,7 +312,7 @@ func UpdateStack(ctx context.Context, d *Deps, a Args, stackID int, params *papi
 	v := deployedView(d, updated, waitArgs(a))
 	if wasGit {
 		v.Note = ptr(fmt.Sprintf("The stack is now file-based: Portainer dropped its Git link (%s, reference %q) and its GitOps settings (%s). recreate_stack can move it back onto Git.",
-			deref(st.GitConfig.URL), deref(st.GitConfig.ReferenceName), mechanism(st.AutoUpdate)))
+			deref(st.GitConfig.URL), deref(st.GitConfig.ReferenceName), gitops))
 	}
 	return Result(v)
 }

@@ -149,11 +149,12 @@ func (d *Deps) WebhookURL(id string) string {
 	return strings.TrimRight(d.PortainerURL, "/") + "/api/stacks/webhooks/" + id
 }
 
-func gitopsSettings(d *Deps, s *papi.Stack) *views.GitopsSettings {
+// gitopsSettings are a Git stack's GitOps settings as they work: au is its AutoUpdate with
+// the polling that applies (sourcePoll.apply).
+func gitopsSettings(d *Deps, s *papi.Stack, au *papi.AutoUpdateSettings) *views.GitopsSettings {
 	if !isGit(s) {
 		return nil
 	}
-	au := s.AutoUpdate
 	g := &views.GitopsSettings{Mechanism: mechanism(au)}
 	if g.Mechanism == views.GitopsSettingsMechanismNone {
 		return g
@@ -168,7 +169,9 @@ func gitopsSettings(d *Deps, s *papi.Stack) *views.GitopsSettings {
 	return g
 }
 
-func stackView(d *Deps, s *papi.Stack, showEnv bool) views.StackView {
+// stackView is a stack as the stack tools show it; poll is how its Source polls it (the zero
+// value: by its own settings).
+func stackView(d *Deps, s *papi.Stack, showEnv bool, poll sourcePoll) views.StackView {
 	v := views.StackView{
 		Id:            deref(s.Id),
 		Name:          deref(s.Name),
@@ -183,7 +186,7 @@ func stackView(d *Deps, s *papi.Stack, showEnv bool) views.StackView {
 		Updated:       unixTime(s.UpdateDate),
 		UpdatedBy:     opt(deref(s.UpdatedBy)),
 		Git:           gitView(s),
-		Gitops:        gitopsSettings(d, s),
+		Gitops:        gitopsSettings(d, s, poll.apply(s.AutoUpdate)),
 	}
 	if s.Option != nil {
 		v.Prune = optb(deref(s.Option.Prune))
@@ -191,7 +194,8 @@ func stackView(d *Deps, s *papi.Stack, showEnv bool) views.StackView {
 	return v
 }
 
-func stackRow(s *papi.StackSummary) views.StackRow {
+// stackRow is a stack as list_stacks shows it; poll is how its Source polls it.
+func stackRow(s *papi.StackSummary, poll sourcePoll) views.StackRow {
 	r := views.StackRow{
 		Id:            s.Id,
 		Name:          s.Name,
@@ -200,8 +204,10 @@ func stackRow(s *papi.StackSummary) views.StackRow {
 		EnvironmentId: s.EndpointId,
 	}
 	if summaryIsGit(s) {
+		au := poll.apply(summaryAutoUpdate(s))
 		r.Git = ptr(true)
-		r.Gitops = ptr(string(summaryMechanism(s)))
+		r.Gitops = ptr(string(mechanism(au)))
+		r.Interval = opt(deref(deref(au).Interval))
 	}
 	return r
 }
@@ -210,16 +216,19 @@ func summaryIsGit(s *papi.StackSummary) bool {
 	return s.GitConfig != nil && deref(s.GitConfig.URL) != ""
 }
 
-func summaryMechanism(s *papi.StackSummary) views.GitopsSettingsMechanism {
+// summaryAutoUpdate is the GitOps settings of a list item (nil when it has none).
+func summaryAutoUpdate(s *papi.StackSummary) *papi.AutoUpdateSettings {
 	if s.AutoUpdate == nil {
-		return mechanism(nil)
+		return nil
 	}
-	return mechanism(&papi.AutoUpdateSettings{Interval: s.AutoUpdate.Interval, Webhook: s.AutoUpdate.Webhook})
+	return &papi.AutoUpdateSettings{Interval: s.AutoUpdate.Interval, Webhook: s.AutoUpdate.Webhook}
 }
 
-// gitopsRow is a Git stack as list_gitops_stacks shows it.
-func gitopsRow(d *Deps, s *papi.StackSummary) views.GitopsRow {
+// gitopsRow is a Git stack as list_gitops_stacks shows it; poll is how its Source polls it,
+// and sourceID its Source when known.
+func gitopsRow(d *Deps, s *papi.StackSummary, poll sourcePoll, sourceID int) views.GitopsRow {
 	g := s.GitConfig
+	au := poll.apply(summaryAutoUpdate(s))
 	r := views.GitopsRow{
 		StackId:           s.Id,
 		Name:              s.Name,
@@ -229,16 +238,14 @@ func gitopsRow(d *Deps, s *papi.StackSummary) views.GitopsRow {
 		ComposePath:       opt(deref(g.ConfigFilePath)),
 		DeployedCommit:    opt(deref(g.ConfigHash)),
 		CredentialsStored: optb(g.Authentication != nil),
-		Gitops:            views.GitopsRowGitops(summaryMechanism(s)),
+		Gitops:            views.GitopsRowGitops(mechanism(au)),
+		SourceId:          opti(sourceID),
 	}
-	if au := s.AutoUpdate; au != nil {
+	if au != nil {
 		r.Interval = opt(deref(au.Interval))
 		if id := deref(au.Webhook); id != "" {
 			r.WebhookUrl = ptr(d.WebhookURL(id))
 		}
-	}
-	if cdi := s.CurrentDeploymentInfo; cdi != nil {
-		r.SourceId = opti(deref(cdi.SourceID))
 	}
 	return r
 }
@@ -251,7 +258,7 @@ func gitopsView(d *Deps, s *papi.Stack) views.GitopsView {
 		Type:          ptr(stackTypeName(s.Type)),
 		Status:        ptr(stackStatusName(s.Status)),
 		Git:           gitView(s),
-		Gitops:        gitopsSettings(d, s),
+		Gitops:        gitopsSettings(d, s, s.AutoUpdate),
 		EnvNames:      envNames(s.Env),
 	}
 	if s.Option != nil {

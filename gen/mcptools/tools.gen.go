@@ -160,7 +160,7 @@ var Tools = []tools.Def{
 		Idempotent:   true,
 		OpenWorld:    true,
 		InputSchema:  `{"properties":{"environment_id":{"type":"integer"},"limit":{"maximum":500,"minimum":1,"type":"integer"},"name":{"description":"part of it","type":"string"},"offset":{"minimum":0,"type":"integer"},"status":{"enum":["active","inactive","deploying","error"],"type":"string"},"type":{"enum":["compose","swarm","kubernetes"],"type":"string"}},"type":"object"}`,
-		OutputSchema: `{"properties":{"count":{"type":"integer"},"next_offset":{"type":"integer"},"note":{"type":"string"},"offset":{"type":"integer"},"stacks":{"items":{"properties":{"environment_id":{"type":"integer"},"git":{"type":"boolean"},"gitops":{"type":"string"},"id":{"type":"integer"},"name":{"type":"string"},"status":{"type":"string"},"type":{"type":"string"}},"required":["environment_id","id","name","status","type"],"type":"object"},"type":"array"},"total":{"type":"integer"}},"required":["total","offset","count","stacks"],"type":"object"}`,
+		OutputSchema: `{"properties":{"count":{"type":"integer"},"next_offset":{"type":"integer"},"note":{"type":"string"},"offset":{"type":"integer"},"stacks":{"items":{"properties":{"environment_id":{"type":"integer"},"git":{"type":"boolean"},"gitops":{"type":"string"},"id":{"type":"integer"},"interval":{"type":"string"},"name":{"type":"string"},"status":{"type":"string"},"type":{"type":"string"}},"required":["environment_id","id","name","status","type"],"type":"object"},"type":"array"},"total":{"type":"integer"}},"required":["total","offset","count","stacks"],"type":"object"}`,
 		Handler:      tools.ListStacks,
 	},
 	{

@@ -816,10 +816,13 @@ type StackRow struct {
 	// Git deployed from a Git repository
 	Git *bool `json:"git,omitempty"`
 
-	// Gitops none, polling or webhook (Git stacks only)
+	// Gitops none, polling, webhook or polling+webhook (Git stacks only)
 	Gitops *string `json:"gitops,omitempty"`
 	Id     int     `json:"id"`
-	Name   string  `json:"name"`
+
+	// Interval how often it polls; from 2.44 its GitOps Source's interval
+	Interval *string `json:"interval,omitempty"`
+	Name     string  `json:"name"`
 
 	// Status active, inactive, deploying, error
 	Status string `json:"status"`
