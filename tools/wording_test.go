@@ -88,3 +88,26 @@ func TestErrorWording(t *testing.T) {
 		}
 	})
 }
+
+// TestQuestionsReadRight: the questions put to the user (delete, detach, re-create with its
+// warnings) end their sentences with one full stop.
+func TestQuestionsReadRight(t *testing.T) {
+	h := newHarness(t)
+	web := int(h.ok("create_stack", map[string]any{"environment_id": 1, "name": "web", "compose": composeVolumes})["id"].(float64))
+	shop := h.gitStack("shop", map[string]any{"gitops": "polling", "interval": "5m"})
+	a := h.asking(decline)
+	h.fails("recreate_stack", map[string]any{"stack_id": web, "repository_url": repoA, "dry_run": false}, "declined")
+	h.fails("update_stack", map[string]any{"stack_id": shop, "compose": composeA}, "declined")
+	h.fails("delete_stack", map[string]any{"stack_id": web}, "declined")
+	if len(a.questions) != 3 {
+		t.Fatalf("questions: %q", a.questions)
+	}
+	for _, q := range a.questions {
+		if m := badStops.FindString(q); m != "" {
+			t.Errorf("%q in %s", m, q)
+		}
+	}
+	if !strings.Contains(a.questions[0], "Warnings: ") || !strings.Contains(a.questions[2], "Its named volumes stay: app-logs, web_db-data.") {
+		t.Errorf("questions: %q", a.questions)
+	}
+}
