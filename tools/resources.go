@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 	"sort"
 	"strconv"
 	"strings"
@@ -45,6 +46,56 @@ func (d *Deps) resourceTemplates() []server.ServerResourceTemplate {
 	}
 }
 
+// Reads of a stack that does not exist answer "resource not found" (-32002; -32602 from
+// protocol 2026-07-28, which mcp-go chooses per request), as the MCP specification asks. mcp-go
+// turns any error of a template's handler into an internal error (-32603) and gives a handler no
+// way to say "not found", so a hook looks the stack up before the templates are matched and
+// gives a missing one's request a URI that no template matches, saying why; mcp-go then answers
+// with its own not-found error, which quotes that URI.
+func (d *Deps) resourceHooks() *server.Hooks {
+	h := &server.Hooks{}
+	h.AddBeforeReadResource(func(ctx context.Context, _ any, r *mcp.ReadResourceRequest) {
+		if why := d.missingStack(ctx, r.Params.URI); why != "" {
+			r.Params.URI += " (" + why + ")"
+		}
+	})
+	return h
+}
+
+// missingStack says why the stack of a stack resource's URI does not exist, or "" when it does
+// or when that cannot be told (another URI, several stacks of that name, Portainer unreachable:
+// the handler answers those).
+func (d *Deps) missingStack(ctx context.Context, uri string) string {
+	ref, ok := strings.CutPrefix(uri, "portainer://stacks/")
+	if !ok {
+		return ""
+	}
+	ref = strings.TrimSuffix(ref, "/compose")
+	if ref == "" || strings.Contains(ref, "/") {
+		return ""
+	}
+	id, err := d.stackRef(ctx, ref)
+	var none noStack
+	switch {
+	case errors.As(err, &none):
+		return err.Error()
+	case err != nil:
+		return ""
+	}
+	resp, err := d.Client.StackInspectWithResponse(ctx, id)
+	if err != nil || resp.StatusCode() != http.StatusNotFound {
+		return ""
+	}
+	return fmt.Sprintf("no stack has id %d: use a stack id or name from list_stacks", id)
+}
+
+// noStack: no stack has the name a resource URI gives.
+type noStack struct{ name string }
+
+func (e noStack) Error() string {
+	return fmt.Sprintf("no stack is named %q: use a stack id or name from list_stacks", e.name)
+}
+
 // stackResource answers a stack resource with what the matching tool answers as text.
 func (d *Deps) stackResource(ctx context.Context, r mcp.ReadResourceRequest, mime string, tool func(context.Context, *Deps, Args, int) (*mcp.CallToolResult, error)) ([]mcp.ResourceContents, error) {
 	ref, _ := r.Params.Arguments["id"].(string)
@@ -62,7 +113,7 @@ func (d *Deps) stackResource(ctx context.Context, r mcp.ReadResourceRequest, mim
 	}
 	text := scrub.String(ResultText(res))
 	if res.IsError {
-		return nil, errors.New(text)
+		return nil, errors.New(readOnlyText(text)) // a read: it changed nothing
 	}
 	return []mcp.ResourceContents{mcp.TextResourceContents{URI: r.Params.URI, MIMEType: mime, Text: text}}, nil
 }
@@ -86,7 +137,7 @@ func (d *Deps) stackRef(ctx context.Context, ref string) (int, error) {
 	}
 	switch len(ids) {
 	case 0:
-		return 0, fmt.Errorf("no stack is named %q: use a stack id or name from list_stacks", ref)
+		return 0, noStack{ref}
 	case 1:
 		return id, nil
 	}

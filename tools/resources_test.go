@@ -2,6 +2,7 @@ package tools_test
 
 import (
 	"context"
+	"errors"
 	"strconv"
 	"strings"
 	"testing"
@@ -60,6 +61,25 @@ func TestStackResources(t *testing.T) {
 	h.gitStack("web", map[string]any{"environment_id": 2, "name": "web"}) // a second "web", on the swarm
 	if _, err := h.c.ReadResource(ctx, mcp.ReadResourceRequest{Params: mcp.ReadResourceParams{URI: "portainer://stacks/web"}}); err == nil || !strings.Contains(err.Error(), "2 stacks are named") {
 		t.Errorf("an ambiguous name: %v", err)
+	}
+}
+
+// TestMissingStackResource: a stack that does not exist is "resource not found" (-32002), not
+// an internal error, by id and by name, for both templates; the message says which.
+func TestMissingStackResource(t *testing.T) {
+	h := newHarness(t)
+	h.ok("create_stack", map[string]any{"environment_id": 1, "name": "web", "compose": composeA})
+	ctx := context.Background()
+	for _, uri := range []string{"portainer://stacks/999", "portainer://stacks/999/compose", "portainer://stacks/nope", "portainer://stacks/nope/compose"} {
+		_, err := h.c.ReadResource(ctx, mcp.ReadResourceRequest{Params: mcp.ReadResourceParams{URI: uri}})
+		if !errors.Is(err, mcp.ErrResourceNotFound) || !strings.Contains(err.Error(), "list_stacks") {
+			t.Errorf("%s: %v, want resource not found naming list_stacks", uri, err)
+		}
+	}
+	// Other failures stay what they are.
+	h.gitStack("web", map[string]any{"environment_id": 2, "name": "web"})
+	if _, err := h.c.ReadResource(ctx, mcp.ReadResourceRequest{Params: mcp.ReadResourceParams{URI: "portainer://stacks/web"}}); errors.Is(err, mcp.ErrResourceNotFound) {
+		t.Errorf("an ambiguous name is not a missing stack: %v", err)
 	}
 }
 

@@ -131,6 +131,7 @@ func NewServer(version string, defs []Def, d *Deps, secrets []string, opts ...se
 		server.WithCompletions(),
 		server.WithPromptCompletionProvider(completer{d}),
 		server.WithResourceCompletionProvider(completer{d}),
+		server.WithHooks(d.resourceHooks()),
 	}
 	s := server.NewMCPServer("portainer-mcp", version, append(base, opts...)...)
 	d.Secrets = append(d.Secrets, secrets...)
