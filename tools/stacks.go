@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -237,6 +238,10 @@ func UpdateStack(ctx context.Context, d *Deps, a Args, stackID int, params *papi
 	if res := deploying(tool, st); res != nil {
 		return res, nil
 	}
+	env, removed, err := updatedEnv(st, body.Env, a)
+	if err != nil {
+		return ArgError(tool, err), nil
+	}
 	detach := a.Bool("detach_from_git", false)
 	wasGit := isGit(st)
 	gitops := ""
@@ -260,11 +265,6 @@ func UpdateStack(ctx context.Context, d *Deps, a Args, stackID int, params *papi
 			return res, nil
 		}
 	}
-	if body.Env != nil {
-		if err := checkEnv(*body.Env); err != nil {
-			return ArgError(tool, err), nil
-		}
-	}
 	if body.StackFileContent == nil {
 		f, err := d.Client.StackFileInspectWithResponse(ctx, stackID)
 		if err != nil {
@@ -278,9 +278,7 @@ func UpdateStack(ctx context.Context, d *Deps, a Args, stackID int, params *papi
 	if strings.TrimSpace(deref(body.StackFileContent)) == "" {
 		return ArgError(tool, fmt.Errorf("compose is empty: give the compose file text")), nil
 	}
-	if body.Env == nil {
-		body.Env = st.Env
-	}
+	body.Env = &env
 	if deref(body.PullImage) { // 2.36 and later read RepullImageAndRedeploy; older ones ignore it
 		body.RepullImageAndRedeploy = ptr(true)
 	}
@@ -310,11 +308,63 @@ func UpdateStack(ctx context.Context, d *Deps, a Args, stackID int, params *papi
 		return res, nil
 	}
 	v := deployedView(d, updated, waitArgs(a))
+	if len(removed) > 0 { // names only: values are never shown
+		v.Note = ptr(joinSentences(deref(v.Note), "env replaced: removed "+strings.Join(removed, ", ")))
+	}
 	if wasGit {
-		v.Note = ptr(fmt.Sprintf("The stack is now file-based: Portainer dropped its Git link (%s, reference %q) and its GitOps settings (%s). recreate_stack can move it back onto Git.",
-			deref(st.GitConfig.URL), deref(st.GitConfig.ReferenceName), gitops))
+		v.Note = ptr(joinSentences(deref(v.Note), fmt.Sprintf("The stack is now file-based: Portainer dropped its Git link (%s, reference %q) and its GitOps settings (%s). recreate_stack can move it back onto Git.",
+			deref(st.GitConfig.URL), deref(st.GitConfig.ReferenceName), gitops)))
 	}
 	return Result(v)
+}
+
+// updatedEnv is the env update_stack sends. env replaces every variable (removed: the names it
+// drops); set_env and unset_env change the ones they name and keep the rest; none of them keeps
+// the env as it is. An unset of a variable the stack does not have is refused with the names
+// it has (never values).
+func updatedEnv(st *papi.Stack, replace *[]papi.Pair, a Args) (env []papi.Pair, removed []string, err error) {
+	var edit struct {
+		Set   []papi.Pair `json:"set_env"`
+		Unset []string    `json:"unset_env"`
+	}
+	if err := a.Bind(&edit); err != nil {
+		return nil, nil, err
+	}
+	have := deref(st.Env)
+	if replace != nil {
+		if edit.Set != nil || edit.Unset != nil {
+			return nil, nil, fmt.Errorf("give env (replaces every variable) or set_env and unset_env (change the ones named), not both")
+		}
+		if err := checkEnv(*replace); err != nil {
+			return nil, nil, err
+		}
+		kept := map[string]bool{}
+		for _, p := range *replace {
+			kept[p.Name] = true
+		}
+		for _, p := range have {
+			if !kept[p.Name] {
+				removed = append(removed, p.Name)
+			}
+		}
+		return *replace, removed, nil
+	}
+	if err := checkEnv(edit.Set); err != nil {
+		return nil, nil, err
+	}
+	names := make([]string, 0, len(have))
+	for _, p := range have {
+		names = append(names, p.Name)
+	}
+	for _, u := range edit.Unset {
+		switch {
+		case !slices.Contains(names, u):
+			return nil, nil, fmt.Errorf("unset_env names %s, which stack %d does not have; its variables: %s", u, deref(st.Id), listOrNone(names))
+		case slices.ContainsFunc(edit.Set, func(p papi.Pair) bool { return p.Name == u }):
+			return nil, nil, fmt.Errorf("%s is in both set_env and unset_env: name it in one", u)
+		}
+	}
+	return editEnv(have, edit.Set, edit.Unset), nil, nil
 }
 
 // GetStackFile implements get_stack_file. A file longer than an answer may be is cut at a
