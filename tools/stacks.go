@@ -246,11 +246,9 @@ func UpdateStack(ctx context.Context, d *Deps, a Args, stackID int, params *papi
 	wasGit := isGit(st)
 	gitops := ""
 	if wasGit {
-		// What the detach loses is the GitOps that works: from 2.44 the Source's polling.
-		poll, res := d.stackPoll(ctx, tool, st)
-		if res != nil {
-			return res, nil
-		}
+		// What the detach loses is the GitOps that works: from 2.44 the Source's polling (a
+		// Source that cannot be read: the stack's own settings are named).
+		poll, _ := d.stackPoll(ctx, tool, st)
 		gitops = describeGitops(poll.apply(st.AutoUpdate))
 		refusal := joinSentences(
 			fmt.Sprintf("%s: stack %d (%s) is deployed from Git (%s, reference %q, GitOps: %s)", tool, stackID, deref(st.Name), deref(st.GitConfig.URL), deref(st.GitConfig.ReferenceName), gitops),
