@@ -324,8 +324,8 @@ func changeGitops(ctx context.Context, d *Deps, a Args, tool string) (*mcp.CallT
 	if err := checkEnv(deref(in.SetEnv)); err != nil {
 		return ArgError(tool, err), nil
 	}
-	if deref(in.RemoveCredentials) && (in.RepositoryUsername != nil || in.RepositoryPassword != nil) {
-		return ArgError(tool, fmt.Errorf("remove_credentials cannot be combined with repository_username or repository_password")), nil
+	if deref(in.RemoveCredentials) && (in.Username != nil || in.Password != nil) {
+		return ArgError(tool, fmt.Errorf("remove_credentials cannot be combined with username or password")), nil
 	}
 
 	st, res := gitStack(ctx, d, tool, in.StackId)
@@ -369,15 +369,15 @@ func changeGitops(ctx context.Context, d *Deps, a Args, tool string) (*mcp.CallT
 	switch {
 	case deref(in.RemoveCredentials):
 		p.RepositoryAuthentication, p.RepositoryUsername, p.RepositoryPassword = ptr(false), nil, nil
-	case in.RepositoryUsername != nil || in.RepositoryPassword != nil:
-		if in.RepositoryUsername == nil && !credentialsStored(st.GitConfig) {
-			return ArgError(tool, fmt.Errorf("the stack has no stored credentials: give repository_username with repository_password")), nil
+	case in.Username != nil || in.Password != nil:
+		if in.Username == nil && !credentialsStored(st.GitConfig) {
+			return ArgError(tool, fmt.Errorf("the stack has no stored credentials: give username with password")), nil
 		}
 		p.RepositoryAuthentication = ptr(true)
-		if in.RepositoryUsername != nil {
-			p.RepositoryUsername = in.RepositoryUsername
+		if in.Username != nil {
+			p.RepositoryUsername = in.Username
 		}
-		p.RepositoryPassword = ptr(deref(in.RepositoryPassword))
+		p.RepositoryPassword = ptr(deref(in.Password))
 	}
 	before := fullGitState(st)
 	before.AutoUpdate = cur
@@ -389,7 +389,7 @@ func changeGitops(ctx context.Context, d *Deps, a Args, tool string) (*mcp.CallT
 	}
 
 	// What Portainer applies to the stack's Source changes every stack on it.
-	credsChange := deref(in.RemoveCredentials) || in.RepositoryUsername != nil || in.RepositoryPassword != nil ||
+	credsChange := deref(in.RemoveCredentials) || in.Username != nil || in.Password != nil ||
 		(in.TlsSkipVerify != nil && *in.TlsSkipVerify != deref(st.GitConfig.TLSSkipVerify))
 	if credsChange && caps.GitSources {
 		if res := sharedConsent(ctx, tool, a, st, src, "the credentials and TLS setting"); res != nil {
@@ -531,7 +531,7 @@ func checkNewReference(ctx context.Context, d *Deps, tool string, st *papi.Stack
 	case deref(p.RepositoryAuthentication) && caps.PreviewByStack:
 		src.StackID = deref(st.Id)
 	case deref(p.RepositoryAuthentication):
-		return ArgError(tool, fmt.Errorf("before saving reference %s the tool checks that the compose file and additional files exist there, and this stack's repository needs its password, which Portainer never returns: pass repository_password (the same one; it is stored again)", src.Ref))
+		return ArgError(tool, fmt.Errorf("before saving reference %s the tool checks that the compose file and additional files exist there, and this stack's repository needs its password, which Portainer never returns: pass password (the same one; it is stored again)", src.Ref))
 	}
 	return checkSource(ctx, d, tool, stackDef{Git: &src, Additional: deref(st.AdditionalFiles)})
 }
@@ -664,7 +664,7 @@ func RedeployStack(ctx context.Context, d *Deps, a Args) (*mcp.CallToolResult, e
 		StackID  int    `json:"stack_id"`
 		Pull     *bool  `json:"pull_image"`
 		Prune    *bool  `json:"prune"`
-		Password string `json:"repository_password"`
+		Password string `json:"password"`
 	}
 	if err := a.Bind(&in); err != nil {
 		return ArgError(tool, err), nil

@@ -548,20 +548,20 @@ type GitopsChangeInput struct {
 	// Interval e.g. 5m (min 1m)
 	Interval  *string                     `json:"interval,omitempty"`
 	Mechanism *GitopsChangeInputMechanism `json:"mechanism,omitempty"`
+	Password  *string                     `json:"password,omitempty"`
 	Prune     *bool                       `json:"prune,omitempty"`
 	Redeploy  *bool                       `json:"redeploy,omitempty"`
 
 	// Reference branch or full ref
-	Reference          *string `json:"reference,omitempty"`
-	RemoveCredentials  *bool   `json:"remove_credentials,omitempty"`
-	RepositoryPassword *string `json:"repository_password,omitempty"`
-	RepositoryUsername *string `json:"repository_username,omitempty"`
+	Reference         *string `json:"reference,omitempty"`
+	RemoveCredentials *bool   `json:"remove_credentials,omitempty"`
 
 	// SetEnv add or change; the rest stays
 	SetEnv        *[]externalRef0.Pair `json:"set_env,omitempty"`
 	StackId       int                  `json:"stack_id"`
 	TlsSkipVerify *bool                `json:"tls_skip_verify,omitempty"`
 	UnsetEnv      *[]string            `json:"unset_env,omitempty"`
+	Username      *string              `json:"username,omitempty"`
 	Verify        *bool                `json:"verify,omitempty"`
 	Wait          *bool                `json:"wait,omitempty"`
 }
