@@ -157,23 +157,77 @@ func (s stackDef) describe() string {
 // checkSource checks, through Portainer, that the compose file and every additional file can
 // be read at the reference; it returns a tool error when not.
 func checkSource(ctx context.Context, d *Deps, tool string, g stackDef) *mcp.CallToolResult {
-	for _, path := range append([]string{g.Git.Path}, g.Additional...) {
+	_, res := checkGitFiles(ctx, d, tool, g, "", "Nothing was created.")
+	return res
+}
+
+// checkGitFiles is checkSource for a reference given as given ("" when not known) whose
+// refusal ends with nothing ("Nothing was created."). A short reference that is no branch
+// but a tag (v1.0.0) is taken as the tag: g.Git.Ref becomes refs/tags/NAME and note says so.
+// A full branch reference that does not exist, where a tag of that name does, gets the hint.
+func checkGitFiles(ctx context.Context, d *Deps, tool string, g stackDef, given, nothing string) (note string, res *mcp.CallToolResult) {
+	for i, path := range append([]string{g.Git.Path}, g.Additional...) {
 		s := *g.Git
 		s.Path = path
-		_, problem, res := previewFile(ctx, d, tool, s)
+		var problem string
+		if i == 0 {
+			_, problem, note, res = previewRef(ctx, d, tool, &s, given)
+			g.Git.Ref = s.Ref
+		} else {
+			_, problem, res = previewFile(ctx, d, tool, s)
+		}
 		if res != nil {
-			return res
+			return "", res
 		}
 		if problem != "" {
-			ref := s.Ref
+			ref := g.Git.Ref
 			if ref == "" {
 				ref = "the default branch"
 			}
-			return mcp.NewToolResultError(fmt.Sprintf("%s: Portainer cannot read %s from %s at %s: %s Nothing was created. Check the repository URL, reference, path and credentials (validate_git_repository tries them without creating anything).",
-				tool, path, s.URL, ref, problem))
+			return "", mcp.NewToolResultError(fmt.Sprintf("%s: Portainer cannot read %s from %s at %s: %s %s Check the repository URL, reference, path and credentials (validate_git_repository tries them without creating anything).",
+				tool, path, s.URL, ref, problem, nothing))
 		}
 	}
-	return nil
+	return note, nil
+}
+
+// previewRef is previewFile at a reference given as given ("" when not known). When Portainer
+// finds no branch refs/heads/NAME but a tag refs/tags/NAME exists, a short reference (NAME)
+// is taken as the tag (s.Ref changes, note says so) and a full one gets the hint to write it.
+func previewRef(ctx context.Context, d *Deps, tool string, s *gitSource, given string) (content, problem, note string, res *mcp.CallToolResult) {
+	content, problem, res = previewFile(ctx, d, tool, *s)
+	tag, ok := tagFor(s.Ref, problem)
+	if res != nil || problem == "" || !ok {
+		return content, problem, "", res
+	}
+	t := *s
+	t.Ref = tag
+	tagContent, tagProblem, tagRes := previewFile(ctx, d, tool, t)
+	switch {
+	case tagRes != nil || tagProblem != "":
+		return content, problem, "", nil
+	case shortRef(given):
+		s.Ref = tag
+		return tagContent, "", fmt.Sprintf("Reference %s is a tag, not a branch: %s is used.", strings.TrimSpace(given), tag), nil
+	}
+	return content, problem + fmt.Sprintf(" Tag %s exists: write reference %s.", strings.TrimPrefix(tag, "refs/tags/"), tag), "", nil
+}
+
+// tagFor is the tag reference to try when Portainer found no branch ref (refs/heads/NAME):
+// refs/tags/NAME.
+func tagFor(ref, problem string) (string, bool) {
+	name, ok := strings.CutPrefix(ref, "refs/heads/")
+	if !ok || !strings.Contains(strings.ToLower(problem), "reference not found") {
+		return "", false
+	}
+	return "refs/tags/" + name, true
+}
+
+// shortRef tells whether a reference was given as a name (main, v1.0.0), not as a full
+// reference.
+func shortRef(given string) bool {
+	given = strings.TrimSpace(given)
+	return given != "" && !strings.HasPrefix(given, "refs/")
 }
 
 // createGitStack creates a Git stack (it does no checks of its own beyond Portainer's).
@@ -275,7 +329,8 @@ func CreateStackFromGit(ctx context.Context, d *Deps, a Args) (*mcp.CallToolResu
 	} else if in.ForceUpdate != nil || in.ForcePullImage != nil {
 		return ArgError(tool, fmt.Errorf("force_update and force_pull_image apply to GitOps updates: set gitops=polling or webhook")), nil
 	}
-	if res := checkSource(ctx, d, tool, g); res != nil {
+	refNote, res := checkGitFiles(ctx, d, tool, g, deref(in.Reference), "Nothing was created.")
+	if res != nil {
 		return res, nil
 	}
 	st, res := createGitStack(ctx, d, tool, g)
@@ -294,8 +349,10 @@ func CreateStackFromGit(ctx context.Context, d *Deps, a Args) (*mcp.CallToolResu
 	v := gitopsView(d, st)
 	applySource(&v, source, d.Caps(ctx))
 	var notes []string
-	if note != "" {
-		notes = append(notes, note)
+	for _, n := range []string{refNote, note} {
+		if n != "" {
+			notes = append(notes, n)
+		}
 	}
 	if g.AutoUpdate != nil && deref(g.AutoUpdate.Webhook) != "" {
 		notes = append(notes, "Give webhook_url to your Git host (push event, POST, no secret) so a push redeploys the stack.")

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"reflect"
+	"slices"
 	"strings"
 	"time"
 
@@ -338,6 +339,9 @@ func changeGitops(ctx context.Context, d *Deps, a Args, tool string) (*mcp.CallT
 	if res != nil {
 		return res, nil
 	}
+	if err := checkUnset(deref(st.Env), deref(in.UnsetEnv)); err != nil {
+		return ArgError(tool, err), nil
+	}
 	caps := d.Caps(ctx)
 	src, res := d.stackSource(ctx, tool, st)
 	if res != nil {
@@ -403,9 +407,15 @@ func changeGitops(ctx context.Context, d *Deps, a Args, tool string) (*mcp.CallT
 			return res, nil
 		}
 	}
+	notes := []string{}
 	if in.Reference != nil && deref(p.RepositoryReferenceName) != deref(st.GitConfig.ReferenceName) {
-		if res := checkNewReference(ctx, d, tool, st, p, caps); res != nil {
+		ref, note, res := checkNewReference(ctx, d, tool, st, p, deref(in.Reference), caps)
+		if res != nil {
 			return res, nil
+		}
+		p.RepositoryReferenceName = &ref
+		if note != "" {
+			notes = append(notes, note)
 		}
 	}
 
@@ -413,7 +423,6 @@ func changeGitops(ctx context.Context, d *Deps, a Args, tool string) (*mcp.CallT
 	if res != nil {
 		return res, nil
 	}
-	notes := []string{}
 	if intervalOnSource {
 		if res := d.setSourceInterval(ctx, tool, src, newInterval); res != nil {
 			res.Content = append(res.Content, mcp.NewTextContent("The stack's own settings were saved; only the interval, which lives on its GitOps Source, was not changed: retry with update_gitops_source."))
@@ -521,8 +530,10 @@ func applySource(v *views.GitopsView, src *sourceInfo, caps Caps) {
 // checkNewReference checks, before a new reference is saved, that the compose file and every
 // additional file can be read there: otherwise the next redeploy fails and leaves the stack
 // undeployable. A private repository is read with the new credentials when given, else with
-// the stack's stored ones (2.43 and later), else the password is needed.
-func checkNewReference(ctx context.Context, d *Deps, tool string, st *papi.Stack, p papi.StackGitUpdatePayload, caps Caps) *mcp.CallToolResult {
+// the stack's stored ones (2.43 and later), else the password is needed. It returns the
+// reference to save: a short name that is a tag, not a branch, becomes refs/tags/NAME (note
+// says so).
+func checkNewReference(ctx context.Context, d *Deps, tool string, st *papi.Stack, p papi.StackGitUpdatePayload, given string, caps Caps) (string, string, *mcp.CallToolResult) {
 	g := st.GitConfig
 	src := gitSource{URL: deref(g.URL), Ref: deref(p.RepositoryReferenceName), Path: deref(g.ConfigFilePath), TLSSkip: deref(p.TLSSkipVerify)}
 	switch {
@@ -531,9 +542,32 @@ func checkNewReference(ctx context.Context, d *Deps, tool string, st *papi.Stack
 	case deref(p.RepositoryAuthentication) && caps.PreviewByStack:
 		src.StackID = deref(st.Id)
 	case deref(p.RepositoryAuthentication):
-		return ArgError(tool, fmt.Errorf("before saving reference %s the tool checks that the compose file and additional files exist there, and this stack's repository needs its password, which Portainer never returns: pass password (the same one; it is stored again)", src.Ref))
+		return "", "", ArgError(tool, fmt.Errorf("before saving reference %s the tool checks that the compose file and additional files exist there, and this stack's repository needs its password, which Portainer never returns: pass password (the same one; it is stored again)", src.Ref))
 	}
-	return checkSource(ctx, d, tool, stackDef{Git: &src, Additional: deref(st.AdditionalFiles)})
+	note, res := checkGitFiles(ctx, d, tool, stackDef{Git: &src, Additional: deref(st.AdditionalFiles)}, given, "Nothing was changed.")
+	return src.Ref, note, res
+}
+
+// checkUnset refuses unset_env names the stack does not have, naming those it has (never
+// their values): a typo must not pass for a removal.
+func checkUnset(env []papi.Pair, unset []string) error {
+	var have, missing []string
+	for _, p := range env {
+		have = append(have, p.Name)
+	}
+	for _, u := range unset {
+		if !slices.Contains(have, u) {
+			missing = append(missing, u)
+		}
+	}
+	switch {
+	case len(missing) == 0:
+		return nil
+	case len(have) == 0:
+		return fmt.Errorf("unset_env names %s, but the stack has no env variables", strings.Join(missing, ", "))
+	}
+	slices.Sort(have)
+	return fmt.Errorf("unset_env names %s, which the stack does not have; its variables are %s", strings.Join(missing, ", "), strings.Join(have, ", "))
 }
 
 func editEnv(env []papi.Pair, set []papi.Pair, unset []string) []papi.Pair {
@@ -825,6 +859,7 @@ func ValidateGitRepository(ctx context.Context, d *Deps, a Args) (*mcp.CallToolR
 	if err := checkRepoPath("compose_path", in.Path); err != nil {
 		return ArgError(tool, err), nil
 	}
+	given := in.Ref
 	in.Ref = fullRef(in.Ref)
 	src := gitSource{URL: in.URL, Ref: in.Ref, Path: in.Path, User: in.User, Password: in.Password, TLSSkip: in.TLSSkip}
 	out := map[string]any{"reference": in.Ref, "compose_path": in.Path}
@@ -863,9 +898,13 @@ func ValidateGitRepository(ctx context.Context, d *Deps, a Args) (*mcp.CallToolR
 		}
 		out["repository_url"] = in.URL
 	}
-	content, problem, res := previewFile(ctx, d, tool, src)
+	content, problem, note, res := previewRef(ctx, d, tool, &src, given)
 	if res != nil {
 		return res, nil
+	}
+	out["reference"] = src.Ref
+	if note != "" {
+		out["note"] = note
 	}
 	out["readable"] = problem == ""
 	if problem != "" {

@@ -398,7 +398,7 @@ var Tools = []tools.Def{
 		Idempotent:   true,
 		OpenWorld:    true,
 		InputSchema:  `{"properties":{"compose_path":{"description":"default docker-compose.yml","type":"string"},"password":{"description":"or token","type":"string"},"reference":{"description":"branch or full ref (default main)","type":"string"},"repository_url":{"type":"string"},"source_id":{"description":"instead: a GitOps Source, with its stored credentials (2.43+)","type":"integer"},"tls_skip_verify":{"type":"boolean"},"username":{"type":"string"}},"type":"object"}`,
-		OutputSchema: `{"properties":{"compose_path":{"type":"string"},"first_lines":{"type":"string"},"lines":{"type":"integer"},"problem":{"type":"string"},"readable":{"type":"boolean"},"reference":{"type":"string"},"repository_url":{"type":"string"},"source_id":{"type":"integer"}},"required":["readable"],"type":"object"}`,
+		OutputSchema: `{"properties":{"compose_path":{"type":"string"},"first_lines":{"type":"string"},"lines":{"type":"integer"},"note":{"type":"string"},"problem":{"type":"string"},"readable":{"type":"boolean"},"reference":{"type":"string"},"repository_url":{"type":"string"},"source_id":{"type":"integer"}},"required":["readable"],"type":"object"}`,
 		Handler:      tools.ValidateGitRepository,
 	},
 	{
