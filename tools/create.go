@@ -317,8 +317,13 @@ func CreateStackFromGit(ctx context.Context, d *Deps, a Args) (*mcp.CallToolResu
 		}
 	}
 	mech := string(deref(in.Gitops))
-	if (mech == "" || mech == "none") && deref(in.Interval) != "" {
-		return ArgError(tool, fmt.Errorf("an interval was given without polling: pass gitops=polling to poll every %s", deref(in.Interval))), nil
+	if iv := strings.TrimSpace(deref(in.Interval)); iv != "" {
+		if _, err := ParseInterval(iv); err != nil {
+			return ArgError(tool, err), nil
+		}
+		if mech == "" || mech == "none" {
+			return ArgError(tool, fmt.Errorf("an interval was given without polling: pass gitops=polling with interval %s to poll (or gitops=polling+webhook for both)", iv)), nil
+		}
 	}
 	if mech != "" && mech != "none" {
 		au, err := gitopsChange{Mechanism: mech, Interval: deref(in.Interval), ForceUpdate: in.ForceUpdate, ForcePullImage: in.ForcePullImage}.apply(d, nil)
@@ -349,7 +354,7 @@ func CreateStackFromGit(ctx context.Context, d *Deps, a Args) (*mcp.CallToolResu
 	v := gitopsView(d, st)
 	applySource(&v, source, d.Caps(ctx))
 	var notes []string
-	for _, n := range []string{refNote, note} {
+	for _, n := range []string{refNote, note, defaultedNote(deref(in.Interval), nil, g.AutoUpdate)} {
 		if n != "" {
 			notes = append(notes, n)
 		}

@@ -18,6 +18,10 @@ import (
 // Portainer clone the repository more often than it can usefully redeploy.
 const MinInterval = time.Minute
 
+// DefaultInterval is how often polling runs when it is turned on without an interval (the
+// deploy_from_git prompt says so too).
+const DefaultInterval = "5m"
+
 // gitStack reads a stack and insists that it is deployed from Git.
 func gitStack(ctx context.Context, d *Deps, tool string, id int) (*papi.Stack, *mcp.CallToolResult) {
 	st, res := getStack(ctx, d, tool, id)
@@ -81,7 +85,7 @@ func ParseInterval(s string) (time.Duration, error) {
 		return 0, fmt.Errorf("interval %q is not a duration: write it like 5m, 1h or 1h30m", s)
 	}
 	if dur < MinInterval {
-		return 0, fmt.Errorf("interval %q is too short: it must be at least %s", s, MinInterval)
+		return 0, fmt.Errorf("interval %q is too short: it must be at least 1m (Portainer refuses shorter ones), such as %s", s, DefaultInterval)
 	}
 	return dur, nil
 }
@@ -139,7 +143,7 @@ func (c gitopsChange) apply(d *Deps, cur *papi.AutoUpdateSettings) (*papi.AutoUp
 			iv = deref(next.Interval)
 		}
 		if iv == "" {
-			return nil, fmt.Errorf("mechanism %s needs an interval such as 5m", mech)
+			iv = DefaultInterval
 		}
 		if _, err := ParseInterval(iv); err != nil {
 			return nil, err
@@ -162,6 +166,15 @@ func (c gitopsChange) apply(d *Deps, cur *papi.AutoUpdateSettings) (*papi.AutoUp
 		next.ForcePullImage = c.ForcePullImage
 	}
 	return &next, nil
+}
+
+// defaultedNote says that polling was turned on at the default interval, when no interval was
+// given and the stack had none ("" otherwise).
+func defaultedNote(given string, cur, next *papi.AutoUpdateSettings) string {
+	if strings.TrimSpace(given) != "" || deref(deref(cur).Interval) != "" || deref(deref(next).Interval) != DefaultInterval {
+		return ""
+	}
+	return "Polling every " + DefaultInterval + " (the default; pass interval for another)."
 }
 
 // updateGit sends a full Git state, then reads the stack back and checks that it is still
@@ -461,6 +474,9 @@ func changeGitops(ctx context.Context, d *Deps, a Args, tool string) (*mcp.CallT
 		notes = append(notes, "Saved without redeploying: the running stack changes on the next update, or call redeploy_stack now.")
 	}
 	applySource(&v, src, caps)
+	if n := defaultedNote(change.Interval, cur, p.AutoUpdate); n != "" {
+		notes = append(notes, n)
+	}
 	if old, now := cur, p.AutoUpdate; deref(deref(old).Webhook) != "" && deref(deref(now).Webhook) == "" {
 		notes = append(notes, "The old webhook URL no longer works.")
 	}

@@ -319,7 +319,7 @@ type CreateFromGitInput struct {
 	ForceUpdate    *bool                     `json:"force_update,omitempty"`
 	Gitops         *CreateFromGitInputGitops `json:"gitops,omitempty"`
 
-	// Interval e.g. 5m
+	// Interval min 1m; polling default 5m
 	Interval *string `json:"interval,omitempty"`
 	Name     string  `json:"name"`
 
@@ -545,7 +545,7 @@ type GitopsChangeInput struct {
 	// ForceUpdate honoured by some versions only
 	ForceUpdate *bool `json:"force_update,omitempty"`
 
-	// Interval e.g. 5m (min 1m)
+	// Interval min 1m; polling default 5m
 	Interval  *string                     `json:"interval,omitempty"`
 	Mechanism *GitopsChangeInputMechanism `json:"mechanism,omitempty"`
 	Password  *string                     `json:"password,omitempty"`
