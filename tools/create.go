@@ -352,13 +352,14 @@ func CreateStackFromGit(ctx context.Context, d *Deps, a Args) (*mcp.CallToolResu
 		return res, nil
 	}
 	v := gitopsView(d, st)
-	applySource(&v, source, d.Caps(ctx))
 	var notes []string
-	for _, n := range []string{refNote, note, defaultedNote(deref(in.Interval), nil, g.AutoUpdate)} {
+	caps := d.Caps(ctx)
+	for _, n := range []string{refNote, note, defaultedNote(deref(in.Interval), nil, g.AutoUpdate), forceUpdateNote(caps, g.AutoUpdate)} {
 		if n != "" {
 			notes = append(notes, n)
 		}
 	}
+	applySource(&v, source, caps)
 	if g.AutoUpdate != nil && deref(g.AutoUpdate.Webhook) != "" {
 		notes = append(notes, "Give webhook_url to your Git host (push event, POST, no secret) so a push redeploys the stack.")
 	}

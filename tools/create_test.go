@@ -35,3 +35,28 @@ func TestIntervalAdviceWorks(t *testing.T) {
 		}
 	})
 }
+
+// TestForceUpdateSaysWhatItDoes: force_update=true is saved with a plain word on what it does
+// on this Portainer: nothing on releases that ignore it (polling and webhooks still need a new
+// commit), a redeploy at every poll where forced polling works, nothing for a webhook.
+func TestForceUpdateSaysWhatItDoes(t *testing.T) {
+	eachProfile(t, func(t *testing.T, h *harness) {
+		polls := h.caps().ForceUpdatePolls
+		id := h.gitStack("app", map[string]any{"gitops": "polling", "interval": "5m"})
+		out := h.ok("update_stack_gitops", map[string]any{"stack_id": id, "force_update": true})
+		note := fmt.Sprint(out["note"])
+		if !deref(h.stack(id).Stack.AutoUpdate.ForceUpdate) {
+			t.Fatal("force_update was not saved")
+		}
+		if polls && !strings.Contains(note, "every poll") {
+			t.Errorf("%s: the answer does not say each poll redeploys: %s", h.caps().Version, note)
+		}
+		if !polls && (!strings.Contains(note, "ignores force_update") || !strings.Contains(note, "new commit") || !strings.Contains(note, "redeploy_stack")) {
+			t.Errorf("%s: the answer does not say force_update does nothing here: %s", h.caps().Version, note)
+		}
+		hooked := h.ok("create_stack_from_git", map[string]any{"environment_id": 1, "name": "hooked", "repository_url": repoB, "gitops": "webhook", "force_update": true})
+		if n := fmt.Sprint(hooked["note"]); !strings.Contains(n, "force_update") || !strings.Contains(n, "new commit") {
+			t.Errorf("%s: webhook with force_update: %s", h.caps().Version, n)
+		}
+	})
+}

@@ -177,6 +177,25 @@ func defaultedNote(given string, cur, next *papi.AutoUpdateSettings) string {
 	return "Polling every " + DefaultInterval + " (the default; pass interval for another)."
 }
 
+// forceUpdateNote says what force_update=true does on this Portainer, from the capability
+// table: 2.23 stores it and ignores it (PB, measured); from 2.44 it makes every poll redeploy
+// (ForceUpdatePolls). A webhook redeploys only on a new commit either way (PC §6).
+func forceUpdateNote(c Caps, au *papi.AutoUpdateSettings) string {
+	switch {
+	case au == nil || !deref(au.ForceUpdate):
+		return ""
+	case !c.ForceUpdatePolls:
+		v := "this Portainer"
+		if c.Version != "" {
+			v = "Portainer " + c.Version
+		}
+		return fmt.Sprintf("force_update is saved, but %s ignores force_update: polling and webhooks redeploy only when the reference has a new commit (redeploy_stack redeploys now regardless).", v)
+	case deref(au.Interval) != "":
+		return fmt.Sprintf("force_update: every poll (every %s) redeploys, even without a new commit; a webhook still needs a new commit.", deref(au.Interval))
+	}
+	return "force_update applies to polling only: a webhook redeploys only on a new commit."
+}
+
 // updateGit sends a full Git state, then reads the stack back and checks that it is still
 // a Git stack and that what was sent took effect.
 func updateGit(ctx context.Context, d *Deps, tool string, st *papi.Stack, p papi.StackGitUpdatePayload) (*papi.Stack, *mcp.CallToolResult) {
@@ -476,6 +495,9 @@ func changeGitops(ctx context.Context, d *Deps, a Args, tool string) (*mcp.CallT
 	applySource(&v, src, caps)
 	if n := defaultedNote(change.Interval, cur, p.AutoUpdate); n != "" {
 		notes = append(notes, n)
+	}
+	if deref(in.ForceUpdate) {
+		notes = append(notes, forceUpdateNote(caps, p.AutoUpdate))
 	}
 	if old, now := cur, p.AutoUpdate; deref(deref(old).Webhook) != "" && deref(deref(now).Webhook) == "" {
 		notes = append(notes, "The old webhook URL no longer works.")
