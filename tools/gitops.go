@@ -3,6 +3,7 @@ package tools
 import (
 	"context"
 	"fmt"
+	"net/http"
 	"reflect"
 	"slices"
 	"strings"
@@ -328,7 +329,14 @@ func redeploy(ctx context.Context, d *Deps, tool string, st *papi.Stack, pullIma
 	if err != nil {
 		return nil, d.CallFailed(tool, err)
 	}
-	return stackOf(tool, resp.JSON200, resp.HTTPResponse, resp.Body)
+	out, res := stackOf(tool, resp.JSON200, resp.HTTPResponse, resp.Body)
+	if res != nil && resp.StatusCode() == http.StatusInternalServerError {
+		// A deploy that failed (500 with compose's error) may have taken the stack down.
+		if now := d.afterFailure(ctx, tool, deref(st.Id)); now != "" {
+			res.Content = append(res.Content, mcp.NewTextContent(now))
+		}
+	}
+	return out, res
 }
 
 // changeRequest reads the arguments of enable/update_stack_gitops.
@@ -782,98 +790,6 @@ func short(commit string) string {
 		return "(unknown)"
 	}
 	return commit
-}
-
-// TriggerStackWebhook implements trigger_stack_webhook.
-func TriggerStackWebhook(ctx context.Context, d *Deps, a Args) (*mcp.CallToolResult, error) {
-	const tool = "trigger_stack_webhook"
-	id := strings.TrimSpace(a.Str("webhook_id"))
-	if id != "" {
-		if err := checkWebhookID(id); err != nil {
-			return ArgError(tool, err), nil
-		}
-	}
-	var st *papi.Stack
-	if a.Has("stack_id") {
-		sid, err := a.Int("stack_id")
-		if err != nil {
-			return ArgError(tool, err), nil
-		}
-		var res *mcp.CallToolResult
-		if st, res = gitStack(ctx, d, tool, sid); res != nil {
-			return res, nil
-		}
-		hook := deref(deref(st.AutoUpdate).Webhook)
-		if hook == "" {
-			return mcp.NewToolResultError(fmt.Sprintf("%s: stack %d (%s) has no webhook. Nothing was triggered. Use redeploy_stack to redeploy now, or add a webhook with update_stack_gitops mechanism=webhook.", tool, sid, deref(st.Name))), nil
-		}
-		if id != "" && id != hook {
-			return ArgError(tool, fmt.Errorf("webhook_id %s is not the webhook of stack %d", id, sid)), nil
-		}
-		id = hook
-	}
-	if id == "" {
-		return ArgError(tool, fmt.Errorf("give stack_id or webhook_id")), nil
-	}
-	wait := a.Bool("wait", false)
-	if wait && st == nil {
-		return ArgError(tool, fmt.Errorf("wait needs stack_id: the tool reads the stack to see the redeploy finish")), nil
-	}
-	if st != nil {
-		if res := deploying(tool, st); res != nil {
-			return res, nil
-		}
-	}
-	resp, err := d.Client.WebhookInvokeWithResponse(ctx, id)
-	if err != nil {
-		return d.CallFailed(tool, err), nil
-	}
-	if resp.StatusCode()/100 != 2 {
-		return APIError(tool, resp.HTTPResponse, resp.Body), nil
-	}
-	if !wait {
-		return Done("Webhook accepted: Portainer pulls and redeploys the stack in the background when the reference has a new commit. Check the deployed commit with get_stack_gitops in a moment, or call again with wait=true.",
-			map[string]any{"webhook_url": d.WebhookURL(id)})
-	}
-	after, changed, res := d.awaitWebhookRedeploy(ctx, tool, st, waitArgs(Args{"verify": a.Bool("verify", true)}))
-	if res != nil {
-		return res, nil
-	}
-	if !changed {
-		return Done(fmt.Sprintf("Webhook accepted, but Portainer did not redeploy within %s: it redeploys on a webhook only when the reference has a new commit (the deployed commit is %s). redeploy_stack redeploys regardless.",
-			webhookSettle, short(deref(st.GitConfig.ConfigHash))), map[string]any{"webhook_url": d.WebhookURL(id)})
-	}
-	return Done(fmt.Sprintf("Webhook accepted and the stack redeployed: commit %s -> %s.", short(deref(st.GitConfig.ConfigHash)), short(deref(deref(after.GitConfig).ConfigHash))),
-		map[string]any{"webhook_url": d.WebhookURL(id), "redeployed": true})
-}
-
-// webhookSettle is how long trigger_stack_webhook waits for the redeploy a webhook starts in
-// the background: Portainer answers at once and redeploys only on a new commit, so no change
-// within this time means there was nothing to deploy.
-const webhookSettle = 45 * time.Second
-
-// awaitWebhookRedeploy waits for the background redeploy a webhook starts: the stack turns
-// deploying (2.41 and later) or its update date or deployed commit changes (2.23).
-func (d *Deps) awaitWebhookRedeploy(ctx context.Context, tool string, st *papi.Stack, w DeployWait) (*papi.Stack, bool, *mcp.CallToolResult) {
-	id := deref(st.Id)
-	var waited time.Duration // summed pauses, so tests with an instant clock still end
-	for i := 0; waited < webhookSettle; i++ {
-		Progress(ctx, fmt.Sprintf("waiting for Portainer to pick up the webhook of stack %d (%s)", id, waited))
-		waited += waitStep(i)
-		if err := d.sleepCtx(ctx, waitStep(i)); err != nil {
-			return st, false, d.waitCancelled(tool, "the webhook redeploy", st, err)
-		}
-		now, res := getStack(ctx, d, tool, id)
-		if res != nil {
-			return st, false, res
-		}
-		if deref(now.Status) == statusDeploying || deref(now.UpdateDate) != deref(st.UpdateDate) ||
-			deref(deref(now.GitConfig).ConfigHash) != deref(st.GitConfig.ConfigHash) {
-			done, res := d.AwaitDeploy(ctx, tool, "the webhook redeploy", now, w)
-			return done, true, res
-		}
-	}
-	return st, false, nil
 }
 
 // ValidateGitRepository implements validate_git_repository.

@@ -348,7 +348,7 @@ var Tools = []tools.Def{
 	{
 		Name:         "trigger_stack_webhook",
 		Title:        "Trigger a stack's GitOps webhook",
-		Description:  "Calls a Git stack's webhook as a Git host would: Portainer redeploys in the background when there is a new commit.",
+		Description:  "Calls a Git stack's webhook as a Git host would: Portainer redeploys in the background when there is a new commit; wait=true reports the outcome, failures included.",
 		Toolset:      "gitops",
 		Operation:    "WebhookInvoke",
 		ReadOnly:     false,

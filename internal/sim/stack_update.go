@@ -231,6 +231,10 @@ func (s *Sim) StackGitRedeploy(_ context.Context, req papi.StackGitRedeployReque
 		}
 		if ferr == nil {
 			ferr = s.checkDeploy(c.Type, env, c.Name, content)
+			// A failed deploy keeps the new clone in the project folder (2.23
+			// git.CloneWithBackup; measured: GET /file answers the new commit's file, the
+			// stack keeps its old commit and status, compose's containers are gone).
+			r.file = content
 		}
 		if ferr != nil {
 			return internal(deployMessage(c.Type, ferr))
@@ -336,6 +340,11 @@ func (s *Sim) autoRedeploy(r *stackRec, forced bool) error {
 	if ferr != nil {
 		return ferr
 	}
+	// The new commit is cloned into the project folder before the deploy, which Portainer
+	// only logs when it fails ("webhook failed to redeploy a stack"): the stack keeps its old
+	// commit, status and update date (2.23 deployments/deploy.go; measured on a real 2.23,
+	// with compose's containers removed by checkDeploy).
+	r.file = content
 	if err := s.checkDeploy(r.Type, env, r.Name, content); err != nil {
 		return err
 	}
