@@ -48,9 +48,12 @@ type stackDef struct {
 // MarshalJSON leaves the Git password out.
 func (s gitSource) MarshalJSON() ([]byte, error) {
 	m := map[string]any{"repository_url": s.URL, "reference": s.Ref, "compose_path": s.Path,
-		"username": s.User, "credentials": s.User != "" || s.Password != "" || s.SourceID != 0, "tls_skip_verify": s.TLSSkip}
+		"username": s.User, "credentials": s.User != "" || s.Password != "" || s.SourceID != 0 || s.CredentialID != 0, "tls_skip_verify": s.TLSSkip}
 	if s.SourceID != 0 {
 		m["source_id"] = s.SourceID
+	}
+	if s.CredentialID != 0 {
+		m["git_credential_id"] = s.CredentialID
 	}
 	return json.Marshal(m)
 }
@@ -252,6 +255,10 @@ func createGitStack(ctx context.Context, d *Deps, tool string, g stackDef) (*pap
 	if g.FilesystemPath != "" {
 		payload.SupportRelativePath, payload.FilesystemPath = ptr(true), ptr(g.FilesystemPath)
 	}
+	if src.CredentialID != 0 && src.Password == "" {
+		// A saved credential (Business Edition before Sources): its id, no username or password.
+		payload.RepositoryAuthentication, payload.RepositoryGitCredentialID = ptr(true), ptr(src.CredentialID)
+	}
 	if src.SourceID != 0 {
 		// URL, credentials and TLS come from the Source (2.43 and later).
 		payload.SourceID = ptr(src.SourceID)
@@ -289,7 +296,7 @@ func CreateStackFromGit(ctx context.Context, d *Deps, a Args) (*mcp.CallToolResu
 		return ArgError(tool, err), nil
 	}
 	src := gitSource{URL: strings.TrimSpace(in.RepositoryUrl), Ref: fullRef(deref(in.Reference)), Path: deref(in.ComposePath),
-		User: deref(in.Username), Password: deref(in.Password), TLSSkip: deref(in.TlsSkipVerify)}
+		User: deref(in.Username), Password: deref(in.Password), TLSSkip: deref(in.TlsSkipVerify), CredentialID: deref(in.GitCredentialId)}
 	if src.Path == "" {
 		src.Path = "docker-compose.yml"
 	}
@@ -303,6 +310,9 @@ func CreateStackFromGit(ctx context.Context, d *Deps, a Args) (*mcp.CallToolResu
 	}
 	if err := checkCredentials(src); err != nil {
 		return ArgError(tool, err), nil
+	}
+	if res := d.savedCredentialArg(ctx, tool, src.CredentialID, src.User, src.Password); res != nil {
+		return res, nil
 	}
 	if err := checkRepoPaths(src.Path, g.Additional); err != nil {
 		return ArgError(tool, err), nil
@@ -360,6 +370,9 @@ func CreateStackFromGit(ctx context.Context, d *Deps, a Args) (*mcp.CallToolResu
 		}
 	}
 	applySource(&v, source, caps)
+	if src.CredentialID != 0 {
+		notes = append(notes, fmt.Sprintf("It clones with saved Git credential %d.", src.CredentialID))
+	}
 	if g.AutoUpdate != nil && deref(g.AutoUpdate.Webhook) != "" {
 		notes = append(notes, "Give webhook_url to your Git host (push event, POST, no secret) so a push redeploys the stack.")
 	}

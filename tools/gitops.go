@@ -46,7 +46,7 @@ func gitStackArg(ctx context.Context, d *Deps, a Args, tool string) (*papi.Stack
 	}
 	st, res := gitStack(ctx, d, tool, id)
 	if res == nil {
-		res = savedCredential(tool, st)
+		res = d.credentialKept(ctx, tool, st)
 	}
 	return st, res
 }
@@ -65,6 +65,9 @@ func fullGitState(st *papi.Stack) papi.StackGitUpdatePayload {
 	if credentialsStored(g) {
 		p.RepositoryUsername = ptr(deref(g.Authentication.Username))
 		p.RepositoryPassword = ptr("")
+	}
+	if id := storedCredential(st); id != 0 {
+		p.RepositoryGitCredentialID = &id // a saved credential (Business Edition) is kept by its id
 	}
 	if st.Option != nil {
 		p.Prune = ptr(deref(st.Option.Prune))
@@ -237,15 +240,6 @@ func restartJob(ctx context.Context, d *Deps, st *papi.Stack) string {
 		"check with get_stack_gitops and run update_stack_gitops with the same interval once the cause is fixed."
 }
 
-// savedCredential refuses stacks that use a Business Edition saved Git credential: the Git
-// endpoints would replace it with a plain username and an empty password.
-func savedCredential(tool string, st *papi.Stack) *mcp.CallToolResult {
-	if st.GitConfig != nil && st.GitConfig.Authentication != nil && deref(st.GitConfig.Authentication.GitCredentialID) != 0 {
-		return mcp.NewToolResultError(fmt.Sprintf("%s: stack %d uses a saved Git credential (Business Edition), which this server cannot keep through a change yet. Nothing was changed: change it in Portainer's UI.", tool, deref(st.Id)))
-	}
-	return nil
-}
-
 func verifyGit(st *papi.Stack, p papi.StackGitUpdatePayload, caps Caps) []string {
 	var out []string
 	if !isGit(st) {
@@ -256,6 +250,9 @@ func verifyGit(st *papi.Stack, p papi.StackGitUpdatePayload, caps Caps) []string
 	}
 	if credentialsStored(st.GitConfig) != deref(p.RepositoryAuthentication) {
 		out = append(out, fmt.Sprintf("credentials stored is %v, not %v", credentialsStored(st.GitConfig), deref(p.RepositoryAuthentication)))
+	}
+	if want := deref(p.RepositoryGitCredentialID); want != 0 && deref(p.RepositoryPassword) == "" && storedCredential(st) != want {
+		out = append(out, fmt.Sprintf("it uses saved Git credential %d, not %d", storedCredential(st), want))
 	}
 	if !samePairs(deref(st.Env), deref(p.Env)) {
 		out = append(out, "env differs from what was sent")
@@ -318,6 +315,9 @@ func redeploy(ctx context.Context, d *Deps, tool string, st *papi.Stack, pullIma
 			body.RepositoryUsername = ptr(deref(g.Authentication.Username))
 		}
 		body.RepositoryPassword = ptr(password)
+		if id := storedCredential(st); id != 0 && password == "" {
+			body.RepositoryGitCredentialID = &id
+		}
 	}
 	switch {
 	case prune != nil:
@@ -365,13 +365,21 @@ func changeGitops(ctx context.Context, d *Deps, a Args, tool string) (*mcp.CallT
 	if err := checkEnv(deref(in.SetEnv)); err != nil {
 		return ArgError(tool, err), nil
 	}
-	if deref(in.RemoveCredentials) && (in.Username != nil || in.Password != nil) {
-		return ArgError(tool, fmt.Errorf("remove_credentials cannot be combined with username or password")), nil
+	if deref(in.RemoveCredentials) && (in.Username != nil || in.Password != nil || in.GitCredentialId != nil) {
+		return ArgError(tool, fmt.Errorf("remove_credentials cannot be combined with username, password or git_credential_id")), nil
+	}
+	if in.GitCredentialId != nil {
+		if *in.GitCredentialId == 0 {
+			return ArgError(tool, fmt.Errorf("git_credential_id 0 names no credential: to drop the stack's credentials, pass remove_credentials=true")), nil
+		}
+		if res := d.savedCredentialArg(ctx, tool, *in.GitCredentialId, deref(in.Username), deref(in.Password)); res != nil {
+			return res, nil
+		}
 	}
 
 	st, res := gitStack(ctx, d, tool, in.StackId)
 	if res == nil {
-		res = savedCredential(tool, st)
+		res = d.credentialKept(ctx, tool, st)
 	}
 	if res == nil {
 		res = deploying(tool, st)
@@ -412,12 +420,14 @@ func changeGitops(ctx context.Context, d *Deps, a Args, tool string) (*mcp.CallT
 	}
 	switch {
 	case deref(in.RemoveCredentials):
-		p.RepositoryAuthentication, p.RepositoryUsername, p.RepositoryPassword = ptr(false), nil, nil
+		p.RepositoryAuthentication, p.RepositoryUsername, p.RepositoryPassword, p.RepositoryGitCredentialID = ptr(false), nil, nil, nil
+	case in.GitCredentialId != nil:
+		p.RepositoryAuthentication, p.RepositoryUsername, p.RepositoryPassword, p.RepositoryGitCredentialID = ptr(true), nil, ptr(""), in.GitCredentialId
 	case in.Username != nil || in.Password != nil:
 		if in.Username == nil && !credentialsStored(st.GitConfig) {
 			return ArgError(tool, fmt.Errorf("the stack has no stored credentials: give username with password")), nil
 		}
-		p.RepositoryAuthentication = ptr(true)
+		p.RepositoryAuthentication, p.RepositoryGitCredentialID = ptr(true), nil
 		if in.Username != nil {
 			p.RepositoryUsername = in.Username
 		}
@@ -433,7 +443,7 @@ func changeGitops(ctx context.Context, d *Deps, a Args, tool string) (*mcp.CallT
 	}
 
 	// What Portainer applies to the stack's Source changes every stack on it.
-	credsChange := deref(in.RemoveCredentials) || in.Username != nil || in.Password != nil ||
+	credsChange := deref(in.RemoveCredentials) || in.Username != nil || in.Password != nil || in.GitCredentialId != nil ||
 		(in.TlsSkipVerify != nil && *in.TlsSkipVerify != deref(st.GitConfig.TLSSkipVerify))
 	if credsChange && caps.GitSources {
 		if res := sharedConsent(ctx, tool, a, st, src, "the credentials and TLS setting"); res != nil {
@@ -585,6 +595,8 @@ func checkNewReference(ctx context.Context, d *Deps, tool string, st *papi.Stack
 	switch {
 	case deref(p.RepositoryAuthentication) && deref(p.RepositoryPassword) != "":
 		src.User, src.Password = deref(p.RepositoryUsername), deref(p.RepositoryPassword)
+	case deref(p.RepositoryAuthentication) && deref(p.RepositoryGitCredentialID) != 0:
+		src.CredentialID = deref(p.RepositoryGitCredentialID)
 	case deref(p.RepositoryAuthentication) && caps.PreviewByStack:
 		src.StackID = deref(st.Id)
 	case deref(p.RepositoryAuthentication):
@@ -753,7 +765,7 @@ func RedeployStack(ctx context.Context, d *Deps, a Args) (*mcp.CallToolResult, e
 	if res != nil {
 		return res, nil
 	}
-	if res := savedCredential(tool, st); res != nil {
+	if res := d.credentialKept(ctx, tool, st); res != nil {
 		return res, nil
 	}
 	if !isGit(st) {
@@ -803,6 +815,7 @@ func ValidateGitRepository(ctx context.Context, d *Deps, a Args) (*mcp.CallToolR
 		Password string `json:"password"`
 		TLSSkip  bool   `json:"tls_skip_verify"`
 		SourceID int    `json:"source_id"`
+		CredID   int    `json:"git_credential_id"`
 	}
 	if err := a.Bind(&in); err != nil {
 		return ArgError(tool, err), nil
@@ -815,11 +828,14 @@ func ValidateGitRepository(ctx context.Context, d *Deps, a Args) (*mcp.CallToolR
 	}
 	given := in.Ref
 	in.Ref = fullRef(in.Ref)
-	src := gitSource{URL: in.URL, Ref: in.Ref, Path: in.Path, User: in.User, Password: in.Password, TLSSkip: in.TLSSkip}
+	src := gitSource{URL: in.URL, Ref: in.Ref, Path: in.Path, User: in.User, Password: in.Password, TLSSkip: in.TLSSkip, CredentialID: in.CredID}
 	out := map[string]any{"reference": in.Ref, "compose_path": in.Path}
+	if res := d.savedCredentialArg(ctx, tool, in.CredID, in.User, in.Password); res != nil {
+		return res, nil
+	}
 	switch {
 	case in.SourceID != 0:
-		if in.URL != "" || in.User != "" || in.Password != "" {
+		if in.URL != "" || in.User != "" || in.Password != "" || in.CredID != 0 {
 			return ArgError(tool, fmt.Errorf("give source_id alone, or repository_url with its credentials: a Source brings its own")), nil
 		}
 		c := d.Caps(ctx)
@@ -875,12 +891,13 @@ func ValidateGitRepository(ctx context.Context, d *Deps, a Args) (*mcp.CallToolR
 }
 
 // gitSource is a repository, reference and file, with credentials: given (User and
-// Password), or stored in Portainer (SourceID: a GitOps Source; StackID: a stack's own,
-// for the file preview of 2.43 and later).
+// Password), or stored in Portainer (CredentialID: a saved Git credential; SourceID: a GitOps
+// Source; StackID: a stack's own, for the file preview of 2.43 and later).
 type gitSource struct {
 	URL, Ref, Path, User, Password string
 	TLSSkip                        bool
 	SourceID, StackID              int
+	CredentialID                   int // a saved Git credential (Business Edition before Sources)
 }
 
 // previewFile asks Portainer for a file of a repository. problem is Portainer's reason when
@@ -892,6 +909,8 @@ func previewFile(ctx context.Context, d *Deps, tool string, s gitSource) (conten
 	switch {
 	case s.Password != "":
 		body.Username, body.Password = ptr(s.User), ptr(s.Password)
+	case s.CredentialID != 0:
+		body.GitCredentialID = ptr(s.CredentialID)
 	case s.SourceID != 0:
 		body.SourceId = ptr(s.SourceID)
 	case s.StackID != 0:

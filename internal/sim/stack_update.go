@@ -170,14 +170,25 @@ func (s *Sim) updateRepo(c *stackRec, current *gitConfig, b *papi.StackGitUpdate
 	}
 	tls := deref(b.TLSSkipVerify)
 	var auth *gitAuth
+	credID := 0
 	if deref(b.RepositoryAuthentication) {
 		auth = &gitAuth{Username: deref(b.RepositoryUsername), Password: keptPassword(current.Auth, b.RepositoryPassword)}
+		if deref(b.RepositoryPassword) == "" {
+			credID = credIDOf(current) // kept with the stored password
+		}
+		cred, err := s.stackCred(deref(b.RepositoryGitCredentialID), credIDOf(current))
+		if err != nil {
+			return err
+		}
+		if cred != nil && deref(b.RepositoryPassword) == "" {
+			auth, credID = withCred(cred)
+		}
 		if _, _, err := s.gitResolve(url, c.Git.ReferenceName, auth.Username, auth.Password); err != nil {
 			return newErr(http.StatusInternalServerError, msgFetchRepo, latestCommitError(err, c.Git.ReferenceName))
 		}
 	}
 	if !s.b.GitSources {
-		c.Git.URL, c.Git.Auth, c.Git.TLSSkipVerify = url, auth, tls
+		c.Git.URL, c.Git.Auth, c.Git.TLSSkipVerify, c.Git.credID = url, auth, tls, credID
 		return nil
 	}
 	if src := s.sourceOf(c); src != nil && normalizeRepoURL(url) == normalizeRepoURL(current.URL) {
@@ -217,6 +228,13 @@ func (s *Sim) StackGitRedeploy(_ context.Context, req papi.StackGitRedeployReque
 		s.redeployPayload(c, b)
 		g := s.repoConfig(c)
 		user, password := s.redeployCredentials(g.Auth, b)
+		cred, cerr := s.stackCred(deref(b.RepositoryGitCredentialID), credIDOf(g))
+		if cerr != nil {
+			return cerr
+		}
+		if cred != nil && deref(b.RepositoryAuthentication) && deref(b.RepositoryPassword) == "" {
+			user, password = cred.Username, cred.Password // for this clone ([EEsrc] redeploy handler)
+		}
 		hash, tree, err := s.gitResolve(g.URL, g.ReferenceName, user, password)
 		if err != nil {
 			return newErr(http.StatusInternalServerError, msgCloneForRedeploy, cloneError(err))
