@@ -15,14 +15,14 @@ const brokenCompose = "services:\n  app:\n    image: local/tiny:latest\n    pull
 // TestRealPortainerFailedDeploys: on a real 2.23, a commit that cannot deploy, pushed and
 // delivered by the webhook, is reported as a failed deploy that left the stack down (never as
 // "no new commit"); a failed redeploy_stack says the stack now runs no containers and how to
-// get it back; force_update says it does nothing on this release; a short tag reference is
-// taken as the tag.
+// get it back; force_update says it does nothing on this release; git_credential_id is refused
+// on CE; a short tag reference is taken as the tag.
 func TestRealPortainerFailedDeploys(t *testing.T) {
 	p := realtest.Load(t)
 	t.Parallel()
 	s := realSession(t, p)
 	name := realtest.Name("broken")
-	p.RemoveStacksNamed(t, name)
+	p.RemoveStacksNamed(t, name, name+"-cred")
 	id, repo, good := gitStack(t, p, s, "pub", name, map[string]any{"gitops": "webhook"})
 
 	if out := s.ok("update_stack_gitops", map[string]any{"stack_id": id, "force_update": true}); !strings.Contains(at(out, "note"), "ignores force_update") {
@@ -49,6 +49,13 @@ func TestRealPortainerFailedDeploys(t *testing.T) {
 	s.ok("redeploy_stack", map[string]any{"stack_id": id})
 	repo.Commit("main", map[string]string{"docker-compose.yml": brokenCompose})
 	wantError(t, s.call("redeploy_stack", map[string]any{"stack_id": id}), "/does-not-exist", "runs no containers", "revert", "redeploy_stack")
+
+	// CE has no saved Git credentials: the argument is refused, nothing is created.
+	wantError(t, s.call("create_stack_from_git", map[string]any{"environment_id": p.EnvID, "name": name + "-cred", "repository_url": repo.URL, "git_credential_id": 1}),
+		"Business Edition", "username and password", "Nothing was changed")
+	if _, found := restStackNamed(t, p, name+"-cred"); found {
+		t.Error("a refused git_credential_id created a stack")
+	}
 
 	repo.Commit("main", composeFile("tagged"))
 	repo.Tag("main", "v1.0.0")
