@@ -205,21 +205,21 @@ func (d *Deps) settled(ctx context.Context, tool string, id int) (*papi.Stack, *
 	return st, res
 }
 
-// running is what of a stack runs now: the services with a running container (swarm: task),
+// runState is what of a stack runs now: the services with a running container (swarm: task),
 // and those with none. ok is false when it could not be read.
-type running struct {
+type runState struct {
 	up, down []string
 	ok       bool
 }
 
 // whatRuns reads the stack's containers (the services of its compose file, and those Docker
 // has).
-func (d *Deps) whatRuns(ctx context.Context, tool string, st *papi.Stack) running {
+func (d *Deps) whatRuns(ctx context.Context, tool string, st *papi.Stack) runState {
 	sn, res := d.read(ctx, tool, st, "")
 	if res != nil {
-		return running{}
+		return runState{}
 	}
-	r := running{ok: true}
+	r := runState{ok: true}
 	for _, s := range sn.services {
 		if slices.ContainsFunc(s.units, func(u unit) bool { return u.state == "running" }) {
 			r.up = append(r.up, s.name)

@@ -99,6 +99,9 @@ func (d *Deps) webhookUnseen(ctx context.Context, tool string, st *papi.Stack, f
 	r := d.whatRuns(ctx, tool, st)
 	down := r.ok && len(r.down) > 0
 	switch {
+	case !pulled && deref(st.Status) == papi.StackStatusInactive:
+		return Done(fmt.Sprintf("Webhook accepted; Portainer recorded no redeploy within %s (the deployed commit is %s). The stack is stopped in Portainer: start_stack starts it.",
+			webhookSettle, deployed), fields)
 	case !pulled && !down:
 		return Done(fmt.Sprintf("Webhook accepted; Portainer did not redeploy within %s and the stack's containers run: the reference %s has no new commit (the deployed commit is %s). redeploy_stack redeploys regardless.",
 			webhookSettle, deref(st.GitConfig.ReferenceName), deployed), fields)

@@ -34,7 +34,14 @@ func TestWebhookDeployThatFails(t *testing.T) {
 		h.sim.AddRepo(exits, "", "")
 		h.sim.Commit(exits, "refs/heads/main", map[string]string{"docker-compose.yml": "services:\n  job:\n    image: busybox\n    command: exit 3 1ms\n"})
 		out = h.ok("create_stack_from_git", map[string]any{"environment_id": 1, "name": "exits", "repository_url": exits, "gitops": "webhook", "verify": false})
-		h.fails("trigger_stack_webhook", map[string]any{"stack_id": int(out["stack_id"].(float64)), "wait": true, "verify": false}, "is down", "runs no containers", "get_stack_status")
+		exitsID := int(out["stack_id"].(float64))
+		h.fails("trigger_stack_webhook", map[string]any{"stack_id": exitsID, "wait": true, "verify": false}, "is down", "runs no containers", "get_stack_status")
+
+		// A stack stopped in Portainer is said to be stopped, not down by accident.
+		h.ok("stop_stack", map[string]any{"stack_id": exitsID})
+		if msg := fmt.Sprint(h.ok("trigger_stack_webhook", map[string]any{"stack_id": exitsID, "wait": true})["message"]); !strings.Contains(msg, "stopped") || !strings.Contains(msg, "start_stack") {
+			t.Errorf("webhook of a stopped stack: %s", msg)
+		}
 	})
 }
 
