@@ -48,9 +48,12 @@ type stackDef struct {
 // MarshalJSON leaves the Git password out.
 func (s gitSource) MarshalJSON() ([]byte, error) {
 	m := map[string]any{"repository_url": s.URL, "reference": s.Ref, "compose_path": s.Path,
-		"username": s.User, "credentials": s.User != "" || s.Password != "" || s.SourceID != 0, "tls_skip_verify": s.TLSSkip}
+		"username": s.User, "credentials": s.User != "" || s.Password != "" || s.SourceID != 0 || s.CredentialID != 0, "tls_skip_verify": s.TLSSkip}
 	if s.SourceID != 0 {
 		m["source_id"] = s.SourceID
+	}
+	if s.CredentialID != 0 {
+		m["git_credential_id"] = s.CredentialID
 	}
 	return json.Marshal(m)
 }
@@ -157,23 +160,77 @@ func (s stackDef) describe() string {
 // checkSource checks, through Portainer, that the compose file and every additional file can
 // be read at the reference; it returns a tool error when not.
 func checkSource(ctx context.Context, d *Deps, tool string, g stackDef) *mcp.CallToolResult {
-	for _, path := range append([]string{g.Git.Path}, g.Additional...) {
+	_, res := checkGitFiles(ctx, d, tool, g, "", "Nothing was created.")
+	return res
+}
+
+// checkGitFiles is checkSource for a reference given as given ("" when not known) whose
+// refusal ends with nothing ("Nothing was created."). A short reference that is no branch
+// but a tag (v1.0.0) is taken as the tag: g.Git.Ref becomes refs/tags/NAME and note says so.
+// A full branch reference that does not exist, where a tag of that name does, gets the hint.
+func checkGitFiles(ctx context.Context, d *Deps, tool string, g stackDef, given, nothing string) (note string, res *mcp.CallToolResult) {
+	for i, path := range append([]string{g.Git.Path}, g.Additional...) {
 		s := *g.Git
 		s.Path = path
-		_, problem, res := previewFile(ctx, d, tool, s)
+		var problem string
+		if i == 0 {
+			_, problem, note, res = previewRef(ctx, d, tool, &s, given)
+			g.Git.Ref = s.Ref
+		} else {
+			_, problem, res = previewFile(ctx, d, tool, s)
+		}
 		if res != nil {
-			return res
+			return "", res
 		}
 		if problem != "" {
-			ref := s.Ref
+			ref := g.Git.Ref
 			if ref == "" {
 				ref = "the default branch"
 			}
-			return mcp.NewToolResultError(fmt.Sprintf("%s: Portainer cannot read %s from %s at %s: %s Nothing was created. Check the repository URL, reference, path and credentials (validate_git_repository tries them without creating anything).",
-				tool, path, s.URL, ref, problem))
+			return "", mcp.NewToolResultError(fmt.Sprintf("%s: Portainer cannot read %s from %s at %s: %s %s Check the repository URL, reference, path and credentials (validate_git_repository tries them without creating anything).",
+				tool, path, s.URL, ref, problem, nothing))
 		}
 	}
-	return nil
+	return note, nil
+}
+
+// previewRef is previewFile at a reference given as given ("" when not known). When Portainer
+// finds no branch refs/heads/NAME but a tag refs/tags/NAME exists, a short reference (NAME)
+// is taken as the tag (s.Ref changes, note says so) and a full one gets the hint to write it.
+func previewRef(ctx context.Context, d *Deps, tool string, s *gitSource, given string) (content, problem, note string, res *mcp.CallToolResult) {
+	content, problem, res = previewFile(ctx, d, tool, *s)
+	tag, ok := tagFor(s.Ref, problem)
+	if res != nil || problem == "" || !ok {
+		return content, problem, "", res
+	}
+	t := *s
+	t.Ref = tag
+	tagContent, tagProblem, tagRes := previewFile(ctx, d, tool, t)
+	switch {
+	case tagRes != nil || tagProblem != "":
+		return content, problem, "", nil
+	case shortRef(given):
+		s.Ref = tag
+		return tagContent, "", fmt.Sprintf("Reference %s is a tag, not a branch: %s is used.", strings.TrimSpace(given), tag), nil
+	}
+	return content, problem + fmt.Sprintf(" Tag %s exists: write reference %s.", strings.TrimPrefix(tag, "refs/tags/"), tag), "", nil
+}
+
+// tagFor is the tag reference to try when Portainer found no branch ref (refs/heads/NAME):
+// refs/tags/NAME.
+func tagFor(ref, problem string) (string, bool) {
+	name, ok := strings.CutPrefix(ref, "refs/heads/")
+	if !ok || !strings.Contains(strings.ToLower(problem), "reference not found") {
+		return "", false
+	}
+	return "refs/tags/" + name, true
+}
+
+// shortRef tells whether a reference was given as a name (main, v1.0.0), not as a full
+// reference.
+func shortRef(given string) bool {
+	given = strings.TrimSpace(given)
+	return given != "" && !strings.HasPrefix(given, "refs/")
 }
 
 // createGitStack creates a Git stack (it does no checks of its own beyond Portainer's).
@@ -197,6 +254,10 @@ func createGitStack(ctx context.Context, d *Deps, tool string, g stackDef) (*pap
 		AdditionalFiles: files, AutoUpdate: g.AutoUpdate, Env: env, TLSSkipVerify: ptr(src.TLSSkip)}
 	if g.FilesystemPath != "" {
 		payload.SupportRelativePath, payload.FilesystemPath = ptr(true), ptr(g.FilesystemPath)
+	}
+	if src.CredentialID != 0 && src.Password == "" {
+		// A saved credential (Business Edition before Sources): its id, no username or password.
+		payload.RepositoryAuthentication, payload.RepositoryGitCredentialID = ptr(true), ptr(src.CredentialID)
 	}
 	if src.SourceID != 0 {
 		// URL, credentials and TLS come from the Source (2.43 and later).
@@ -235,7 +296,7 @@ func CreateStackFromGit(ctx context.Context, d *Deps, a Args) (*mcp.CallToolResu
 		return ArgError(tool, err), nil
 	}
 	src := gitSource{URL: strings.TrimSpace(in.RepositoryUrl), Ref: fullRef(deref(in.Reference)), Path: deref(in.ComposePath),
-		User: deref(in.Username), Password: deref(in.Password), TLSSkip: deref(in.TlsSkipVerify)}
+		User: deref(in.Username), Password: deref(in.Password), TLSSkip: deref(in.TlsSkipVerify), CredentialID: deref(in.GitCredentialId)}
 	if src.Path == "" {
 		src.Path = "docker-compose.yml"
 	}
@@ -250,6 +311,9 @@ func CreateStackFromGit(ctx context.Context, d *Deps, a Args) (*mcp.CallToolResu
 	if err := checkCredentials(src); err != nil {
 		return ArgError(tool, err), nil
 	}
+	if res := d.savedCredentialArg(ctx, tool, src.CredentialID, src.User, src.Password); res != nil {
+		return res, nil
+	}
 	if err := checkRepoPaths(src.Path, g.Additional); err != nil {
 		return ArgError(tool, err), nil
 	}
@@ -263,8 +327,13 @@ func CreateStackFromGit(ctx context.Context, d *Deps, a Args) (*mcp.CallToolResu
 		}
 	}
 	mech := string(deref(in.Gitops))
-	if (mech == "" || mech == "none") && deref(in.Interval) != "" {
-		return ArgError(tool, fmt.Errorf("an interval was given without polling: pass gitops=polling to poll every %s", deref(in.Interval))), nil
+	if iv := strings.TrimSpace(deref(in.Interval)); iv != "" {
+		if _, err := ParseInterval(iv); err != nil {
+			return ArgError(tool, err), nil
+		}
+		if mech == "" || mech == "none" {
+			return ArgError(tool, fmt.Errorf("an interval was given without polling: pass gitops=polling with interval %s to poll (or gitops=polling+webhook for both)", iv)), nil
+		}
 	}
 	if mech != "" && mech != "none" {
 		au, err := gitopsChange{Mechanism: mech, Interval: deref(in.Interval), ForceUpdate: in.ForceUpdate, ForcePullImage: in.ForcePullImage}.apply(d, nil)
@@ -275,7 +344,8 @@ func CreateStackFromGit(ctx context.Context, d *Deps, a Args) (*mcp.CallToolResu
 	} else if in.ForceUpdate != nil || in.ForcePullImage != nil {
 		return ArgError(tool, fmt.Errorf("force_update and force_pull_image apply to GitOps updates: set gitops=polling or webhook")), nil
 	}
-	if res := checkSource(ctx, d, tool, g); res != nil {
+	refNote, res := checkGitFiles(ctx, d, tool, g, deref(in.Reference), "Nothing was created.")
+	if res != nil {
 		return res, nil
 	}
 	st, res := createGitStack(ctx, d, tool, g)
@@ -292,10 +362,16 @@ func CreateStackFromGit(ctx context.Context, d *Deps, a Args) (*mcp.CallToolResu
 		return res, nil
 	}
 	v := gitopsView(d, st)
-	applySource(&v, source, d.Caps(ctx))
 	var notes []string
-	if note != "" {
-		notes = append(notes, note)
+	caps := d.Caps(ctx)
+	for _, n := range []string{refNote, note, defaultedNote(deref(in.Interval), nil, g.AutoUpdate), forceUpdateNote(caps, g.AutoUpdate)} {
+		if n != "" {
+			notes = append(notes, n)
+		}
+	}
+	applySource(&v, source, caps)
+	if src.CredentialID != 0 {
+		notes = append(notes, fmt.Sprintf("It clones with saved Git credential %d.", src.CredentialID))
 	}
 	if g.AutoUpdate != nil && deref(g.AutoUpdate.Webhook) != "" {
 		notes = append(notes, "Give webhook_url to your Git host (push event, POST, no secret) so a push redeploys the stack.")

@@ -3,7 +3,9 @@ package tools
 import (
 	"context"
 	"fmt"
+	"net/http"
 	"reflect"
+	"slices"
 	"strings"
 	"time"
 
@@ -16,6 +18,10 @@ import (
 // MinInterval is the shortest polling interval the tools accept: a shorter one would have
 // Portainer clone the repository more often than it can usefully redeploy.
 const MinInterval = time.Minute
+
+// DefaultInterval is how often polling runs when it is turned on without an interval (the
+// deploy_from_git prompt says so too).
+const DefaultInterval = "5m"
 
 // gitStack reads a stack and insists that it is deployed from Git.
 func gitStack(ctx context.Context, d *Deps, tool string, id int) (*papi.Stack, *mcp.CallToolResult) {
@@ -40,7 +46,7 @@ func gitStackArg(ctx context.Context, d *Deps, a Args, tool string) (*papi.Stack
 	}
 	st, res := gitStack(ctx, d, tool, id)
 	if res == nil {
-		res = savedCredential(tool, st)
+		res = d.credentialKept(ctx, tool, st)
 	}
 	return st, res
 }
@@ -59,6 +65,9 @@ func fullGitState(st *papi.Stack) papi.StackGitUpdatePayload {
 	if credentialsStored(g) {
 		p.RepositoryUsername = ptr(deref(g.Authentication.Username))
 		p.RepositoryPassword = ptr("")
+	}
+	if id := storedCredential(st); id != 0 {
+		p.RepositoryGitCredentialID = &id // a saved credential (Business Edition) is kept by its id
 	}
 	if st.Option != nil {
 		p.Prune = ptr(deref(st.Option.Prune))
@@ -80,7 +89,7 @@ func ParseInterval(s string) (time.Duration, error) {
 		return 0, fmt.Errorf("interval %q is not a duration: write it like 5m, 1h or 1h30m", s)
 	}
 	if dur < MinInterval {
-		return 0, fmt.Errorf("interval %q is too short: it must be at least %s", s, MinInterval)
+		return 0, fmt.Errorf("interval %q is too short: it must be at least 1m (Portainer refuses shorter ones), such as %s", s, DefaultInterval)
 	}
 	return dur, nil
 }
@@ -138,7 +147,7 @@ func (c gitopsChange) apply(d *Deps, cur *papi.AutoUpdateSettings) (*papi.AutoUp
 			iv = deref(next.Interval)
 		}
 		if iv == "" {
-			return nil, fmt.Errorf("mechanism %s needs an interval such as 5m", mech)
+			iv = DefaultInterval
 		}
 		if _, err := ParseInterval(iv); err != nil {
 			return nil, err
@@ -161,6 +170,34 @@ func (c gitopsChange) apply(d *Deps, cur *papi.AutoUpdateSettings) (*papi.AutoUp
 		next.ForcePullImage = c.ForcePullImage
 	}
 	return &next, nil
+}
+
+// defaultedNote says that polling was turned on at the default interval, when no interval was
+// given and the stack had none ("" otherwise).
+func defaultedNote(given string, cur, next *papi.AutoUpdateSettings) string {
+	if strings.TrimSpace(given) != "" || deref(deref(cur).Interval) != "" || deref(deref(next).Interval) != DefaultInterval {
+		return ""
+	}
+	return "Polling every " + DefaultInterval + " (the default; pass interval for another)."
+}
+
+// forceUpdateNote says what force_update=true does on this Portainer, from the capability
+// table: 2.23 stores it and ignores it (PB, measured); from 2.44 it makes every poll redeploy
+// (ForceUpdatePolls). A webhook redeploys only on a new commit either way (PC §6).
+func forceUpdateNote(c Caps, au *papi.AutoUpdateSettings) string {
+	switch {
+	case au == nil || !deref(au.ForceUpdate):
+		return ""
+	case !c.ForceUpdatePolls:
+		v := "this Portainer"
+		if c.Version != "" {
+			v = "Portainer " + c.Version
+		}
+		return fmt.Sprintf("force_update is saved, but %s ignores force_update: polling and webhooks redeploy only when the reference has a new commit (redeploy_stack redeploys now regardless).", v)
+	case deref(au.Interval) != "":
+		return fmt.Sprintf("force_update: every poll (every %s) redeploys, even without a new commit; a webhook still needs a new commit.", deref(au.Interval))
+	}
+	return "force_update applies to polling only: a webhook redeploys only on a new commit."
 }
 
 // updateGit sends a full Git state, then reads the stack back and checks that it is still
@@ -203,15 +240,6 @@ func restartJob(ctx context.Context, d *Deps, st *papi.Stack) string {
 		"check with get_stack_gitops and run update_stack_gitops with the same interval once the cause is fixed."
 }
 
-// savedCredential refuses stacks that use a Business Edition saved Git credential: the Git
-// endpoints would replace it with a plain username and an empty password.
-func savedCredential(tool string, st *papi.Stack) *mcp.CallToolResult {
-	if st.GitConfig != nil && st.GitConfig.Authentication != nil && deref(st.GitConfig.Authentication.GitCredentialID) != 0 {
-		return mcp.NewToolResultError(fmt.Sprintf("%s: stack %d uses a saved Git credential (Business Edition), which this server cannot keep through a change yet. Nothing was changed: change it in Portainer's UI.", tool, deref(st.Id)))
-	}
-	return nil
-}
-
 func verifyGit(st *papi.Stack, p papi.StackGitUpdatePayload, caps Caps) []string {
 	var out []string
 	if !isGit(st) {
@@ -222,6 +250,9 @@ func verifyGit(st *papi.Stack, p papi.StackGitUpdatePayload, caps Caps) []string
 	}
 	if credentialsStored(st.GitConfig) != deref(p.RepositoryAuthentication) {
 		out = append(out, fmt.Sprintf("credentials stored is %v, not %v", credentialsStored(st.GitConfig), deref(p.RepositoryAuthentication)))
+	}
+	if want := deref(p.RepositoryGitCredentialID); want != 0 && deref(p.RepositoryPassword) == "" && storedCredential(st) != want {
+		out = append(out, fmt.Sprintf("it uses saved Git credential %d, not %d", storedCredential(st), want))
 	}
 	if !samePairs(deref(st.Env), deref(p.Env)) {
 		out = append(out, "env differs from what was sent")
@@ -284,6 +315,9 @@ func redeploy(ctx context.Context, d *Deps, tool string, st *papi.Stack, pullIma
 			body.RepositoryUsername = ptr(deref(g.Authentication.Username))
 		}
 		body.RepositoryPassword = ptr(password)
+		if id := storedCredential(st); id != 0 && password == "" {
+			body.RepositoryGitCredentialID = &id
+		}
 	}
 	switch {
 	case prune != nil:
@@ -295,7 +329,14 @@ func redeploy(ctx context.Context, d *Deps, tool string, st *papi.Stack, pullIma
 	if err != nil {
 		return nil, d.CallFailed(tool, err)
 	}
-	return stackOf(tool, resp.JSON200, resp.HTTPResponse, resp.Body)
+	out, res := stackOf(tool, resp.JSON200, resp.HTTPResponse, resp.Body)
+	if res != nil && resp.StatusCode() == http.StatusInternalServerError {
+		// A deploy that failed (500 with compose's error) may have taken the stack down.
+		if now := d.afterFailure(ctx, tool, deref(st.Id)); now != "" {
+			res.Content = append(res.Content, mcp.NewTextContent(now))
+		}
+	}
+	return out, res
 }
 
 // changeRequest reads the arguments of enable/update_stack_gitops.
@@ -324,19 +365,30 @@ func changeGitops(ctx context.Context, d *Deps, a Args, tool string) (*mcp.CallT
 	if err := checkEnv(deref(in.SetEnv)); err != nil {
 		return ArgError(tool, err), nil
 	}
-	if deref(in.RemoveCredentials) && (in.RepositoryUsername != nil || in.RepositoryPassword != nil) {
-		return ArgError(tool, fmt.Errorf("remove_credentials cannot be combined with repository_username or repository_password")), nil
+	if deref(in.RemoveCredentials) && (in.Username != nil || in.Password != nil || in.GitCredentialId != nil) {
+		return ArgError(tool, fmt.Errorf("remove_credentials cannot be combined with username, password or git_credential_id")), nil
+	}
+	if in.GitCredentialId != nil {
+		if *in.GitCredentialId == 0 {
+			return ArgError(tool, fmt.Errorf("git_credential_id 0 names no credential: to drop the stack's credentials, pass remove_credentials=true")), nil
+		}
+		if res := d.savedCredentialArg(ctx, tool, *in.GitCredentialId, deref(in.Username), deref(in.Password)); res != nil {
+			return res, nil
+		}
 	}
 
 	st, res := gitStack(ctx, d, tool, in.StackId)
 	if res == nil {
-		res = savedCredential(tool, st)
+		res = d.credentialKept(ctx, tool, st)
 	}
 	if res == nil {
 		res = deploying(tool, st)
 	}
 	if res != nil {
 		return res, nil
+	}
+	if err := checkUnset(deref(st.Env), deref(in.UnsetEnv)); err != nil {
+		return ArgError(tool, err), nil
 	}
 	caps := d.Caps(ctx)
 	src, res := d.stackSource(ctx, tool, st)
@@ -368,16 +420,18 @@ func changeGitops(ctx context.Context, d *Deps, a Args, tool string) (*mcp.CallT
 	}
 	switch {
 	case deref(in.RemoveCredentials):
-		p.RepositoryAuthentication, p.RepositoryUsername, p.RepositoryPassword = ptr(false), nil, nil
-	case in.RepositoryUsername != nil || in.RepositoryPassword != nil:
-		if in.RepositoryUsername == nil && !credentialsStored(st.GitConfig) {
-			return ArgError(tool, fmt.Errorf("the stack has no stored credentials: give repository_username with repository_password")), nil
+		p.RepositoryAuthentication, p.RepositoryUsername, p.RepositoryPassword, p.RepositoryGitCredentialID = ptr(false), nil, nil, nil
+	case in.GitCredentialId != nil:
+		p.RepositoryAuthentication, p.RepositoryUsername, p.RepositoryPassword, p.RepositoryGitCredentialID = ptr(true), nil, ptr(""), in.GitCredentialId
+	case in.Username != nil || in.Password != nil:
+		if in.Username == nil && !credentialsStored(st.GitConfig) {
+			return ArgError(tool, fmt.Errorf("the stack has no stored credentials: give username with password")), nil
 		}
-		p.RepositoryAuthentication = ptr(true)
-		if in.RepositoryUsername != nil {
-			p.RepositoryUsername = in.RepositoryUsername
+		p.RepositoryAuthentication, p.RepositoryGitCredentialID = ptr(true), nil
+		if in.Username != nil {
+			p.RepositoryUsername = in.Username
 		}
-		p.RepositoryPassword = ptr(deref(in.RepositoryPassword))
+		p.RepositoryPassword = ptr(deref(in.Password))
 	}
 	before := fullGitState(st)
 	before.AutoUpdate = cur
@@ -389,7 +443,7 @@ func changeGitops(ctx context.Context, d *Deps, a Args, tool string) (*mcp.CallT
 	}
 
 	// What Portainer applies to the stack's Source changes every stack on it.
-	credsChange := deref(in.RemoveCredentials) || in.RepositoryUsername != nil || in.RepositoryPassword != nil ||
+	credsChange := deref(in.RemoveCredentials) || in.Username != nil || in.Password != nil || in.GitCredentialId != nil ||
 		(in.TlsSkipVerify != nil && *in.TlsSkipVerify != deref(st.GitConfig.TLSSkipVerify))
 	if credsChange && caps.GitSources {
 		if res := sharedConsent(ctx, tool, a, st, src, "the credentials and TLS setting"); res != nil {
@@ -403,9 +457,15 @@ func changeGitops(ctx context.Context, d *Deps, a Args, tool string) (*mcp.CallT
 			return res, nil
 		}
 	}
+	notes := []string{}
 	if in.Reference != nil && deref(p.RepositoryReferenceName) != deref(st.GitConfig.ReferenceName) {
-		if res := checkNewReference(ctx, d, tool, st, p, caps); res != nil {
+		ref, note, res := checkNewReference(ctx, d, tool, st, p, deref(in.Reference), caps)
+		if res != nil {
 			return res, nil
+		}
+		p.RepositoryReferenceName = &ref
+		if note != "" {
+			notes = append(notes, note)
 		}
 	}
 
@@ -413,7 +473,6 @@ func changeGitops(ctx context.Context, d *Deps, a Args, tool string) (*mcp.CallT
 	if res != nil {
 		return res, nil
 	}
-	notes := []string{}
 	if intervalOnSource {
 		if res := d.setSourceInterval(ctx, tool, src, newInterval); res != nil {
 			res.Content = append(res.Content, mcp.NewTextContent("The stack's own settings were saved; only the interval, which lives on its GitOps Source, was not changed: retry with update_gitops_source."))
@@ -452,6 +511,12 @@ func changeGitops(ctx context.Context, d *Deps, a Args, tool string) (*mcp.CallT
 		notes = append(notes, "Saved without redeploying: the running stack changes on the next update, or call redeploy_stack now.")
 	}
 	applySource(&v, src, caps)
+	if n := defaultedNote(change.Interval, cur, p.AutoUpdate); n != "" {
+		notes = append(notes, n)
+	}
+	if deref(in.ForceUpdate) {
+		notes = append(notes, forceUpdateNote(caps, p.AutoUpdate))
+	}
 	if old, now := cur, p.AutoUpdate; deref(deref(old).Webhook) != "" && deref(deref(now).Webhook) == "" {
 		notes = append(notes, "The old webhook URL no longer works.")
 	}
@@ -521,19 +586,46 @@ func applySource(v *views.GitopsView, src *sourceInfo, caps Caps) {
 // checkNewReference checks, before a new reference is saved, that the compose file and every
 // additional file can be read there: otherwise the next redeploy fails and leaves the stack
 // undeployable. A private repository is read with the new credentials when given, else with
-// the stack's stored ones (2.43 and later), else the password is needed.
-func checkNewReference(ctx context.Context, d *Deps, tool string, st *papi.Stack, p papi.StackGitUpdatePayload, caps Caps) *mcp.CallToolResult {
+// the stack's stored ones (2.43 and later), else the password is needed. It returns the
+// reference to save: a short name that is a tag, not a branch, becomes refs/tags/NAME (note
+// says so).
+func checkNewReference(ctx context.Context, d *Deps, tool string, st *papi.Stack, p papi.StackGitUpdatePayload, given string, caps Caps) (string, string, *mcp.CallToolResult) {
 	g := st.GitConfig
 	src := gitSource{URL: deref(g.URL), Ref: deref(p.RepositoryReferenceName), Path: deref(g.ConfigFilePath), TLSSkip: deref(p.TLSSkipVerify)}
 	switch {
 	case deref(p.RepositoryAuthentication) && deref(p.RepositoryPassword) != "":
 		src.User, src.Password = deref(p.RepositoryUsername), deref(p.RepositoryPassword)
+	case deref(p.RepositoryAuthentication) && deref(p.RepositoryGitCredentialID) != 0:
+		src.CredentialID = deref(p.RepositoryGitCredentialID)
 	case deref(p.RepositoryAuthentication) && caps.PreviewByStack:
 		src.StackID = deref(st.Id)
 	case deref(p.RepositoryAuthentication):
-		return ArgError(tool, fmt.Errorf("before saving reference %s the tool checks that the compose file and additional files exist there, and this stack's repository needs its password, which Portainer never returns: pass repository_password (the same one; it is stored again)", src.Ref))
+		return "", "", ArgError(tool, fmt.Errorf("before saving reference %s the tool checks that the compose file and additional files exist there, and this stack's repository needs its password, which Portainer never returns: pass password (the same one; it is stored again)", src.Ref))
 	}
-	return checkSource(ctx, d, tool, stackDef{Git: &src, Additional: deref(st.AdditionalFiles)})
+	note, res := checkGitFiles(ctx, d, tool, stackDef{Git: &src, Additional: deref(st.AdditionalFiles)}, given, "Nothing was changed.")
+	return src.Ref, note, res
+}
+
+// checkUnset refuses unset_env names the stack does not have, naming those it has (never
+// their values): a typo must not pass for a removal.
+func checkUnset(env []papi.Pair, unset []string) error {
+	var have, missing []string
+	for _, p := range env {
+		have = append(have, p.Name)
+	}
+	for _, u := range unset {
+		if !slices.Contains(have, u) {
+			missing = append(missing, u)
+		}
+	}
+	switch {
+	case len(missing) == 0:
+		return nil
+	case len(have) == 0:
+		return fmt.Errorf("unset_env names %s, but the stack has no env variables", strings.Join(missing, ", "))
+	}
+	slices.Sort(have)
+	return fmt.Errorf("unset_env names %s, which the stack does not have; its variables are %s", strings.Join(missing, ", "), strings.Join(have, ", "))
 }
 
 func editEnv(env []papi.Pair, set []papi.Pair, unset []string) []papi.Pair {
@@ -664,7 +756,7 @@ func RedeployStack(ctx context.Context, d *Deps, a Args) (*mcp.CallToolResult, e
 		StackID  int    `json:"stack_id"`
 		Pull     *bool  `json:"pull_image"`
 		Prune    *bool  `json:"prune"`
-		Password string `json:"repository_password"`
+		Password string `json:"password"`
 	}
 	if err := a.Bind(&in); err != nil {
 		return ArgError(tool, err), nil
@@ -673,7 +765,7 @@ func RedeployStack(ctx context.Context, d *Deps, a Args) (*mcp.CallToolResult, e
 	if res != nil {
 		return res, nil
 	}
-	if res := savedCredential(tool, st); res != nil {
+	if res := d.credentialKept(ctx, tool, st); res != nil {
 		return res, nil
 	}
 	if !isGit(st) {
@@ -712,98 +804,6 @@ func short(commit string) string {
 	return commit
 }
 
-// TriggerStackWebhook implements trigger_stack_webhook.
-func TriggerStackWebhook(ctx context.Context, d *Deps, a Args) (*mcp.CallToolResult, error) {
-	const tool = "trigger_stack_webhook"
-	id := strings.TrimSpace(a.Str("webhook_id"))
-	if id != "" {
-		if err := checkWebhookID(id); err != nil {
-			return ArgError(tool, err), nil
-		}
-	}
-	var st *papi.Stack
-	if a.Has("stack_id") {
-		sid, err := a.Int("stack_id")
-		if err != nil {
-			return ArgError(tool, err), nil
-		}
-		var res *mcp.CallToolResult
-		if st, res = gitStack(ctx, d, tool, sid); res != nil {
-			return res, nil
-		}
-		hook := deref(deref(st.AutoUpdate).Webhook)
-		if hook == "" {
-			return mcp.NewToolResultError(fmt.Sprintf("%s: stack %d (%s) has no webhook. Nothing was triggered. Use redeploy_stack to redeploy now, or add a webhook with update_stack_gitops mechanism=webhook.", tool, sid, deref(st.Name))), nil
-		}
-		if id != "" && id != hook {
-			return ArgError(tool, fmt.Errorf("webhook_id %s is not the webhook of stack %d", id, sid)), nil
-		}
-		id = hook
-	}
-	if id == "" {
-		return ArgError(tool, fmt.Errorf("give stack_id or webhook_id")), nil
-	}
-	wait := a.Bool("wait", false)
-	if wait && st == nil {
-		return ArgError(tool, fmt.Errorf("wait needs stack_id: the tool reads the stack to see the redeploy finish")), nil
-	}
-	if st != nil {
-		if res := deploying(tool, st); res != nil {
-			return res, nil
-		}
-	}
-	resp, err := d.Client.WebhookInvokeWithResponse(ctx, id)
-	if err != nil {
-		return d.CallFailed(tool, err), nil
-	}
-	if resp.StatusCode()/100 != 2 {
-		return APIError(tool, resp.HTTPResponse, resp.Body), nil
-	}
-	if !wait {
-		return Done("Webhook accepted: Portainer pulls and redeploys the stack in the background when the reference has a new commit. Check the deployed commit with get_stack_gitops in a moment, or call again with wait=true.",
-			map[string]any{"webhook_url": d.WebhookURL(id)})
-	}
-	after, changed, res := d.awaitWebhookRedeploy(ctx, tool, st, waitArgs(Args{"verify": a.Bool("verify", true)}))
-	if res != nil {
-		return res, nil
-	}
-	if !changed {
-		return Done(fmt.Sprintf("Webhook accepted, but Portainer did not redeploy within %s: it redeploys on a webhook only when the reference has a new commit (the deployed commit is %s). redeploy_stack redeploys regardless.",
-			webhookSettle, short(deref(st.GitConfig.ConfigHash))), map[string]any{"webhook_url": d.WebhookURL(id)})
-	}
-	return Done(fmt.Sprintf("Webhook accepted and the stack redeployed: commit %s -> %s.", short(deref(st.GitConfig.ConfigHash)), short(deref(deref(after.GitConfig).ConfigHash))),
-		map[string]any{"webhook_url": d.WebhookURL(id), "redeployed": true})
-}
-
-// webhookSettle is how long trigger_stack_webhook waits for the redeploy a webhook starts in
-// the background: Portainer answers at once and redeploys only on a new commit, so no change
-// within this time means there was nothing to deploy.
-const webhookSettle = 45 * time.Second
-
-// awaitWebhookRedeploy waits for the background redeploy a webhook starts: the stack turns
-// deploying (2.41 and later) or its update date or deployed commit changes (2.23).
-func (d *Deps) awaitWebhookRedeploy(ctx context.Context, tool string, st *papi.Stack, w DeployWait) (*papi.Stack, bool, *mcp.CallToolResult) {
-	id := deref(st.Id)
-	var waited time.Duration // summed pauses, so tests with an instant clock still end
-	for i := 0; waited < webhookSettle; i++ {
-		Progress(ctx, fmt.Sprintf("waiting for Portainer to pick up the webhook of stack %d (%s)", id, waited))
-		waited += waitStep(i)
-		if err := d.sleepCtx(ctx, waitStep(i)); err != nil {
-			return st, false, d.waitCancelled(tool, "the webhook redeploy", st, err)
-		}
-		now, res := getStack(ctx, d, tool, id)
-		if res != nil {
-			return st, false, res
-		}
-		if deref(now.Status) == statusDeploying || deref(now.UpdateDate) != deref(st.UpdateDate) ||
-			deref(deref(now.GitConfig).ConfigHash) != deref(st.GitConfig.ConfigHash) {
-			done, res := d.AwaitDeploy(ctx, tool, "the webhook redeploy", now, w)
-			return done, true, res
-		}
-	}
-	return st, false, nil
-}
-
 // ValidateGitRepository implements validate_git_repository.
 func ValidateGitRepository(ctx context.Context, d *Deps, a Args) (*mcp.CallToolResult, error) {
 	const tool = "validate_git_repository"
@@ -815,6 +815,7 @@ func ValidateGitRepository(ctx context.Context, d *Deps, a Args) (*mcp.CallToolR
 		Password string `json:"password"`
 		TLSSkip  bool   `json:"tls_skip_verify"`
 		SourceID int    `json:"source_id"`
+		CredID   int    `json:"git_credential_id"`
 	}
 	if err := a.Bind(&in); err != nil {
 		return ArgError(tool, err), nil
@@ -825,12 +826,16 @@ func ValidateGitRepository(ctx context.Context, d *Deps, a Args) (*mcp.CallToolR
 	if err := checkRepoPath("compose_path", in.Path); err != nil {
 		return ArgError(tool, err), nil
 	}
+	given := in.Ref
 	in.Ref = fullRef(in.Ref)
-	src := gitSource{URL: in.URL, Ref: in.Ref, Path: in.Path, User: in.User, Password: in.Password, TLSSkip: in.TLSSkip}
+	src := gitSource{URL: in.URL, Ref: in.Ref, Path: in.Path, User: in.User, Password: in.Password, TLSSkip: in.TLSSkip, CredentialID: in.CredID}
 	out := map[string]any{"reference": in.Ref, "compose_path": in.Path}
+	if res := d.savedCredentialArg(ctx, tool, in.CredID, in.User, in.Password); res != nil {
+		return res, nil
+	}
 	switch {
 	case in.SourceID != 0:
-		if in.URL != "" || in.User != "" || in.Password != "" {
+		if in.URL != "" || in.User != "" || in.Password != "" || in.CredID != 0 {
 			return ArgError(tool, fmt.Errorf("give source_id alone, or repository_url with its credentials: a Source brings its own")), nil
 		}
 		c := d.Caps(ctx)
@@ -863,9 +868,13 @@ func ValidateGitRepository(ctx context.Context, d *Deps, a Args) (*mcp.CallToolR
 		}
 		out["repository_url"] = in.URL
 	}
-	content, problem, res := previewFile(ctx, d, tool, src)
+	content, problem, note, res := previewRef(ctx, d, tool, &src, given)
 	if res != nil {
 		return res, nil
+	}
+	out["reference"] = src.Ref
+	if note != "" {
+		out["note"] = note
 	}
 	out["readable"] = problem == ""
 	if problem != "" {
@@ -882,12 +891,13 @@ func ValidateGitRepository(ctx context.Context, d *Deps, a Args) (*mcp.CallToolR
 }
 
 // gitSource is a repository, reference and file, with credentials: given (User and
-// Password), or stored in Portainer (SourceID: a GitOps Source; StackID: a stack's own,
-// for the file preview of 2.43 and later).
+// Password), or stored in Portainer (CredentialID: a saved Git credential; SourceID: a GitOps
+// Source; StackID: a stack's own, for the file preview of 2.43 and later).
 type gitSource struct {
 	URL, Ref, Path, User, Password string
 	TLSSkip                        bool
 	SourceID, StackID              int
+	CredentialID                   int // a saved Git credential (Business Edition before Sources)
 }
 
 // previewFile asks Portainer for a file of a repository. problem is Portainer's reason when
@@ -899,6 +909,8 @@ func previewFile(ctx context.Context, d *Deps, tool string, s gitSource) (conten
 	switch {
 	case s.Password != "":
 		body.Username, body.Password = ptr(s.User), ptr(s.Password)
+	case s.CredentialID != 0:
+		body.GitCredentialID = ptr(s.CredentialID)
 	case s.SourceID != 0:
 		body.SourceId = ptr(s.SourceID)
 	case s.StackID != 0:

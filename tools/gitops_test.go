@@ -110,8 +110,8 @@ func TestGitopsEnvAndReferenceChanges(t *testing.T) {
 		if h.caps().PreviewByStack {
 			h.ok("update_stack_gitops", map[string]any{"stack_id": id, "reference": "release", "redeploy": true})
 		} else {
-			h.fails("update_stack_gitops", map[string]any{"stack_id": id, "reference": "release"}, "pass repository_password")
-			h.ok("update_stack_gitops", map[string]any{"stack_id": id, "reference": "release", "redeploy": true, "repository_password": sentinel})
+			h.fails("update_stack_gitops", map[string]any{"stack_id": id, "reference": "release"}, "pass password")
+			h.ok("update_stack_gitops", map[string]any{"stack_id": id, "reference": "release", "redeploy": true, "password": sentinel})
 		}
 		st := h.stack(id)
 		if ref := deref(st.Stack.GitConfig.ReferenceName); ref != "refs/heads/release" {
@@ -405,7 +405,7 @@ func TestFailedGitChangeRestartsPolling(t *testing.T) {
 	eachProfile(t, func(t *testing.T, h *harness) {
 		id := h.gitStack("app", map[string]any{"gitops": "polling", "interval": "5m"})
 		before := invariantOf(t, h.stack(id))
-		txt := h.fails("update_stack_gitops", map[string]any{"stack_id": id, "repository_password": "wrong-" + sentinel}, "not changed")
+		txt := h.fails("update_stack_gitops", map[string]any{"stack_id": id, "password": "wrong-" + sentinel}, "not changed")
 		if !h.caps().SourcePolling && !strings.Contains(txt, "started again") {
 			t.Errorf("the answer does not say polling was started again: %s", txt)
 		}
@@ -422,4 +422,23 @@ func TestFailedGitChangeRestartsPolling(t *testing.T) {
 		}
 		h.noLeak()
 	})
+}
+
+// TestGitArgumentNames: every Git tool names credentials username and password; the old names
+// of update_stack_gitops and redeploy_stack are refused as unknown, changing nothing.
+func TestGitArgumentNames(t *testing.T) {
+	h := newHarness(t)
+	id := h.gitStack("app", nil)
+	h.ok("redeploy_stack", map[string]any{"stack_id": id, "password": sentinel})
+	h.ok("update_stack_gitops", map[string]any{"stack_id": id, "username": gitUser, "password": sentinel, "set_env": []map[string]any{{"name": "A", "value": "1"}}})
+	if inv := invariantOf(t, h.stack(id)); inv.Password != sentinel || inv.User != gitUser || inv.Env["A"] != "1" {
+		t.Errorf("after username/password: %+v", inv)
+	}
+	before := h.state()
+	h.fails("update_stack_gitops", map[string]any{"stack_id": id, "repository_username": gitUser, "repository_password": sentinel}, "unknown argument", "username")
+	h.fails("redeploy_stack", map[string]any{"stack_id": id, "repository_password": sentinel}, "unknown argument", "password")
+	if h.state() != before {
+		t.Error("a refused call changed the stack")
+	}
+	h.noLeak()
 }

@@ -41,26 +41,49 @@ func argSecrets(a Args) []string {
 	return out
 }
 
-// userinfoPasswords finds the password of every user:password@ in s.
+// userinfoPasswords finds the password of every user:password@ in s, and the userinfo of a
+// URL whose password holds characters that usually end a word (a quote, '<', '>'): after a
+// scheme, everything up to the last '@' before the next space.
 func userinfoPasswords(s string) []string {
 	var out []string
+	add := func(pw string) {
+		if len(pw) < minSecret {
+			return
+		}
+		if dec, err := url.PathUnescape(pw); err == nil && dec != pw {
+			out = append(out, dec)
+		}
+		out = append(out, pw)
+	}
 	for rest := s; ; {
 		at := strings.Index(rest, "@")
 		if at < 0 {
-			return out
+			break
 		}
 		head := rest[:at]
 		if i := strings.LastIndexAny(head, "/ \t\n\"'"); i >= 0 {
 			head = head[i+1:]
 		}
-		if c := strings.Index(head, ":"); c >= 0 && len(head)-c-1 >= minSecret {
-			pw := head[c+1:]
-			if dec, err := url.PathUnescape(pw); err == nil {
-				out = append(out, dec)
-			}
-			out = append(out, pw)
+		if c := strings.Index(head, ":"); c >= 0 {
+			add(head[c+1:])
 		}
 		rest = rest[at+1:]
+	}
+	for rest := s; ; {
+		i := strings.Index(rest, "://")
+		if i < 0 {
+			return out
+		}
+		rest = rest[i+3:]
+		word := rest
+		if end := strings.IndexAny(word, " \t\n"); end >= 0 {
+			word = word[:end]
+		}
+		if at := strings.LastIndex(word, "@"); at > 0 {
+			if _, pw, ok := strings.Cut(word[:at], ":"); ok {
+				add(pw)
+			}
+		}
 	}
 }
 

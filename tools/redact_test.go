@@ -4,6 +4,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"net/url"
+	"slices"
 	"strings"
 	"testing"
 
@@ -84,8 +85,14 @@ func TestUserinfoNeverEchoed(t *testing.T) {
 	for in, want := range map[string]string{
 		"https://u:p@h/x":   "https://[REDACTED]@h/x",
 		"https//u:pw@h":     "https//[REDACTED]@h",
-		"u:pw@h:x":          "[REDACTED]@h:x",
+		"u:pw@h:x":          "u:[REDACTED]@h:x",
 		"https://h/no-info": "https://h/no-info",
+		// The user of an SSH address is a login name, shown; a user alone elsewhere may be a
+		// token, hidden.
+		"git@github.com:acme/shop.git":     "git@github.com:acme/shop.git",
+		"ssh://git@github.com/acme/shop":   "ssh://git@github.com/acme/shop",
+		"ssh://git:pw@github.com/acme/x":   "ssh://git:[REDACTED]@github.com/acme/x",
+		"https://ghp-token@github.com/a/b": "https://[REDACTED]@github.com/a/b",
 	} {
 		if got := tools.HideUserinfo(in); got != want {
 			t.Errorf("HideUserinfo(%q) = %q, want %q", in, got, want)
@@ -133,4 +140,20 @@ func FuzzScrub(f *testing.F) {
 			t.Fatalf("secret survives in structured content: %s", res.RawStructuredContent)
 		}
 	})
+}
+
+// TestURLPasswordsFound: the password of a URL in an argument is scrubbed from the answer even
+// when it holds characters that end a word elsewhere (quotes, '<', '>').
+func TestURLPasswordsFound(t *testing.T) {
+	for url, want := range map[string]string{
+		"https://deploy:plain-pw@git.example.com/x.git":  "plain-pw",
+		`https://deploy:p<a>"ss'd@git.example.com/x.git`: `p<a>"ss'd`,
+		"https://deploy:p%3Ca%3E@git.example.com/x.git":  "p<a>",
+		"clone of https://u:sp@ce-pw@h/x failed":         "sp@ce-pw",
+		"git:scp-pw@github.com:acme/shop.git":            "scp-pw",
+	} {
+		if got := tools.UserinfoPasswords(url); !slices.Contains(got, want) {
+			t.Errorf("UserinfoPasswords(%q) = %q, want %q among them", url, got, want)
+		}
+	}
 }

@@ -165,9 +165,9 @@ func sharedConsent(ctx context.Context, tool string, a Args, st *papi.Stack, src
 		question: fmt.Sprintf("Change %s for %d more stack(s)? Stack %s (id %d) shares GitOps Source %d (%s) with %s; Portainer applies the change to all of them.",
 			what, others.count(), deref(st.Name), deref(st.Id), src.Id, src.Url, others),
 		refusal: fmt.Sprintf(
-			"%s: %s of stack %d live on GitOps Source %d (%s), which %d other stack(s) use too: %s. Portainer changes it for all of them. Nothing was changed. "+
+			"%s: stack %d takes %s from GitOps Source %d (%s), which %d other stack(s) use too: %s. A change there changes all of them. Nothing was changed. "+
 				"To change it for every one of them, call again with apply_to_shared_source=true; to change only this stack, point it at other credentials or another repository URL instead.",
-			tool, what, deref(st.Id), src.Id, src.Url, others.count(), others)})
+			tool, deref(st.Id), what, src.Id, src.Url, others.count(), others)})
 }
 
 // setSourceInterval changes the polling interval of a Source ("" stops polling).

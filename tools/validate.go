@@ -91,7 +91,7 @@ func checkRepoPath(what, p string) error {
 // checkRepoURL accepts what Portainer can clone: HTTP(S) URLs without credentials in them.
 // Portainer clones with go-git and HTTP basic authentication only: ssh:// and git@host:path
 // need SSH keys it never uses, git:// fails with "invalid auth method", file:// would read
-// Portainer's own disk.
+// Portainer's own disk. An error quotes the URL with its password hidden.
 func checkRepoURL(raw string) error {
 	shown := HideUserinfo(raw)
 	if strings.TrimSpace(raw) == "" {
@@ -101,6 +101,11 @@ func checkRepoURL(raw string) error {
 		return fmt.Errorf("repository_url %q is an SSH address: Portainer clones over HTTP(S) only (a username and a token for private repositories); give the repository's https URL", shown)
 	}
 	u, err := url.Parse(raw)
+	if err != nil && hasUserinfo(raw) {
+		// A password with characters a URL may not carry (<, >, ", spaces) fails to parse:
+		// it is still credentials in the URL.
+		return errURLCredentials
+	}
 	if err != nil || u.Scheme == "" || !strings.Contains(raw, "://") {
 		return fmt.Errorf("repository_url %q is not a URL like https://git.example.com/team/app.git", shown)
 	}
@@ -115,13 +120,34 @@ func checkRepoURL(raw string) error {
 		return fmt.Errorf("repository_url %q has no host: write it like https://git.example.com/team/app.git", shown)
 	}
 	if u.User != nil {
-		return fmt.Errorf("repository_url carries credentials: give them as username and password, never in the URL (Portainer would store and show them)")
+		return errURLCredentials
 	}
 	return nil
 }
 
-// scpLike is git's user@host:path form.
-var scpLike = regexp.MustCompile(`^[A-Za-z0-9._-]+@[A-Za-z0-9.-]+:[^/]`)
+var errURLCredentials = fmt.Errorf("repository_url carries credentials: give them as username and password, never in the URL (Portainer would store and show them)")
+
+// hasUserinfo tells whether a URL-like text that does not parse has user[:password]@ after
+// its scheme: an '@' before the path, or after a ':' that comes before the path (a password
+// may hold a '/').
+func hasUserinfo(raw string) bool {
+	i := strings.Index(raw, "://")
+	if i < 0 {
+		return false
+	}
+	rest := raw[i+3:]
+	at := strings.LastIndex(rest, "@")
+	if at <= 0 {
+		return false
+	}
+	info := rest[:at]
+	slash := strings.IndexAny(info, "/?#")
+	colon := strings.Index(info, ":")
+	return slash < 0 || (colon >= 0 && colon < slash)
+}
+
+// scpLike is git's user[:password]@host:path form.
+var scpLike = regexp.MustCompile(`^[A-Za-z0-9._-]+(:[^@/]*)?@[A-Za-z0-9.-]+:[^/]`)
 
 // checkCredentials applies Portainer's rule (authentication needs a username and a
 // password) before anything is sent, after checking the URL.
@@ -146,8 +172,10 @@ func checkWebhookID(id string) error {
 	return nil
 }
 
-// HideUserinfo hides whatever stands before an '@' in a URL-like text, even a malformed one,
-// so that an error quoting it never shows a password.
+// HideUserinfo hides the credentials of a URL-like text, even a malformed one, so that an
+// error quoting it never shows a password: of an SSH address (git@host:path, ssh://) only the
+// password, since its user is a login name; of any other URL the whole userinfo, since a user
+// alone may be a token (https://TOKEN@host).
 func HideUserinfo(raw string) string {
 	at := strings.LastIndex(raw, "@")
 	if at < 0 {
@@ -157,5 +185,19 @@ func HideUserinfo(raw string) string {
 	if i := strings.LastIndex(raw[:at], "//"); i >= 0 {
 		start = i + 2
 	}
+	if sshAddress(raw) {
+		user, _, withPassword := strings.Cut(raw[start:at], ":")
+		if !withPassword {
+			return raw
+		}
+		return raw[:start] + user + ":" + Redacted + raw[at:]
+	}
 	return raw[:start] + Redacted + raw[at:]
+}
+
+// sshAddress tells whether raw is an SSH address: ssh:// or git+ssh://, or git's
+// user@host:path form.
+func sshAddress(raw string) bool {
+	lower := strings.ToLower(raw)
+	return strings.HasPrefix(lower, "ssh://") || strings.HasPrefix(lower, "git+ssh://") || scpLike.MatchString(raw)
 }

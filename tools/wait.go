@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -111,9 +112,13 @@ func (d *Deps) AwaitDeploy(ctx context.Context, tool, what string, st *papi.Stac
 		if msg == "" {
 			msg = "Portainer gave no message"
 		}
-		return st, mcp.NewToolResultError(fmt.Sprintf(
+		res := mcp.NewToolResultError(fmt.Sprintf(
 			"%s: %s of stack %d (%s) FAILED after Portainer accepted it. Portainer says: %s. The stack is in error: fix the cause (the compose file, the image, the repository), then redeploy it (update_stack for a file-based stack, redeploy_stack for a Git stack); get_stack_status shows its containers.",
 			tool, what, id, deref(st.Name), msg))
+		if now := d.afterFailure(ctx, tool, id); now != "" {
+			res.Content = append(res.Content, mcp.NewTextContent(now))
+		}
+		return st, res
 	}
 	if w.Verify && deref(st.Status) == papi.StackStatusActive {
 		if res := d.verifyContainers(ctx, tool, st, deadline); res != nil {
@@ -198,4 +203,62 @@ func (d *Deps) settled(ctx context.Context, tool string, id int) (*papi.Stack, *
 		return st, nil // it ended (in error, perhaps): what matters is that it ended
 	}
 	return st, res
+}
+
+// runState is what of a stack runs now: the services with a running container (swarm: task),
+// and those with none. ok is false when it could not be read.
+type runState struct {
+	up, down []string
+	ok       bool
+}
+
+// whatRuns reads the stack's containers (the services of its compose file, and those Docker
+// has).
+func (d *Deps) whatRuns(ctx context.Context, tool string, st *papi.Stack) runState {
+	sn, res := d.read(ctx, tool, st, "")
+	if res != nil {
+		return runState{}
+	}
+	r := runState{ok: true}
+	for _, s := range sn.services {
+		if slices.ContainsFunc(s.units, func(u unit) bool { return u.state == "running" }) {
+			r.up = append(r.up, s.name)
+		} else {
+			r.down = append(r.down, s.name)
+		}
+	}
+	return r
+}
+
+// afterFailure says, once a deploy of stack id failed, what Portainer left running and how to
+// get the stack back ("" when the stack cannot be read). Portainer 2.23 runs compose down
+// after a failed compose up and still shows the stack active at its old commit (measured on a
+// real 2.23); later releases show Status 4.
+func (d *Deps) afterFailure(ctx context.Context, tool string, id int) string {
+	st, res := d.readStack(ctx, tool, id)
+	if res != nil {
+		return ""
+	}
+	r := d.whatRuns(ctx, tool, st)
+	if !r.ok {
+		return ""
+	}
+	back := "To get it back: revert or fix the commit in the repository and push it, then call redeploy_stack."
+	if !isGit(st) {
+		back = "To get it back: fix the compose file and call update_stack."
+	}
+	switch {
+	case len(r.up) == 0:
+		msg := fmt.Sprintf("Stack %d (%s) now runs no containers", id, deref(st.Name))
+		if deref(st.Status) == papi.StackStatusActive {
+			msg += ": Portainer removes them when a deploy fails, yet still shows the stack active"
+			if isGit(st) {
+				msg += fmt.Sprintf(" at commit %s, the last one that deployed", short(deref(st.GitConfig.ConfigHash)))
+			}
+		}
+		return msg + ". " + back
+	case len(r.down) == 0:
+		return fmt.Sprintf("The containers of stack %d (%s) still run: the failure did not reach them.", id, deref(st.Name))
+	}
+	return fmt.Sprintf("Stack %d (%s): still running %s; not running %s. %s", id, deref(st.Name), strings.Join(r.up, ", "), strings.Join(r.down, ", "), back)
 }

@@ -59,9 +59,9 @@ func realSentinel(t *testing.T, p *realtest.Portainer) {
 		{"list_gitops_stacks", map[string]any{"environment_id": p.EnvID}},
 		{"list_stacks", map[string]any{"name": name}},
 		{"get_stack_file", map[string]any{"stack_id": id}},
-		{"update_stack_gitops", map[string]any{"stack_id": id, "interval": "10m", "mechanism": "polling+webhook", "repository_username": user, "repository_password": sentinel}},
+		{"update_stack_gitops", map[string]any{"stack_id": id, "interval": "10m", "mechanism": "polling+webhook", "username": user, "password": sentinel}},
 		{"redeploy_stack", map[string]any{"stack_id": id}},
-		{"redeploy_stack", map[string]any{"stack_id": id, "repository_password": sentinel}},
+		{"redeploy_stack", map[string]any{"stack_id": id, "password": sentinel}},
 		{"trigger_stack_webhook", map[string]any{"stack_id": id}},
 		{"recreate_stack", map[string]any{"stack_id": id, "name": other, "password": sentinel}},
 	} {
@@ -70,8 +70,8 @@ func realSentinel(t *testing.T, p *realtest.Portainer) {
 		}
 	}
 	// Wrong passwords make Portainer's errors, which must not carry them either.
-	wantError(t, call("redeploy_stack", map[string]any{"stack_id": id, "repository_password": wrong}))
-	wantError(t, call("update_stack_gitops", map[string]any{"stack_id": id, "repository_username": user, "repository_password": wrong}))
+	wantError(t, call("redeploy_stack", map[string]any{"stack_id": id, "password": wrong}))
+	wantError(t, call("update_stack_gitops", map[string]any{"stack_id": id, "username": user, "password": wrong}))
 	if g := structured(t, call("get_stack_gitops", map[string]any{"stack_id": id})); at(g, "git", "credentials_stored") != "true" {
 		t.Errorf("credentials lost: %v", g)
 	}

@@ -181,10 +181,13 @@ type ComposeStackFromGitPayload struct {
 	FilesystemPath           *string `json:"FilesystemPath,omitempty"`
 	Name                     string  `json:"Name"`
 	RepositoryAuthentication *bool   `json:"RepositoryAuthentication,omitempty"`
-	RepositoryPassword       *string `json:"RepositoryPassword,omitempty"`
-	RepositoryReferenceName  *string `json:"RepositoryReferenceName,omitempty"`
-	RepositoryURL            string  `json:"RepositoryURL"`
-	RepositoryUsername       *string `json:"RepositoryUsername,omitempty"`
+
+	// RepositoryGitCredentialID Business Edition before Sources (EE 2.31): a saved Git credential of the caller, used with RepositoryAuthentication
+	RepositoryGitCredentialID *int    `json:"RepositoryGitCredentialID,omitempty"`
+	RepositoryPassword        *string `json:"RepositoryPassword,omitempty"`
+	RepositoryReferenceName   *string `json:"RepositoryReferenceName,omitempty"`
+	RepositoryURL             string  `json:"RepositoryURL"`
+	RepositoryUsername        *string `json:"RepositoryUsername,omitempty"`
 
 	// SourceID an existing GitOps Source (2.43 and later); URL, credentials and TLS then come from it
 	SourceID *int `json:"SourceID,omitempty"`
@@ -749,10 +752,13 @@ type RepoConfig struct {
 
 // RepositoryFilePreviewPayload defines model for RepositoryFilePreviewPayload.
 type RepositoryFilePreviewPayload struct {
-	TLSSkipVerify *bool   `json:"TLSSkipVerify,omitempty"`
-	Password      *string `json:"password,omitempty"`
-	Reference     *string `json:"reference,omitempty"`
-	Repository    string  `json:"repository"`
+	TLSSkipVerify *bool `json:"TLSSkipVerify,omitempty"`
+
+	// GitCredentialID Business Edition before Sources (EE 2.31): a saved Git credential
+	GitCredentialID *int    `json:"gitCredentialID,omitempty"`
+	Password        *string `json:"password,omitempty"`
+	Reference       *string `json:"reference,omitempty"`
+	Repository      string  `json:"repository"`
 
 	// SourceId 2.43 and later: URL and credentials of this Source
 	SourceId *int `json:"sourceId,omitempty"`
@@ -938,10 +944,13 @@ type StackGitRedeployPayload struct {
 	Prune                    *bool   `json:"Prune,omitempty"`
 	PullImage                *bool   `json:"PullImage,omitempty"`
 	RepositoryAuthentication *bool   `json:"RepositoryAuthentication,omitempty"`
-	RepositoryPassword       *string `json:"RepositoryPassword,omitempty"`
-	RepositoryReferenceName  *string `json:"RepositoryReferenceName,omitempty"`
-	RepositoryUsername       *string `json:"RepositoryUsername,omitempty"`
-	RepullImageAndRedeploy   *bool   `json:"RepullImageAndRedeploy,omitempty"`
+
+	// RepositoryGitCredentialID Business Edition before Sources (EE 2.31): a saved Git credential of the caller, used with RepositoryAuthentication
+	RepositoryGitCredentialID *int    `json:"RepositoryGitCredentialID,omitempty"`
+	RepositoryPassword        *string `json:"RepositoryPassword,omitempty"`
+	RepositoryReferenceName   *string `json:"RepositoryReferenceName,omitempty"`
+	RepositoryUsername        *string `json:"RepositoryUsername,omitempty"`
+	RepullImageAndRedeploy    *bool   `json:"RepullImageAndRedeploy,omitempty"`
 }
 
 // StackGitUpdatePayload Replaces every Git setting of the stack (AutoUpdate, Env, reference, credentials, TLS); 2.40 and later also take RepositoryURL, ConfigFilePath and AdditionalFiles (applied when given), 2.43 and later SourceID. Without SourceID, credential and TLS changes are written onto the stack's shared Source (2.43 and later).
@@ -952,12 +961,15 @@ type StackGitUpdatePayload struct {
 	Env                      *[]Pair             `json:"Env,omitempty"`
 	Prune                    *bool               `json:"Prune,omitempty"`
 	RepositoryAuthentication *bool               `json:"RepositoryAuthentication,omitempty"`
-	RepositoryPassword       *string             `json:"RepositoryPassword,omitempty"`
-	RepositoryReferenceName  *string             `json:"RepositoryReferenceName,omitempty"`
-	RepositoryURL            *string             `json:"RepositoryURL,omitempty"`
-	RepositoryUsername       *string             `json:"RepositoryUsername,omitempty"`
-	SourceID                 *int                `json:"SourceID,omitempty"`
-	TLSSkipVerify            *bool               `json:"TLSSkipVerify,omitempty"`
+
+	// RepositoryGitCredentialID Business Edition before Sources (EE 2.31): a saved Git credential of the caller, used with RepositoryAuthentication
+	RepositoryGitCredentialID *int    `json:"RepositoryGitCredentialID,omitempty"`
+	RepositoryPassword        *string `json:"RepositoryPassword,omitempty"`
+	RepositoryReferenceName   *string `json:"RepositoryReferenceName,omitempty"`
+	RepositoryURL             *string `json:"RepositoryURL,omitempty"`
+	RepositoryUsername        *string `json:"RepositoryUsername,omitempty"`
+	SourceID                  *int    `json:"SourceID,omitempty"`
+	TLSSkipVerify             *bool   `json:"TLSSkipVerify,omitempty"`
 }
 
 // StackMigratePayload defines model for StackMigratePayload.
@@ -1033,11 +1045,14 @@ type SwarmStackFromGitPayload struct {
 	FilesystemPath           *string `json:"FilesystemPath,omitempty"`
 	Name                     string  `json:"Name"`
 	RepositoryAuthentication *bool   `json:"RepositoryAuthentication,omitempty"`
-	RepositoryPassword       *string `json:"RepositoryPassword,omitempty"`
-	RepositoryReferenceName  *string `json:"RepositoryReferenceName,omitempty"`
-	RepositoryURL            string  `json:"RepositoryURL"`
-	RepositoryUsername       *string `json:"RepositoryUsername,omitempty"`
-	SourceID                 *int    `json:"SourceID,omitempty"`
+
+	// RepositoryGitCredentialID Business Edition before Sources (EE 2.31): a saved Git credential of the caller, used with RepositoryAuthentication
+	RepositoryGitCredentialID *int    `json:"RepositoryGitCredentialID,omitempty"`
+	RepositoryPassword        *string `json:"RepositoryPassword,omitempty"`
+	RepositoryReferenceName   *string `json:"RepositoryReferenceName,omitempty"`
+	RepositoryURL             string  `json:"RepositoryURL"`
+	RepositoryUsername        *string `json:"RepositoryUsername,omitempty"`
+	SourceID                  *int    `json:"SourceID,omitempty"`
 
 	// SupportRelativePath Business Edition: relative paths (the repository is cloned under FilesystemPath on the host)
 	SupportRelativePath *bool  `json:"SupportRelativePath,omitempty"`

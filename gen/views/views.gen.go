@@ -314,12 +314,15 @@ type CreateFromGitInput struct {
 	EnvironmentId int                  `json:"environment_id"`
 
 	// FilesystemPath BE: relative paths, cloned under this host folder
-	FilesystemPath *string                   `json:"filesystem_path,omitempty"`
-	ForcePullImage *bool                     `json:"force_pull_image,omitempty"`
-	ForceUpdate    *bool                     `json:"force_update,omitempty"`
-	Gitops         *CreateFromGitInputGitops `json:"gitops,omitempty"`
+	FilesystemPath *string `json:"filesystem_path,omitempty"`
+	ForcePullImage *bool   `json:"force_pull_image,omitempty"`
+	ForceUpdate    *bool   `json:"force_update,omitempty"`
 
-	// Interval e.g. 5m
+	// GitCredentialId BE: a saved credential
+	GitCredentialId *int                      `json:"git_credential_id,omitempty"`
+	Gitops          *CreateFromGitInputGitops `json:"gitops,omitempty"`
+
+	// Interval min 1m; polling default 5m
 	Interval *string `json:"interval,omitempty"`
 	Name     string  `json:"name"`
 
@@ -545,23 +548,26 @@ type GitopsChangeInput struct {
 	// ForceUpdate honoured by some versions only
 	ForceUpdate *bool `json:"force_update,omitempty"`
 
-	// Interval e.g. 5m (min 1m)
+	// GitCredentialId BE: a saved credential
+	GitCredentialId *int `json:"git_credential_id,omitempty"`
+
+	// Interval min 1m; polling default 5m
 	Interval  *string                     `json:"interval,omitempty"`
 	Mechanism *GitopsChangeInputMechanism `json:"mechanism,omitempty"`
+	Password  *string                     `json:"password,omitempty"`
 	Prune     *bool                       `json:"prune,omitempty"`
 	Redeploy  *bool                       `json:"redeploy,omitempty"`
 
 	// Reference branch or full ref
-	Reference          *string `json:"reference,omitempty"`
-	RemoveCredentials  *bool   `json:"remove_credentials,omitempty"`
-	RepositoryPassword *string `json:"repository_password,omitempty"`
-	RepositoryUsername *string `json:"repository_username,omitempty"`
+	Reference         *string `json:"reference,omitempty"`
+	RemoveCredentials *bool   `json:"remove_credentials,omitempty"`
 
 	// SetEnv add or change; the rest stays
 	SetEnv        *[]externalRef0.Pair `json:"set_env,omitempty"`
 	StackId       int                  `json:"stack_id"`
 	TlsSkipVerify *bool                `json:"tls_skip_verify,omitempty"`
 	UnsetEnv      *[]string            `json:"unset_env,omitempty"`
+	Username      *string              `json:"username,omitempty"`
 	Verify        *bool                `json:"verify,omitempty"`
 	Wait          *bool                `json:"wait,omitempty"`
 }

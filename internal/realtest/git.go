@@ -95,6 +95,13 @@ func (r *Repo) Commit(branch string, files map[string]string) string {
 	return r.git(r.work, "rev-parse", "HEAD")
 }
 
+// Tag tags the commit last made on branch as name and pushes the tag.
+func (r *Repo) Tag(branch, name string) {
+	r.t.Helper()
+	r.git(r.work, "tag", "-f", name, branch)
+	r.git(r.work, "push", "-q", "--force", r.bare, "refs/tags/"+name)
+}
+
 // git runs git in dir (none: the current folder) and returns its trimmed output; a failure
 // fails the test.
 func (r *Repo) git(dir string, args ...string) string {

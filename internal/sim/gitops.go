@@ -76,6 +76,13 @@ func (s *Sim) GitOperationRepoFilePreview(_ context.Context, req papi.GitOperati
 			}
 		}
 	}
+	cred, cerr := s.stackCred(deref(b.GitCredentialID), deref(b.GitCredentialID)) // a preview checks no owner
+	if cerr != nil {
+		return nil, cerr
+	}
+	if cred != nil && password == "" {
+		user, password = cred.Username, cred.Password
+	}
 	if !isURL(repoURL) {
 		return nil, badPayload("invalid repository URL. Must correspond to a valid URL format")
 	}

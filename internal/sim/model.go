@@ -240,15 +240,7 @@ func (r *stackRec) toAPI(g *gitConfig, redact bool) papi.Stack {
 			TLSSkipVerify:  ptr(g.TLSSkipVerify),
 		}
 		if g.Auth != nil {
-			pw := g.Auth.Password
-			if redact {
-				pw = ""
-			}
-			rc.Authentication = &papi.GitAuthentication{
-				Username:        ptr(g.Auth.Username),
-				Password:        ptr(pw),
-				GitCredentialID: ptr(0),
-			}
+			rc.Authentication = authView(g, redact)
 		}
 		st.GitConfig = rc
 	}

@@ -31,6 +31,7 @@ type gitInput struct {
 	url, ref      string
 	auth          bool
 	user, pass    string
+	credID        int // Business Edition before Sources: a saved Git credential
 	composeFile   string
 	additional    *[]string
 	autoUpdate    *papi.AutoUpdateSettings
@@ -78,6 +79,7 @@ func gitCreate(typ papi.StackType, envID int, swarmID string, b papi.ComposeStac
 	return createReq{typ: typ, envID: envID, name: b.Name, swarmID: swarmID, env: b.Env, git: &gitInput{
 		url: b.RepositoryURL, ref: deref(b.RepositoryReferenceName),
 		auth: deref(b.RepositoryAuthentication), user: deref(b.RepositoryUsername), pass: deref(b.RepositoryPassword),
+		credID:      deref(b.RepositoryGitCredentialID),
 		composeFile: deref(b.ComposeFile), additional: b.AdditionalFiles,
 		autoUpdate: b.AutoUpdate, tlsSkipVerify: deref(b.TLSSkipVerify), sourceID: deref(b.SourceID),
 		relative: deref(b.SupportRelativePath), filesystemPath: deref(b.FilesystemPath),
@@ -87,6 +89,7 @@ func gitCreate(typ papi.StackType, envID int, swarmID string, b papi.ComposeStac
 // validate checks a create payload as Portainer's payload Validate methods do. With a Source
 // the repository fields are not checked (PC §1 "Validation": only when SourceID == 0).
 func (c *createReq) validate(b tools.Behaviours) string {
+	byID := b.BusinessEdition && !b.GitSources && c.git != nil && c.git.credID != 0 // see stackCredsByID
 	switch {
 	case c.name == "":
 		return msgInvalidStackName
@@ -99,7 +102,7 @@ func (c *createReq) validate(b tools.Behaviours) string {
 	case b.GitSources && c.git.sourceID != 0:
 	case !isURL(c.git.url):
 		return msgInvalidRepoURL
-	case c.git.auth && c.git.pass == "":
+	case c.git.auth && c.git.pass == "" && !byID:
 		return msgPasswordRequired
 	}
 	return autoUpdateProblem(c.git.autoUpdate, b.MinInterval)
@@ -207,6 +210,13 @@ func (s *Sim) cloneForCreate(rec *stackRec, g *gitInput, src *source) (deploymen
 	}
 	if g.auth {
 		cfg.Auth = &gitAuth{Username: g.user, Password: g.pass}
+		cred, err := s.stackCred(g.credID, 0)
+		if err != nil {
+			return deployment{}, err
+		}
+		if cred != nil && g.pass == "" {
+			cfg.Auth, cfg.credID = withCred(cred)
+		}
 	}
 	if src != nil {
 		cfg.URL, cfg.TLSSkipVerify, cfg.Auth = src.URL, src.TLSSkipVerify, src.Auth.clone()

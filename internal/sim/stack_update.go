@@ -170,14 +170,25 @@ func (s *Sim) updateRepo(c *stackRec, current *gitConfig, b *papi.StackGitUpdate
 	}
 	tls := deref(b.TLSSkipVerify)
 	var auth *gitAuth
+	credID := 0
 	if deref(b.RepositoryAuthentication) {
 		auth = &gitAuth{Username: deref(b.RepositoryUsername), Password: keptPassword(current.Auth, b.RepositoryPassword)}
+		if deref(b.RepositoryPassword) == "" {
+			credID = credIDOf(current) // kept with the stored password
+		}
+		cred, err := s.stackCred(deref(b.RepositoryGitCredentialID), credIDOf(current))
+		if err != nil {
+			return err
+		}
+		if cred != nil && deref(b.RepositoryPassword) == "" {
+			auth, credID = withCred(cred)
+		}
 		if _, _, err := s.gitResolve(url, c.Git.ReferenceName, auth.Username, auth.Password); err != nil {
 			return newErr(http.StatusInternalServerError, msgFetchRepo, latestCommitError(err, c.Git.ReferenceName))
 		}
 	}
 	if !s.b.GitSources {
-		c.Git.URL, c.Git.Auth, c.Git.TLSSkipVerify = url, auth, tls
+		c.Git.URL, c.Git.Auth, c.Git.TLSSkipVerify, c.Git.credID = url, auth, tls, credID
 		return nil
 	}
 	if src := s.sourceOf(c); src != nil && normalizeRepoURL(url) == normalizeRepoURL(current.URL) {
@@ -217,6 +228,13 @@ func (s *Sim) StackGitRedeploy(_ context.Context, req papi.StackGitRedeployReque
 		s.redeployPayload(c, b)
 		g := s.repoConfig(c)
 		user, password := s.redeployCredentials(g.Auth, b)
+		cred, cerr := s.stackCred(deref(b.RepositoryGitCredentialID), credIDOf(g))
+		if cerr != nil {
+			return cerr
+		}
+		if cred != nil && deref(b.RepositoryAuthentication) && deref(b.RepositoryPassword) == "" {
+			user, password = cred.Username, cred.Password // for this clone ([EEsrc] redeploy handler)
+		}
 		hash, tree, err := s.gitResolve(g.URL, g.ReferenceName, user, password)
 		if err != nil {
 			return newErr(http.StatusInternalServerError, msgCloneForRedeploy, cloneError(err))
@@ -231,6 +249,10 @@ func (s *Sim) StackGitRedeploy(_ context.Context, req papi.StackGitRedeployReque
 		}
 		if ferr == nil {
 			ferr = s.checkDeploy(c.Type, env, c.Name, content)
+			// A failed deploy keeps the new clone in the project folder (2.23
+			// git.CloneWithBackup; measured: GET /file answers the new commit's file, the
+			// stack keeps its old commit and status, compose's containers are gone).
+			r.file = content
 		}
 		if ferr != nil {
 			return internal(deployMessage(c.Type, ferr))
@@ -336,6 +358,11 @@ func (s *Sim) autoRedeploy(r *stackRec, forced bool) error {
 	if ferr != nil {
 		return ferr
 	}
+	// The new commit is cloned into the project folder before the deploy, which Portainer
+	// only logs when it fails ("webhook failed to redeploy a stack"): the stack keeps its old
+	// commit, status and update date (2.23 deployments/deploy.go; measured on a real 2.23,
+	// with compose's containers removed by checkDeploy).
+	r.file = content
 	if err := s.checkDeploy(r.Type, env, r.Name, content); err != nil {
 		return err
 	}
