@@ -45,7 +45,8 @@ func TestRepositoryURLErrors(t *testing.T) {
 					args["environment_id"], args["name"] = 1, "shop"
 				}
 				txt := h.fails(tool, args, c.want...)
-				if !strings.Contains(txt, "Nothing was changed") {
+				// A read-only tool changes nothing anyway, so only the write says so.
+				if changes := tool != "validate_git_repository"; changes != strings.Contains(txt, "Nothing was changed") {
 					t.Errorf("%s: %s", tool, txt)
 				}
 			}
