@@ -169,10 +169,14 @@ func (h *harness) fails(name string, args map[string]any, parts ...string) strin
 	return txt
 }
 
-// state is the simulator's whole truth, for "nothing changed" checks.
+// state is what the simulator holds that a tool can change, for "nothing changed" checks:
+// its stacks and its GitOps Sources (credentials, TLS, interval, poll job).
 func (h *harness) state() string {
 	h.t.Helper()
-	raw, err := json.Marshal(h.sim.Stacks())
+	raw, err := json.Marshal(struct {
+		Stacks  []sim.StackState
+		Sources []sim.SourceState
+	}{h.sim.Stacks(), h.sim.Sources()})
 	if err != nil {
 		h.t.Fatal(err)
 	}
@@ -291,4 +295,23 @@ func edgeFixture(s *sim.Sim) {
 	s.AddEdgeGroup("tagged", true, []int{1}, nil, true)
 	s.AddEdgeGroup("empty", false, nil, nil, false)
 	s.AddEdgeGroup("k8s", false, nil, []int{5}, false)
+}
+
+// rewriteList points the harness at the simulator through a proxy that passes the JSON list
+// GET path answers through edit, as a Portainer with other data would answer it.
+func (h *harness) rewriteList(path string, edit func([]map[string]any) []map[string]any) {
+	h.viaProxy(func(w http.ResponseWriter, r *http.Request, next http.Handler) {
+		if r.Method != http.MethodGet || r.URL.Path != path {
+			next.ServeHTTP(w, r)
+			return
+		}
+		rec := httptest.NewRecorder()
+		next.ServeHTTP(rec, r)
+		var list []map[string]any
+		if err := json.Unmarshal(rec.Body.Bytes(), &list); err != nil {
+			h.t.Errorf("%s: %v", path, err)
+		}
+		w.Header().Set("Content-Type", "application/json")
+		_ = json.NewEncoder(w).Encode(edit(list))
+	})
 }

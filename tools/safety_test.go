@@ -170,25 +170,14 @@ func TestRecreateRefusesCaseOnlyRename(t *testing.T) {
 // hideStacks makes GET /api/stacks leave out the named stacks, as Portainer does for stacks
 // of another user the caller may not see.
 func (h *harness) hideStacks(hide map[string]bool) {
-	h.viaProxy(func(w http.ResponseWriter, r *http.Request, next http.Handler) {
-		if r.Method != http.MethodGet || r.URL.Path != "/api/stacks" {
-			next.ServeHTTP(w, r)
-			return
-		}
-		rec := httptest.NewRecorder()
-		next.ServeHTTP(rec, r)
-		var list []map[string]any
-		if err := json.Unmarshal(rec.Body.Bytes(), &list); err != nil {
-			h.t.Errorf("stack list: %v", err)
-		}
+	h.rewriteList("/api/stacks", func(list []map[string]any) []map[string]any {
 		out := []map[string]any{}
 		for _, s := range list {
 			if !hide[s["Name"].(string)] {
 				out = append(out, s)
 			}
 		}
-		w.Header().Set("Content-Type", "application/json")
-		_ = json.NewEncoder(w).Encode(out)
+		return out
 	})
 }
 
