@@ -199,9 +199,3 @@ func (s *Scrubber) Result(r *mcp.CallToolResult) *mcp.CallToolResult {
 	}
 	return r
 }
-
-// RedactResult is the last line of defence: whatever a handler returns, no secret the
-// server holds or the call carried leaves in it.
-func RedactResult(r *mcp.CallToolResult, secrets []string) *mcp.CallToolResult {
-	return NewScrubber(secrets).Result(r)
-}

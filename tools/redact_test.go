@@ -58,7 +58,7 @@ func TestScrubResultBothForms(t *testing.T) {
 	secret := `p<&>"\w0rd`
 	structured, _ := json.Marshal(map[string]any{"echo": "x" + secret + "y", "url": "https://u:" + url.PathEscape(secret) + "@git"})
 	res := &mcp.CallToolResult{Content: []mcp.Content{mcp.NewTextContent("said " + secret)}, RawStructuredContent: structured}
-	out := tools.RedactResult(res, []string{secret})
+	out := tools.NewScrubber([]string{secret}).Result(res)
 	raw, _ := json.Marshal(out)
 	for name, form := range encodings(secret) {
 		if strings.Contains(string(raw), form) {
