@@ -57,10 +57,13 @@ func TestMiniShape(t *testing.T) {
 	}
 	up := byName["update_thing"]
 	in := jsonText(up.Input)
-	for _, want := range []string{`"thing_id"`, `"environment_id"`, `"content"`, `"env"`, `"force"`, `"required":["content","thing_id"]`} {
+	for _, want := range []string{`"thing_id"`, `"content"`, `"env"`, `"force"`, `"required":["content","thing_id"]`} {
 		if !strings.Contains(in, want) {
 			t.Errorf("update_thing input lacks %s: %s", want, in)
 		}
+	}
+	if strings.Contains(in, "environment_id") {
+		t.Errorf("resolveEndpoint offers the environment, which is read from the stack: %s", in)
 	}
 	if strings.Contains(in, "$ref") {
 		t.Errorf("$ref left in input schema: %s", in)
@@ -68,9 +71,6 @@ func TestMiniShape(t *testing.T) {
 	// The server refuses unknown arguments itself; the keyword is not spent at the top.
 	if _, ok := up.Input["additionalProperties"]; ok {
 		t.Errorf("top-level additionalProperties in %s", in)
-	}
-	if !strings.Contains(jsonText(byName["list_things"].Output), `"items":{"items":`) {
-		t.Errorf("array result not wrapped in an object: %s", jsonText(byName["list_things"].Output))
 	}
 	out := jsonText(byName["get_summary"].Output)
 	if !strings.Contains(out, `"tags":{"items":{"properties":{"name"`) {
@@ -95,9 +95,6 @@ func TestMiniShape(t *testing.T) {
 	if src, _ := EmitGo(tools, "mini"); !strings.Contains(string(src), `Edition:      "BE"`) || strings.Count(string(src), "Edition:") != 1 {
 		t.Errorf("the Go table does not carry the edition of delete_thing only:\n%s", src)
 	}
-	if !byName["delete_thing"].NoContent || byName["delete_thing"].Done != "Thing deleted." {
-		t.Errorf("204 answer not recognised: %+v", byName["delete_thing"])
-	}
 }
 
 // TestBadAnnotations: every mistake in an annotation stops generation with a message that
@@ -114,10 +111,10 @@ func TestBadAnnotations(t *testing.T) {
 		{"read-only and destructive", "description: Lists things.\n        readOnly: true", "description: Lists things.\n        readOnly: true\n        destructive: true", "both readOnly and destructive"},
 		{"unknown toolset", "toolset: system", "toolset: misc", "toolset \"misc\""},
 		{"unknown edition", "edition: BE", "edition: EE", "edition \"EE\" is not BE"},
-		{"unknown key", "idempotent: true\n      parameters:\n        - { name: search", "idempotent: true\n        colour: red\n      parameters:\n        - { name: search", "colour"},
+		{"unknown key", "idempotent: true\n        overlay: ListThings", "idempotent: true\n        colour: red\n        overlay: ListThings", "colour"},
 		{"rename unknown", "rename: { id: thing_id }", "rename: { nope: thing_id }", "rename names nope"},
 		{"duplicate", "name: delete_thing", "name: update_thing", "used twice"},
-		{"replaceInput without overlay", "done: Thing deleted.", "done: Thing deleted.\n        replaceInput: true", "replaceInput needs an overlay"},
+		{"no overlay", "        overlay: ListThings\n", "", "overlay is missing: name the function of tools/ that implements the tool (overlay: ListThings)"},
 		{"bad overlay name", "overlay: UpdateThing", "overlay: updateThing", "exported Go function"},
 		{"oneOf in a body", "                Content: { type: string }", "                Content: { oneOf: [{ type: string }, { type: integer }] }", "oneOf, anyOf and not"},
 		{"missing view", "views.yaml#/components/schemas/Summary", "views.yaml#/components/schemas/Nope", "no such schema"},

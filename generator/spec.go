@@ -19,7 +19,6 @@ type Arg struct {
 	GoType   string // for path parameters: int or string
 	Required bool   // required from the tool's caller
 	Pointer  bool   // the generated params field is a pointer (optional in the spec)
-	Hidden   bool   // not offered to the caller: the handler fills it (resolveEndpoint)
 }
 
 // Tool is everything the generator knows of one MCP tool.
@@ -29,19 +28,16 @@ type Tool struct {
 	ReadOnly, Destructive, Idempotent bool
 	OpenWorld                         bool
 	OperationID, Method, Path         string
-	Overlay                           string
+	Overlay                           string // the function of tools/ that implements it
 	ReplaceInput                      bool
 	ResolveEndpoint                   bool
-	Done                              string
 	PathArgs                          []Arg
 	QueryArgs                         []Arg
 	BodyArgs                          []Arg
 	HasParams                         bool
 	HasBody                           bool
-	NoContent                         bool // success answers 204 without a body
-	ArrayResult                       bool
 	Input                             map[string]any
-	Output                            map[string]any
+	Output                            map[string]any // from the output annotation; none without it
 }
 
 // annotation is the x-mcp-tool extension as written in the spec.
@@ -62,7 +58,6 @@ type annotation struct {
 	Input           map[string]any    `json:"input"`
 	ReplaceInput    bool              `json:"replaceInput"`
 	Output          map[string]any    `json:"output"`
-	Done            string            `json:"done"`
 }
 
 var (
@@ -169,7 +164,6 @@ func buildTool(r *refs, path, method string, item *openapi3.PathItem, op *openap
 		OpenWorld:   true,
 		OperationID: op.OperationID, Method: method, Path: path,
 		Overlay: ann.Overlay, ReplaceInput: ann.ReplaceInput, ResolveEndpoint: ann.ResolveEndpoint,
-		Done: ann.Done,
 	}
 	if ann.OpenWorld != nil {
 		t.OpenWorld = *ann.OpenWorld
@@ -187,12 +181,10 @@ func buildTool(r *refs, path, method string, item *openapi3.PathItem, op *openap
 		return t, fmt.Errorf("edition %q is not BE (leave it out for a tool every edition serves)", t.Edition)
 	case t.ReadOnly && t.Destructive:
 		return t, fmt.Errorf("a tool cannot be both readOnly and destructive")
-	case t.Overlay != "" && !goIdentRe.MatchString(t.Overlay):
+	case t.Overlay == "":
+		return t, fmt.Errorf("overlay is missing: name the function of tools/ that implements the tool (overlay: %s), which the generated handler calls with the decoded arguments", overlayName(t.Name))
+	case !goIdentRe.MatchString(t.Overlay):
 		return t, fmt.Errorf("overlay %q must be an exported Go function name", t.Overlay)
-	case t.Overlay == "" && t.ReplaceInput:
-		return t, fmt.Errorf("replaceInput needs an overlay: the generated handler reads the operation's own arguments")
-	case t.ReadOnly && method != http.MethodGet && t.Overlay == "":
-		return t, fmt.Errorf("a generated %s handler cannot be readOnly", method)
 	}
 	if op.OperationID == "" {
 		return t, fmt.Errorf("the operation has no operationId")
@@ -233,23 +225,21 @@ func buildTool(r *refs, path, method string, item *openapi3.PathItem, op *openap
 		if _, ok := used[p.Name]; ok {
 			used[p.Name] = true
 		}
+		if t.ResolveEndpoint && p.Name == "endpointId" && p.In == openapi3.ParameterInQuery {
+			// Read from the stack and never offered: the caller cannot name another one.
+			delete(hidden, p.Name)
+			t.QueryArgs = append(t.QueryArgs, Arg{Name: rename(p.Name), Wire: p.Name, Pointer: !p.Required})
+			t.HasParams = true
+			continue
+		}
 		if hidden[p.Name] {
 			delete(hidden, p.Name)
-			if t.ResolveEndpoint && p.Name == "endpointId" && p.In == openapi3.ParameterInQuery {
-				// Read from the stack and never offered: the caller cannot name another one.
-				t.QueryArgs = append(t.QueryArgs, Arg{Name: rename(p.Name), Wire: p.Name, Pointer: !p.Required, Hidden: true})
-				t.HasParams = true
-				continue
-			}
 			if p.Required {
 				return t, fmt.Errorf("required parameter %s cannot be hidden", p.Name)
 			}
 			continue
 		}
 		arg := Arg{Name: rename(p.Name), Wire: p.Name, Required: p.Required, Pointer: !p.Required}
-		if t.ResolveEndpoint && p.Name == "endpointId" {
-			arg.Required = false
-		}
 		schema := r.convert(p.Schema)
 		if p.Description != "" {
 			schema["description"] = p.Description
@@ -365,36 +355,6 @@ func buildTool(r *refs, path, method string, item *openapi3.PathItem, op *openap
 	}
 	t.Input = input
 
-	// success answer: an overlay returns what its output annotation says, or has no
-	// output schema; a generated handler returns the operation's answer.
-	for _, code := range []string{"200"} { // the generated handler reads JSON200
-		if t.Overlay != "" {
-			break
-		}
-		if resp := op.Responses.Value(code); resp != nil {
-			if mt := resp.Value.Content.Get("application/json"); mt != nil && mt.Schema != nil {
-				out := r.convert(mt.Schema)
-				if out["type"] == "array" {
-					t.ArrayResult = true
-					out = map[string]any{"type": "object", "properties": map[string]any{
-						"count": map[string]any{"type": "integer"},
-						"items": out,
-					}, "required": []string{"count", "items"}}
-				}
-				t.Output = out
-			}
-		}
-	}
-	if op.Responses.Value("204") != nil && t.Output == nil && t.Overlay == "" {
-		t.NoContent = true
-		t.Output = map[string]any{"type": "object", "properties": map[string]any{
-			"ok":      map[string]any{"type": "boolean"},
-			"message": map[string]any{"type": "string"},
-		}, "required": []string{"ok", "message"}}
-		if t.Done == "" {
-			t.Done = "Done."
-		}
-	}
 	if ann.Output != nil {
 		out, err := r.resolveInline(ann.Output)
 		if err != nil {
@@ -408,10 +368,13 @@ func buildTool(r *refs, path, method string, item *openapi3.PathItem, op *openap
 	if t.Output != nil && t.Output["type"] != "object" {
 		return t, fmt.Errorf("the output schema must be an object (MCP requires it)")
 	}
-	if t.Overlay == "" && t.Output == nil {
-		return t, fmt.Errorf("the operation has no JSON success answer and no output annotation")
-	}
 	return t, nil
+}
+
+// overlayName is the Go name an overlay for tool would have: get_stack -> GetStack.
+func overlayName(tool string) string {
+	c := camel(tool)
+	return strings.ToUpper(c[:1]) + c[1:]
 }
 
 func hasWire(args []Arg, wire string) bool {

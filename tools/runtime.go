@@ -172,27 +172,6 @@ func ArgError(tool string, err error) *mcp.CallToolResult {
 	return mcp.NewToolResultError(joinSentences(fmt.Sprintf("%s: %v", tool, err), nothingChanged))
 }
 
-// ListResult is the answer of a generated list tool: every item, paged by the tool's limit
-// and offset arguments, as lines of JSON.
-func ListResult[T any](a Args, items []T) (*mcp.CallToolResult, error) {
-	p, err := PagingArgs(a)
-	if err != nil {
-		return ArgError("list", err), nil
-	}
-	from, to := p.Window(len(items))
-	return List[T]("items", nil, items[from:to], len(items), p, "filter the request")
-}
-
-// Shaped turns a Portainer object into what a tool returns: stacks lose env values, blank
-// passwords and runtime ids; other objects are already trimmed by the spec.
-func Shaped(d *Deps, v any) (*mcp.CallToolResult, error) {
-	switch x := v.(type) {
-	case *papi.Stack:
-		return Result(stackView(d, x, false, sourcePoll{}))
-	}
-	return Result(v)
-}
-
 // StackEndpoint reads a stack's environment, for operations that need endpointId when the
 // caller did not give one.
 func StackEndpoint(ctx context.Context, d *Deps, tool string, stackID int) (int, *mcp.CallToolResult) {
@@ -201,23 +180,6 @@ func StackEndpoint(ctx context.Context, d *Deps, tool string, stackID int) (int,
 		return 0, res
 	}
 	return deref(st.EndpointId), nil
-}
-
-// CheckEndpointArg refuses an environment argument that is not the stack's own: given
-// another one, Portainer would move the stack there (update) or run compose down on the
-// wrong environment (delete).
-func CheckEndpointArg(a Args, tool, arg string, stackID, endpointID int) *mcp.CallToolResult {
-	if !a.Has(arg) {
-		return nil
-	}
-	given, err := a.Int(arg)
-	if err != nil {
-		return ArgError(tool, err)
-	}
-	if given != endpointID {
-		return ArgError(tool, fmt.Errorf("stack %d is on environment %d, not %d: leave %s out (it is read from the stack), or use the right stack id", stackID, endpointID, given, arg))
-	}
-	return nil
 }
 
 func getStack(ctx context.Context, d *Deps, tool string, id int) (*papi.Stack, *mcp.CallToolResult) {

@@ -2,8 +2,9 @@
 
 // Package mcptools is the MCP tool table generated from the x-mcp-tool annotations of the
 // trimmed Portainer spec: every tool's name, description, JSON schemas, annotations and
-// handler. Plain tools call the typed client in gen/papi; overlay tools call the
-// hand-written function of the same name in tools/, so a missing overlay fails the build.
+// handler. Each tool is implemented by the hand-written function of tools/ its annotation
+// names (overlay); the generated handler decodes the operation's arguments for it, so a
+// missing overlay or one with other parameters fails the build.
 package mcptools
 
 import (
@@ -16,7 +17,6 @@ import (
 )
 
 var (
-	_ = papi.Stack{}
 	_ context.Context
 	_ *mcp.CallToolResult
 )
@@ -591,7 +591,7 @@ var Tools = []tools.Def{
 	},
 }
 
-// handleGetEnvironment implements get_environment (GET /endpoints/{id}).
+// handleGetEnvironment implements get_environment (GET /endpoints/{id}) with tools.GetEnvironment.
 func handleGetEnvironment(ctx context.Context, d *tools.Deps, a tools.Args) (*mcp.CallToolResult, error) {
 	environmentID, err := a.Int("environment_id")
 	if err != nil {
@@ -600,7 +600,7 @@ func handleGetEnvironment(ctx context.Context, d *tools.Deps, a tools.Args) (*mc
 	return tools.GetEnvironment(ctx, d, a, environmentID)
 }
 
-// handleDeleteStack implements delete_stack (DELETE /stacks/{id}).
+// handleDeleteStack implements delete_stack (DELETE /stacks/{id}) with tools.DeleteStack.
 func handleDeleteStack(ctx context.Context, d *tools.Deps, a tools.Args) (*mcp.CallToolResult, error) {
 	stackID, err := a.Int("stack_id")
 	if err != nil {
@@ -619,7 +619,7 @@ func handleDeleteStack(ctx context.Context, d *tools.Deps, a tools.Args) (*mcp.C
 	return tools.DeleteStack(ctx, d, a, stackID, &params)
 }
 
-// handleGetStack implements get_stack (GET /stacks/{id}).
+// handleGetStack implements get_stack (GET /stacks/{id}) with tools.GetStack.
 func handleGetStack(ctx context.Context, d *tools.Deps, a tools.Args) (*mcp.CallToolResult, error) {
 	stackID, err := a.Int("stack_id")
 	if err != nil {
@@ -628,7 +628,7 @@ func handleGetStack(ctx context.Context, d *tools.Deps, a tools.Args) (*mcp.Call
 	return tools.GetStack(ctx, d, a, stackID)
 }
 
-// handleGetStackFile implements get_stack_file (GET /stacks/{id}/file).
+// handleGetStackFile implements get_stack_file (GET /stacks/{id}/file) with tools.GetStackFile.
 func handleGetStackFile(ctx context.Context, d *tools.Deps, a tools.Args) (*mcp.CallToolResult, error) {
 	stackID, err := a.Int("stack_id")
 	if err != nil {
@@ -637,7 +637,7 @@ func handleGetStackFile(ctx context.Context, d *tools.Deps, a tools.Args) (*mcp.
 	return tools.GetStackFile(ctx, d, a, stackID)
 }
 
-// handleUpdateStack implements update_stack (PUT /stacks/{id}).
+// handleUpdateStack implements update_stack (PUT /stacks/{id}) with tools.UpdateStack.
 func handleUpdateStack(ctx context.Context, d *tools.Deps, a tools.Args) (*mcp.CallToolResult, error) {
 	stackID, err := a.Int("stack_id")
 	if err != nil {
@@ -660,7 +660,7 @@ func handleUpdateStack(ctx context.Context, d *tools.Deps, a tools.Args) (*mcp.C
 	return tools.UpdateStack(ctx, d, a, stackID, &params, body)
 }
 
-// handleGetStackGitops implements get_stack_gitops (GET /stacks/{id}).
+// handleGetStackGitops implements get_stack_gitops (GET /stacks/{id}) with tools.GetStackGitops.
 func handleGetStackGitops(ctx context.Context, d *tools.Deps, a tools.Args) (*mcp.CallToolResult, error) {
 	stackID, err := a.Int("stack_id")
 	if err != nil {
@@ -669,7 +669,7 @@ func handleGetStackGitops(ctx context.Context, d *tools.Deps, a tools.Args) (*mc
 	return tools.GetStackGitops(ctx, d, a, stackID)
 }
 
-// handleDeleteEdgeStack implements delete_edge_stack (DELETE /edge_stacks/{id}).
+// handleDeleteEdgeStack implements delete_edge_stack (DELETE /edge_stacks/{id}) with tools.DeleteEdgeStack.
 func handleDeleteEdgeStack(ctx context.Context, d *tools.Deps, a tools.Args) (*mcp.CallToolResult, error) {
 	edgeStackID, err := a.Int("edge_stack_id")
 	if err != nil {
