@@ -19,14 +19,7 @@ func TestGeneratedCodeCompiles(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs oapi-codegen and go build")
 	}
-	tools, err := Load("testdata/mini.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	src, err := EmitGo(tools, "testdata/mini.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, src := emit(t, "testdata/mini.yaml", "testdata/mini.yaml")
 	const realPapi, miniPapi = `"github.com/portainer-mcp/portainer-mcp/gen/papi"`, `"github.com/portainer-mcp/portainer-mcp/generator/testdata/mini/papi"`
 	if !strings.Contains(string(src), realPapi) {
 		t.Fatalf("the emitted code does not import gen/papi:\n%s", src)

@@ -28,15 +28,22 @@ func golden(t *testing.T, name string, got []byte) {
 	}
 }
 
+// emit loads a spec and renders its Go.
+func emit(t *testing.T, spec, source string) ([]Tool, []byte) {
+	t.Helper()
+	tools, err := Load(spec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	src, err := EmitGo(tools, source)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tools, src
+}
+
 func TestGoldenMini(t *testing.T) {
-	tools, err := Load("testdata/mini.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	src, err := EmitGo(tools, "testdata/mini.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
+	tools, src := emit(t, "testdata/mini.yaml", "testdata/mini.yaml")
 	golden(t, "mini.go.golden", src)
 	golden(t, "mini.md.golden", []byte(EmitMarkdown(tools)))
 }
@@ -142,14 +149,7 @@ func TestBadAnnotations(t *testing.T) {
 
 // TestRealSpecIsFresh: gen/mcptools is what the generator makes of api/portainer.yaml now.
 func TestRealSpecIsFresh(t *testing.T) {
-	tools, err := Load("../api/portainer.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	src, err := EmitGo(tools, "api/portainer.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, src := emit(t, "../api/portainer.yaml", "api/portainer.yaml")
 	have, err := os.ReadFile("../gen/mcptools/tools.gen.go")
 	if err != nil {
 		t.Fatal(err)
