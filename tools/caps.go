@@ -20,9 +20,17 @@ type Behaviours struct {
 	// 2.41.0.) The tools wait on Status 3 on every version, so a release that deploys
 	// asynchronously without being known to is still waited for.
 	AsyncDeploy bool `json:"async_deploy"`
-	// GitSources: a Git stack's URL, credentials and TLS setting live on a GitOps Source that
-	// other stacks may share; changing them through one stack changes all of them. (PC §3, §7:
-	// 2.43.)
+	// SourcesList: GET /gitops/sources answers, for administrators, with the repositories the
+	// GitOps workflows use, each item's id a hash of its URL: Sources are not yet records
+	// that stacks point to. (PC §7 "Version history": handlers present in 2.41.1, [241]
+	// list.go and types.go@1e0ad941; 2.42 added list and detail views. Whether 2.41.0 has
+	// the route, and 2.42's other Source routes, are UNVERIFIED: the tools use none of them,
+	// they only say what the release has.)
+	SourcesList bool `json:"gitops_sources_list"`
+	// GitSources: a Git stack's URL, credentials and TLS setting live on a GitOps Source (a
+	// record with an integer id: get, update, test, workflows) that other stacks may share;
+	// changing them through one stack changes all of them. (PC §3, §7: the migration of stacks
+	// onto Sources and Workflows, migrate_2_43_0.go, 2.43.)
 	GitSources bool `json:"gitops_sources"`
 	// SourcePolling: the polling interval lives on the Source (interval), one poll job per
 	// Source; the stack's AutoUpdate.Interval is ignored. (PC §1 "Polling moved off the stack",
@@ -30,20 +38,33 @@ type Behaviours struct {
 	SourcePolling bool `json:"source_polling"`
 	// InPlaceGitChange: POST /stacks/{id}/git takes RepositoryURL, ConfigFilePath and
 	// AdditionalFiles, so a new repository, compose path or additional files keep the stack
-	// id, env, webhook and volumes. (PC §3 "Now"; 2.40 per the release history. The tools read
-	// the stack back after such a change, so a release that ignores the fields is detected.)
+	// id, env, webhook and volumes. (PC §3 "Now", from [243] code. 2.40: the release notes,
+	// portainer/portainer-docs release-notes.md@0293ed16 "Release 2.40.0 STS", say "Docker
+	// Compose GitOps stacks can now have their Git URL, config path, and entry point edited
+	// after creation"; for swarm stacks on 2.40-2.42 it is UNVERIFIED. Safe on both readings:
+	// recreate_stack reads the stack back after the change, and when Portainer kept the old
+	// URL or path it puts the rest back and says so, with nothing deleted.)
 	InPlaceGitChange bool `json:"in_place_git_change"`
 	// MinInterval: Portainer itself refuses polling intervals under one minute ("interval must
 	// be at least 1 minute"). (PC §1 "AutoUpdate": 2.33.2/2.34.) The tools refuse them on every
 	// version.
 	MinInterval bool `json:"min_interval_1m"`
-	// ErroredStackStart: a stack in error (Status 4) cannot be started: redeploy or update it.
-	// (PC §8: 2.41 and later.)
+	// ErroredStackStart: a stack in error (Status 4) cannot be started: 409 "Unable to start
+	// stack" with the last deploy's message; redeploy or update it. (PC §8 reads it in
+	// stack_start.go@7a49f119, 2.45; the same check is in 2.43.0's, [243]
+	// api/http/handler/stacks/stack_start.go@272d3a47. Status 4 exists from 2.41.0, PC §1
+	// "Async create"; whether 2.41 and 2.42 refuse the start is UNVERIFIED. Safe on both
+	// readings: the table says yes from 2.41, so start_stack refuses a stack in error there
+	// before sending anything, changing nothing, and names the tools that do work.)
 	ErroredStackStart bool `json:"errored_stack_cannot_start"`
-	// PreviewByStack: the file preview takes stackId and uses that stack's stored credentials,
-	// so a new reference of a private stack can be checked without its password. (PC §7;
-	// [EE244] gitops.repositoryFilePreviewPayload. Sources era, 2.43 and later.)
-	PreviewByStack bool `json:"preview_by_stack"`
+	// PreviewBySource: the file preview takes sourceId and reads the repository with the
+	// URL, credentials and TLS setting of that Source, so a new reference of a private Source
+	// stack can be checked without its password. ([243]
+	// api/http/handler/gitops/git_repo_file_preview.go@272d3a47, json "sourceID", which
+	// Portainer decodes case-insensitively; [EE244] gitops.repositoryFilePreviewPayload
+	// sourceId. CE's preview has no stackId: only EE 2.44's ([EE244]) does, so the tools do
+	// not use it.)
+	PreviewBySource bool `json:"preview_by_source"`
 	// RedeployAuthFlagNeeded: Git redeploy uses stored credentials only when the request says
 	// RepositoryAuthentication=true (PC §5: up to 2.43, portainer#13224). The tools always send
 	// it with an empty password when credentials are stored, which works on every version.
@@ -94,12 +115,21 @@ var releases = []release{
 		Note: "Portainer refuses polling intervals under 1m"},
 	{From: [2]int{2, 39}, B: Behaviours{MinInterval: true, RedeployAuthFlagNeeded: true},
 		Note: "whether compose deploys finish in the background is unverified for 2.39; the tools wait on Status 3 either way"},
-	{From: [2]int{2, 40}, B: Behaviours{MinInterval: true, RedeployAuthFlagNeeded: true, InPlaceGitChange: true}},
-	{From: [2]int{2, 41}, B: Behaviours{MinInterval: true, RedeployAuthFlagNeeded: true, InPlaceGitChange: true, AsyncDeploy: true, ErroredStackStart: true, RedeployKeepsOmitted: true}},
-	{From: [2]int{2, 43}, B: Behaviours{MinInterval: true, RedeployAuthFlagNeeded: true, InPlaceGitChange: true, AsyncDeploy: true, ErroredStackStart: true, RedeployKeepsOmitted: true, GitSources: true, PreviewByStack: true}},
-	{From: [2]int{2, 44}, B: Behaviours{MinInterval: true, InPlaceGitChange: true, AsyncDeploy: true, ErroredStackStart: true, RedeployKeepsOmitted: true, GitSources: true, SourcePolling: true, ForceUpdatePolls: true, PreviewByStack: true, SharedGitCredentials: true}},
-	{From: [2]int{2, 45}, B: Behaviours{MinInterval: true, InPlaceGitChange: true, AsyncDeploy: true, ErroredStackStart: true, RedeployKeepsOmitted: true, GitSources: true, SourcePolling: true, ForceUpdatePolls: true, PreviewByStack: true, SharedGitCredentials: true, ReportsSupport: true, EdgeStatusPerEnvironment: true}},
+	{From: [2]int{2, 40}, B: Behaviours{MinInterval: true, RedeployAuthFlagNeeded: true, InPlaceGitChange: true}, Note: noteSwarmInPlace},
+	{From: [2]int{2, 41}, B: Behaviours{MinInterval: true, RedeployAuthFlagNeeded: true, InPlaceGitChange: true, AsyncDeploy: true, ErroredStackStart: true, RedeployKeepsOmitted: true},
+		Note: noteSwarmInPlace + "; " + noteErroredStart},
+	{From: [2]int{2, 41}, Patch: 1, B: Behaviours{MinInterval: true, RedeployAuthFlagNeeded: true, InPlaceGitChange: true, AsyncDeploy: true, ErroredStackStart: true, RedeployKeepsOmitted: true, SourcesList: true},
+		Note: noteSwarmInPlace + "; " + noteErroredStart},
+	{From: [2]int{2, 43}, B: Behaviours{MinInterval: true, RedeployAuthFlagNeeded: true, InPlaceGitChange: true, AsyncDeploy: true, ErroredStackStart: true, RedeployKeepsOmitted: true, SourcesList: true, GitSources: true, PreviewBySource: true}},
+	{From: [2]int{2, 44}, B: Behaviours{MinInterval: true, InPlaceGitChange: true, AsyncDeploy: true, ErroredStackStart: true, RedeployKeepsOmitted: true, SourcesList: true, GitSources: true, SourcePolling: true, ForceUpdatePolls: true, PreviewBySource: true, SharedGitCredentials: true}},
+	{From: [2]int{2, 45}, B: Behaviours{MinInterval: true, InPlaceGitChange: true, AsyncDeploy: true, ErroredStackStart: true, RedeployKeepsOmitted: true, SourcesList: true, GitSources: true, SourcePolling: true, ForceUpdatePolls: true, PreviewBySource: true, SharedGitCredentials: true, ReportsSupport: true, EdgeStatusPerEnvironment: true}},
 }
+
+// Notes of rows whose behaviour is partly unverified, said by get_portainer_info.
+const (
+	noteSwarmInPlace = "in-place Git changes of swarm stacks are unverified before 2.43: recreate_stack reads the stack back and puts it back when Portainer ignored them"
+	noteErroredStart = "whether a stack in error can be started is unverified before 2.43: start_stack refuses it before sending anything"
+)
 
 // ltsMinors are the long-term-support releases (Portainer's VersionSupport says so itself
 // from 2.45 on).
@@ -337,6 +367,7 @@ func (c Caps) describe() []string {
 	}
 	add(b.AsyncDeploy, "deploys finish after Portainer answers (Status 3, then 1 or 4): the deploy tools wait for the result", "deploys finish before Portainer answers")
 	add(b.GitSources, "Git settings live on shared GitOps Sources: credential and TLS changes apply to every stack on the Source", "Git settings are stored per stack")
+	add(b.SourcesList && !b.GitSources, "Portainer lists the repositories its GitOps workflows use (administrators only), but stacks are not on Sources yet", "")
 	add(b.SourcePolling, "the polling interval is set on the GitOps Source, for every stack on it", "")
 	add(b.InPlaceGitChange, "repository URL, compose path and additional files change in place (same stack id, env, webhook, volumes)", "a new repository URL, compose path or additional files needs recreate_stack (delete and create)")
 	add(b.MinInterval, "Portainer refuses polling intervals under 1m", "")

@@ -586,7 +586,7 @@ func applySource(v *views.GitopsView, src *sourceInfo, caps Caps) {
 // checkNewReference checks, before a new reference is saved, that the compose file and every
 // additional file can be read there: otherwise the next redeploy fails and leaves the stack
 // undeployable. A private repository is read with the new credentials when given, else with
-// the stack's stored ones (2.43 and later), else the password is needed. It returns the
+// those its GitOps Source stores (2.43 and later), else the password is needed. It returns the
 // reference to save: a short name that is a tag, not a branch, becomes refs/tags/NAME (note
 // says so).
 func checkNewReference(ctx context.Context, d *Deps, tool string, st *papi.Stack, p papi.StackGitUpdatePayload, given string, caps Caps) (string, string, *mcp.CallToolResult) {
@@ -597,8 +597,8 @@ func checkNewReference(ctx context.Context, d *Deps, tool string, st *papi.Stack
 		src.User, src.Password = deref(p.RepositoryUsername), deref(p.RepositoryPassword)
 	case deref(p.RepositoryAuthentication) && deref(p.RepositoryGitCredentialID) != 0:
 		src.CredentialID = deref(p.RepositoryGitCredentialID)
-	case deref(p.RepositoryAuthentication) && caps.PreviewByStack:
-		src.StackID = deref(st.Id)
+	case deref(p.RepositoryAuthentication) && caps.PreviewBySource && deref(st.GitSourceId) != 0:
+		src.SourceID = deref(st.GitSourceId)
 	case deref(p.RepositoryAuthentication):
 		return "", "", ArgError(tool, fmt.Errorf("before saving reference %s the tool checks that the compose file and additional files exist there, and this stack's repository needs its password, which Portainer never returns: pass password (the same one; it is stored again)", src.Ref))
 	}
@@ -896,7 +896,7 @@ func ValidateGitRepository(ctx context.Context, d *Deps, a Args) (*mcp.CallToolR
 type gitSource struct {
 	URL, Ref, Path, User, Password string
 	TLSSkip                        bool
-	SourceID, StackID              int
+	SourceID                       int
 	CredentialID                   int // a saved Git credential (Business Edition before Sources)
 }
 
@@ -904,8 +904,8 @@ type gitSource struct {
 // it answered that it cannot read it; res is a tool error when Portainer could not be asked.
 func previewFile(ctx context.Context, d *Deps, tool string, s gitSource) (content, problem string, res *mcp.CallToolResult) {
 	body := papi.RepositoryFilePreviewPayload{Repository: s.URL, Reference: opt(s.Ref), TargetFile: ptr(s.Path), TLSSkipVerify: optb(s.TLSSkip)}
-	// A password given wins; without one, the credentials Portainer stores (a Source's, a
-	// stack's) are used: a username alone would only fail authentication.
+	// A password given wins; without one, the credentials a Source stores are used: a
+	// username alone would only fail authentication.
 	switch {
 	case s.Password != "":
 		body.Username, body.Password = ptr(s.User), ptr(s.Password)
@@ -913,8 +913,6 @@ func previewFile(ctx context.Context, d *Deps, tool string, s gitSource) (conten
 		body.GitCredentialID = ptr(s.CredentialID)
 	case s.SourceID != 0:
 		body.SourceId = ptr(s.SourceID)
-	case s.StackID != 0:
-		body.StackId = ptr(s.StackID)
 	case s.User != "":
 		body.Username, body.Password = ptr(s.User), ptr("")
 	}

@@ -106,8 +106,8 @@ func TestGitopsEnvAndReferenceChanges(t *testing.T) {
 		release := h.sim.Commit(private, "refs/heads/release", map[string]string{"docker-compose.yml": composeA})
 		deploys := h.stack(id).Deploys
 		// Portainer never returns the stored password; checking the new reference of a private
-		// repository needs it, unless Portainer previews with the stack's own credentials.
-		if h.caps().PreviewByStack {
+		// repository needs it, unless Portainer previews with the credentials of the stack's Source.
+		if h.caps().PreviewBySource {
 			h.ok("update_stack_gitops", map[string]any{"stack_id": id, "reference": "release", "redeploy": true})
 		} else {
 			h.fails("update_stack_gitops", map[string]any{"stack_id": id, "reference": "release"}, "pass password")

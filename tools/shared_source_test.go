@@ -150,7 +150,7 @@ func TestSourceSharedWithEdgeStack(t *testing.T) {
 }
 
 // list_gitops_sources lists each Source with how many stacks use it, filtered by name or URL
-// and paged; before 2.43 there are none.
+// and paged; before 2.43 stacks are not on Sources and the tool says what the release has.
 func TestListGitopsSources(t *testing.T) {
 	h := newHarnessOn(t, "2.45.0")
 	a := h.gitStack("alpha", nil)
@@ -180,5 +180,6 @@ func TestListGitopsSources(t *testing.T) {
 		t.Errorf("paging: %v", paged)
 	}
 	h.noLeak()
-	newHarnessOn(t, "2.39.0").fails("list_gitops_sources", nil, "no GitOps Sources")
+	newHarnessOn(t, "2.39.0").fails("list_gitops_sources", nil, "2.39.0 has no GitOps Sources", "update_stack_gitops")
+	newHarnessOn(t, "2.42.0").fails("list_gitops_sources", nil, "2.42.0 only lists the repositories", "stacks are not on GitOps Sources", "from 2.43")
 }

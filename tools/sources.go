@@ -13,10 +13,12 @@ import (
 	"github.com/portainer-mcp/portainer-mcp/gen/views"
 )
 
-// GitOps Sources (Portainer 2.43 and later; PC §7): a Git stack's URL, credentials and TLS
-// setting live on a Source that other stacks may share, and from 2.44 the polling interval
-// too. Whatever changes the Source changes every stack on it, so such a change names them
-// and, when there are others, needs the caller's explicit consent.
+// GitOps Sources (Portainer 2.43 and later, Caps.GitSources; PC §7): a Git stack's URL,
+// credentials and TLS setting live on a Source that other stacks may share, and from 2.44 the
+// polling interval too. Whatever changes the Source changes every stack on it, so such a
+// change names them and, when there are others, needs the caller's explicit consent. 2.41.1
+// and 2.42 list the repositories in use under the same route (Caps.SourcesList), but no stack
+// is on a Source there: the tools say so rather than show that list.
 
 // sourceInfo is a Source and the stacks that use it.
 type sourceInfo struct {
@@ -68,13 +70,17 @@ func describeStacks(list []views.SourceStack) string {
 	return strings.Join(parts, ", ")
 }
 
-// noSources is the answer of the Source tools on releases without Sources.
+// noSources is the answer of the Source tools on releases where stacks are not on Sources.
 func noSources(tool string, c Caps) *mcp.CallToolResult {
 	v := c.Version
 	if v == "" {
 		v = "(version unknown)"
 	}
-	return mcp.NewToolResultError(fmt.Sprintf("%s: Portainer %s has no GitOps Sources (they came in 2.43): each Git stack keeps its own repository settings. Use get_stack_gitops and update_stack_gitops.", tool, v))
+	has := "has no GitOps Sources"
+	if c.SourcesList {
+		has = "only lists the repositories its GitOps workflows use (for administrators); stacks are not on GitOps Sources"
+	}
+	return mcp.NewToolResultError(fmt.Sprintf("%s: Portainer %s %s (Git stacks use shared Sources from 2.43): each Git stack keeps its own repository settings. Use list_gitops_stacks, get_stack_gitops and update_stack_gitops.", tool, v, has))
 }
 
 // getSource reads a Source and the stacks using it (their workflows, matched to stacks by

@@ -760,11 +760,8 @@ type RepositoryFilePreviewPayload struct {
 	Reference       *string `json:"reference,omitempty"`
 	Repository      string  `json:"repository"`
 
-	// SourceId 2.43 and later: URL and credentials of this Source
-	SourceId *int `json:"sourceId,omitempty"`
-
-	// StackId 2.43 and later: use this stack's stored credentials
-	StackId    *int    `json:"stackId,omitempty"`
+	// SourceId 2.43 and later: URL, credentials and TLS of this Source (CE's json is sourceID; Portainer matches names case-insensitively)
+	SourceId   *int    `json:"sourceId,omitempty"`
 	TargetFile *string `json:"targetFile,omitempty"`
 	Username   *string `json:"username,omitempty"`
 }

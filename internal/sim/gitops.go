@@ -55,26 +55,15 @@ func (s *Sim) GitOperationRepoFilePreview(_ context.Context, req papi.GitOperati
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	repoURL, user, password := b.Repository, deref(b.Username), deref(b.Password)
-	if s.b.PreviewByStack {
-		// 2.43 and later ([EE244] gitops.repositoryFilePreviewPayload, the table's
-		// PreviewByStack): sourceId gives URL and credentials of a Source, stackId the stored
-		// credentials of a stack.
-		if id := deref(b.SourceId); id != 0 {
-			src, err := s.lookupSource(id)
-			if err != nil {
-				return nil, err
-			}
-			repoURL = src.URL
-			user, password = src.Auth.credentials()
-		} else if id := deref(b.StackId); id != 0 {
-			r, err := s.lookup(id)
-			if err != nil {
-				return nil, err
-			}
-			if g := s.repoConfig(r); g != nil {
-				user, password = g.Auth.credentials()
-			}
+	if id := deref(b.SourceId); id != 0 && s.b.PreviewBySource {
+		// 2.43 and later (the table's PreviewBySource): URL and credentials of the Source.
+		// CE has no stackId field; the Business Edition's (EE 2.44) is not modelled.
+		src, err := s.lookupSource(id)
+		if err != nil {
+			return nil, err
 		}
+		repoURL = src.URL
+		user, password = src.Auth.credentials()
 	}
 	cred, cerr := s.stackCred(deref(b.GitCredentialID), deref(b.GitCredentialID)) // a preview checks no owner
 	if cerr != nil {

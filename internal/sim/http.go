@@ -43,7 +43,12 @@ func (s *Sim) buildHandler() http.Handler {
 			return
 		}
 		if !s.b.GitSources && strings.HasPrefix(r.URL.Path, "/api/gitops/sources") {
-			// PC §7: the Sources API exists from 2.43 on; before, an unknown route.
+			// PC §7 "Version history": 2.41.1 lists the repositories in use (SourcesList);
+			// Sources as records, with the other routes, come with 2.43.
+			if s.b.SourcesList && r.Method == http.MethodGet && r.URL.Path == "/api/gitops/sources" {
+				s.repositoriesInUse(w, r)
+				return
+			}
 			writeError(w, http.StatusNotFound, "404 page not found", "no route for "+r.Method+" "+r.URL.Path)
 			return
 		}

@@ -2,16 +2,21 @@ package sim
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
 	"net/http"
+	"path"
 	"strings"
 	"time"
 
 	"github.com/portainer-mcp/portainer-mcp/gen/papi"
 )
 
-// The GitOps Sources API (PC §7), served from 2.43 on; before, the routes do not exist (see
-// buildHandler). Passwords are never answered: SourceDetail has only the username and the
-// changed Source is sanitized.
+// The GitOps Sources API (PC §7), served from 2.43 on (GitSources); before, the routes do not
+// exist (see buildHandler), except the list of 2.41.1 and 2.42 (SourcesList,
+// repositoriesInUse). Passwords are never answered: SourceDetail has only the username and
+// the changed Source is sanitized.
 
 var sourceStatusNames = map[int]string{sourceUnknown: "unknown", sourceHealthy: "healthy", sourceError: "error"}
 
@@ -290,4 +295,48 @@ func (s *Sim) Sources() []SourceState {
 		}
 	}
 	return out
+}
+
+// repositoriesInUse answers GET /gitops/sources before Sources are records (SourcesList
+// without GitSources): for administrators only (403 "Access denied" otherwise), one item per
+// repository URL the Git stacks use, its id a hash of the URL (PC §7: handlers present in
+// 2.41.1; [241] api/http/handler/gitops/sources/list.go and types.go@1e0ad941). The shape is
+// not the one api/portainer.yaml describes (2.43's, integer ids), so it is written here. The
+// status is "unknown": how 2.41 rates a workflow's repository is UNVERIFIED, and the tools
+// do not read this list.
+func (s *Sim) repositoriesInUse(w http.ResponseWriter, r *http.Request) {
+	key := r.Header.Get("X-API-Key")
+	for _, u := range s.opts.Users {
+		if equalSecret(key, u.Key) && !u.Admin {
+			writeError(w, http.StatusForbidden, "Access denied", "Access denied")
+			return
+		}
+	}
+	s.mu.Lock()
+	type use struct{ stacks, envs map[int]bool }
+	byURL := map[string]*use{}
+	var urls []string
+	for _, rec := range s.sortedStacks() {
+		g := s.repoConfig(rec)
+		if g == nil {
+			continue
+		}
+		u, ok := byURL[g.URL]
+		if !ok {
+			u = &use{stacks: map[int]bool{}, envs: map[int]bool{}}
+			byURL[g.URL] = u
+			urls = append(urls, g.URL)
+		}
+		u.stacks[rec.ID], u.envs[rec.EndpointID] = true, true
+	}
+	s.mu.Unlock()
+	out := []map[string]any{}
+	for _, url := range urls {
+		sum := sha256.Sum256([]byte(url))
+		out = append(out, map[string]any{"id": hex.EncodeToString(sum[:8]), "name": strings.TrimSuffix(path.Base(url), ".git"),
+			"type": "git", "url": url, "status": "unknown", "usedBy": len(byURL[url].stacks),
+			"environments": len(byURL[url].envs), "lastSync": 0})
+	}
+	w.Header().Set("Content-Type", "application/json")
+	_ = json.NewEncoder(w).Encode(out)
 }

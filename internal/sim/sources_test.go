@@ -2,10 +2,12 @@ package sim_test
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/portainer-mcp/portainer-mcp/gen/papi"
 	"github.com/portainer-mcp/portainer-mcp/internal/sim"
@@ -362,35 +364,71 @@ func TestSourcesAPI(t *testing.T) {
 	}
 }
 
-// TestPreviewByStackOrSource: from 2.43 the file preview takes sourceId (URL and credentials
-// of the Source) or stackId (that stack's stored credentials); 2.39 ignores both.
-func TestPreviewByStackOrSource(t *testing.T) {
+// TestPreviewBySource: from 2.43 the file preview takes sourceId and reads the repository with
+// the Source's URL and credentials ([243] git_repo_file_preview.go); 2.39 ignores it. CE's
+// preview has no stackId: one sent is ignored, so a private repository is read without
+// credentials.
+func TestPreviewBySource(t *testing.T) {
 	for _, version := range []string{v239, v245} {
 		t.Run(version, func(t *testing.T) {
 			h := onVersion(t, version)
 			id := h.created(t, privateGit("billing", false))
-			preview := func(p papi.RepositoryFilePreviewPayload) *papi.GitOperationRepoFilePreviewResponse {
-				r, err := h.c.GitOperationRepoFilePreviewWithResponse(h.ctx, p)
-				if err != nil {
-					t.Fatal(err)
-				}
-				return r
+			status, body := h.do(t, "POST", "/api/gitops/repo/file/preview",
+				fmt.Sprintf(`{"repository":%q,"targetFile":"docker-compose.yml","stackId":%d}`, sim.PrivateRepoURL, id), apiKey)
+			wantError(t, status, body, http.StatusBadRequest, "Invalid git credential")
+			bySource, err := h.c.GitOperationRepoFilePreviewWithResponse(h.ctx, papi.RepositoryFilePreviewPayload{Repository: "", TargetFile: ptr("docker-compose.yml"), SourceId: ptr(h.state(t, id).SourceID)})
+			if err != nil {
+				t.Fatal(err)
 			}
-			byStack := preview(papi.RepositoryFilePreviewPayload{Repository: sim.PrivateRepoURL, TargetFile: ptr("docker-compose.yml"), StackId: ptr(id)})
-			bySource := preview(papi.RepositoryFilePreviewPayload{Repository: "", TargetFile: ptr("docker-compose.yml"), SourceId: ptr(h.state(t, id).SourceID)})
 			if version == v239 {
-				wantError(t, byStack.StatusCode(), byStack.Body, http.StatusBadRequest, "Invalid git credential")
 				wantError(t, bySource.StatusCode(), bySource.Body, http.StatusBadRequest, "Invalid request payload", "Invalid repository URL")
 				return
 			}
-			for _, r := range []*papi.GitOperationRepoFilePreviewResponse{byStack, bySource} {
-				wantStatus(t, r.StatusCode(), r.Body, http.StatusOK)
-				if !strings.Contains(deref(r.JSON200.FileContent), "billing") {
-					t.Errorf("preview = %s", r.Body)
-				}
+			wantStatus(t, bySource.StatusCode(), bySource.Body, http.StatusOK)
+			if !strings.Contains(deref(bySource.JSON200.FileContent), "billing") {
+				t.Errorf("preview = %s", bySource.Body)
 			}
-			missing := preview(papi.RepositoryFilePreviewPayload{Repository: sim.PrivateRepoURL, TargetFile: ptr("docker-compose.yml"), SourceId: ptr(99)})
+			missing, err := h.c.GitOperationRepoFilePreviewWithResponse(h.ctx, papi.RepositoryFilePreviewPayload{Repository: sim.PrivateRepoURL, TargetFile: ptr("docker-compose.yml"), SourceId: ptr(99)})
+			if err != nil {
+				t.Fatal(err)
+			}
 			wantError(t, missing.StatusCode(), missing.Body, http.StatusNotFound, "Unable to find a source with the specified identifier")
 		})
 	}
+}
+
+// TestRepositoriesListedBefore243: 2.41.1 and 2.42 answer GET /gitops/sources, for
+// administrators, with one item per repository in use, its id a hash of the URL; the routes of
+// a Source by id come with 2.43; 2.41.0 and older have none (PC §7 "Version history").
+func TestRepositoriesListedBefore243(t *testing.T) {
+	h := newHarness(t, sim.Options{Version: "2.42.0", DeployDelay: 5 * time.Millisecond,
+		Users: []sim.User{{ID: 2, Username: "bob", Key: "bob-key"}}})
+	a := h.created(t, privateGit("billing", false))
+	b := h.created(t, privateGit("ledger", false))
+	status, body := h.do(t, "GET", "/api/gitops/sources", "", apiKey)
+	wantStatus(t, status, body, http.StatusOK)
+	var list []map[string]any
+	if err := json.Unmarshal(body, &list); err != nil {
+		t.Fatal(err)
+	}
+	var private map[string]any
+	for _, item := range list {
+		if item["url"] == sim.PrivateRepoURL {
+			private = item
+		}
+	}
+	if id, _ := private["id"].(string); len(id) != 16 || private["usedBy"] != float64(2) || private["type"] != "git" {
+		t.Errorf("the repository of stacks %d and %d: %v", a, b, private)
+	}
+	if h.state(t, a).SourceID != 0 {
+		t.Error("a 2.42 stack is on a Source")
+	}
+	status, body = h.do(t, "GET", "/api/gitops/sources", "", map[string]string{"X-API-Key": "bob-key"})
+	wantExactError(t, status, body, http.StatusForbidden, "Access denied", "Access denied")
+	status, body = h.do(t, "GET", "/api/gitops/sources/1", "", apiKey)
+	wantStatus(t, status, body, http.StatusNotFound)
+
+	old := newHarness(t, sim.Options{Version: "2.41.0"})
+	status, body = old.do(t, "GET", "/api/gitops/sources", "", apiKey)
+	wantStatus(t, status, body, http.StatusNotFound)
 }

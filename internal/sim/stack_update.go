@@ -166,7 +166,7 @@ func (s *Sim) updateRepo(c *stackRec, current *gitConfig, b *papi.StackGitUpdate
 	}
 	url := current.URL
 	if s.b.InPlaceGitChange && deref(b.RepositoryURL) != "" {
-		url = deref(b.RepositoryURL) // PC §3 "Now": RepositoryURL (2.40 per the release history)
+		url = deref(b.RepositoryURL) // PC §3 "Now"; 2.40 per its release notes (InPlaceGitChange)
 	}
 	tls := deref(b.TLSSkipVerify)
 	var auth *gitAuth

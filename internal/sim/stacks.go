@@ -162,7 +162,9 @@ func (s *Sim) StackStart(_ context.Context, req papi.StackStartRequestObject) (p
 // startRefused is why a stack cannot be started, or nil. 2.23 answers 409 "A stack with the
 // name '<name>' is already running" for an active stack (PB, measured) as for another stack of
 // that name. Later releases refuse an active, deploying or errored stack with 409 "Unable to
-// start stack" (PC §8; the table's ErroredStackStart, 2.41 and later).
+// start stack" (PC §8; 2.43.0's stack_start.go@272d3a47 too). The simulator does so from 2.41,
+// where Status 4 appears, as the table's ErroredStackStart says: UNVERIFIED for 2.41 and 2.42,
+// and the reading that refuses is the safe one for a client (it redeploys instead).
 func (s *Sim) startRefused(r *stackRec) error {
 	if s.b.ErroredStackStart {
 		switch r.Status {
