@@ -57,9 +57,9 @@ func TestEdgeStackPendingUntilAgentsReport(t *testing.T) {
 				}
 			}
 
-			h.sim.AgentReport(id, 3, 8, "")
-			h.sim.AgentReport(id, 3, 7, "")
-			h.sim.AgentReport(id, 4, 2, "pull access denied for nginx")
+			h.sim.AgentReport(id, 3, 0, 8, "")
+			h.sim.AgentReport(id, 3, 0, 7, "")
+			h.sim.AgentReport(id, 4, 0, 2, "pull access denied for nginx")
 			out = h.ok("get_edge_stack", map[string]any{"edge_stack_id": id})
 			if num(out, "deployed") != 1 || num(out, "failed") != 1 || num(out, "pending") != 0 {
 				t.Fatalf("after reports: %v", out)

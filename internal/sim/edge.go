@@ -51,9 +51,10 @@ type edgeGroup struct {
 
 // edgeReport is one report of an agent (EdgeStackDeploymentStatus).
 type edgeReport struct {
-	Type  int
-	Error string
-	Time  int64
+	Type    int
+	Error   string
+	Time    int64
+	Version int // the stack version reported on (EE 2.44's reports carry it, edge-be.md §2.2); 0: none
 }
 
 // edgeStack is Portainer's EdgeStack, with the deployed file; the Business Edition fields are
@@ -412,6 +413,9 @@ func (s *Sim) edgeView(st *edgeStack) papi.EdgeStack {
 		list := make([]papi.EdgeStackDeploymentStatus, 0, len(reports))
 		for _, r := range reports {
 			d := papi.EdgeStackDeploymentStatus{Type: ptr(r.Type), Error: ptr(r.Error), Time: ptr(int(r.Time))}
+			if r.Version != 0 {
+				d.Version = ptr(r.Version)
+			}
 			list = append(list, d)
 		}
 		status[strconv.Itoa(id)] = papi.EdgeStackStatus{EndpointID: ptr(id), Status: &list}
@@ -701,12 +705,12 @@ func (s *Sim) EdgeStackStatusUpdate(_ context.Context, req papi.EdgeStackStatusU
 		return nil, newErr(http.StatusForbidden, "Permission denied to access environment",
 			fmt.Sprintf("unauthorized edge endpoint operation: %s. Environment name: %s", why, env.name()))
 	}
-	s.report(st, p.EndpointID, *p.Status, deref(p.Error), int64(deref(p.Time)))
+	s.report(st, p.EndpointID, 0, *p.Status, deref(p.Error), int64(deref(p.Time)))
 	return papi.EdgeStackStatusUpdate200JSONResponse(s.edgeView(st)), nil
 }
 
 // report appends an agent's report to an environment's history (updateEnvStatus).
-func (s *Sim) report(st *edgeStack, envID, typ int, errText string, at int64) {
+func (s *Sim) report(st *edgeStack, envID, version, typ int, errText string, at int64) {
 	if typ == edgeStatusRemoved {
 		delete(st.Status, envID)
 		return
@@ -714,20 +718,24 @@ func (s *Sim) report(st *edgeStack, envID, typ int, errText string, at int64) {
 	if at == 0 {
 		at = s.now()
 	}
-	st.Status[envID] = append(st.Status[envID], edgeReport{Type: typ, Error: errText, Time: at})
+	st.Status[envID] = append(st.Status[envID], edgeReport{Type: typ, Error: errText, Time: at, Version: version})
 }
 
 // AgentReport makes the agent of an edge environment report on an edge stack, as PUT
-// /edge_stacks/{id}/status would (7 running, 2 error with errText, ...). It returns false when
-// the stack or the environment does not exist.
-func (s *Sim) AgentReport(stackID, envID, typ int, errText string) bool {
+// /edge_stacks/{id}/status would (7 running, 2 error with errText, ...), about version of the
+// stack (0: a report without a version, as before 2.44; edge-be.md §2.2). An agent learns of
+// the stack by polling Portainer, so the environment's LastCheckInDate becomes now. It returns
+// false when the stack or the environment does not exist.
+func (s *Sim) AgentReport(stackID, envID, version, typ int, errText string) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	st, ok := s.edge.stacks[stackID]
-	if _, envOK := s.envs[envID]; !ok || !envOK {
+	env, envOK := s.envs[envID]
+	if !ok || !envOK {
 		return false
 	}
-	s.report(st, envID, typ, errText, 0)
+	env.ep.LastCheckInDate = ptr(int(s.now()))
+	s.report(st, envID, version, typ, errText, 0)
 	return true
 }
 

@@ -178,7 +178,7 @@ func TestEdgeStackFromGit(t *testing.T) {
 func TestEdgeStackUpdate(t *testing.T) {
 	h := edgeHarness(t, sim.Options{})
 	id := deref(h.edgeCreate(t, "kiosk", 1).JSON200.Id)
-	h.sim.AgentReport(id, 2, 7, "")
+	h.sim.AgentReport(id, 2, 0, 7, "")
 	up := func(p papi.EdgeStackUpdatePayload) *papi.EdgeStackUpdateResponse {
 		r, err := h.c.EdgeStackUpdateWithResponse(h.ctx, id, p)
 		if err != nil {

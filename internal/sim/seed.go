@@ -103,7 +103,7 @@ func (s *Sim) seed() {
 	s.SetEdgeCompute(true)
 	kiosks := s.AddEdgeGroup("kiosks", false, nil, []int{kiosk}, false)
 	if _, err := s.createEdgeStack(edgeCreate{name: "signage", groups: []int{kiosks}, content: demoDevelopCompose}); err == nil {
-		s.AgentReport(1, kiosk, 7, "")
+		s.AgentReport(1, kiosk, 0, 7, "")
 	}
 
 	s.mu.Lock()
