@@ -44,21 +44,6 @@ func TestCapsFor(t *testing.T) {
 	}
 }
 
-// TestOneTable: no overlay compares version numbers; they ask the capability table.
-func TestOneTable(t *testing.T) {
-	for _, name := range goFiles(t) {
-		if name == "caps.go" {
-			continue
-		}
-		src := readFile(t, name)
-		for _, bad := range []string{"parseVersion(", "\"2.4", "\"2.3", "\"2.2", "ServerVersion"} {
-			if strings.Contains(src, bad) {
-				t.Errorf("%s mentions %s: versions are mapped to behaviours in caps.go only", name, bad)
-			}
-		}
-	}
-}
-
 func TestSchemaValidation(t *testing.T) {
 	n, err := compileSchema(`{"type":"object","additionalProperties":false,"required":["id","name"],"properties":{
 		"id":{"type":"integer","minimum":1},"name":{"type":"string"},"kind":{"type":"string","enum":["a","b"]},

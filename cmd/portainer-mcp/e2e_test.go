@@ -384,7 +384,7 @@ func TestReadOnlyAndToolsets(t *testing.T) {
 		in       func(d tools.Def) bool
 	}{
 		{"gitops", func(d tools.Def) bool { return d.Toolset == "gitops" }},
-		{"", func(d tools.Def) bool { return d.Toolset != "edge" }},
+		{"", func(d tools.Def) bool { return !optIn(d.Toolset) }},
 		{"edge", func(d tools.Def) bool { return d.Toolset == "edge" }},
 		{"all", func(tools.Def) bool { return true }},
 	} {
@@ -405,6 +405,16 @@ func TestReadOnlyAndToolsets(t *testing.T) {
 			t.Errorf("--toolsets %q lists %d tools, want %d", c.toolsets, len(gs.tools), want)
 		}
 	}
+}
+
+// optIn tells a toolset offered only when named (tools.Toolsets), not by default.
+func optIn(toolset string) bool {
+	for _, ts := range tools.Toolsets {
+		if ts.Name == toolset {
+			return ts.OptIn
+		}
+	}
+	return false
 }
 
 func TestStackLifecycle(t *testing.T) {

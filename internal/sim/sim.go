@@ -6,6 +6,9 @@
 // project's capability table (tools.CapsFor) and follows portainer-current.md (PC): deploys that
 // finish after the answer (Status 3, then 1 or 4), GitOps Sources and Workflows, polling per
 // Source, in-place Git changes, the one-minute minimum interval, the redeploy payload rules.
+// The simulator never compares version numbers itself: it asks that table for the behaviours
+// of Options.Version once (New) and branches on them, so the server and its simulator cannot
+// disagree on where a release boundary lies (tools' TestOneTable checks both).
 //
 // Deployments are simulated: a compose file is checked (YAML, a services mapping, an image or a
 // build for every service) and an image whose name contains "does-not-exist" fails to pull, as
