@@ -125,7 +125,7 @@ func CreateGitCredential(ctx context.Context, d *Deps, a Args) (*mcp.CallToolRes
 		}
 		created = resp.JSON201
 	}
-	// The answer is {"gitCredential":{...}} or the credential itself (EB §4.3): read both,
+	// The answer is {"gitCredential":{...}} or the credential itself (edge-be.md §4.3): read both,
 	// and find it by name when neither carries the id.
 	id := deref(created.Id)
 	if created.GitCredential != nil && deref(created.GitCredential.Id) != 0 {

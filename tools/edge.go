@@ -22,7 +22,7 @@ import (
 // maxEdgeRows bounds the per-environment rows of get_edge_stack; the counts cover them all.
 const maxEdgeRows = 100
 
-// Edge stack status types an agent reports (EB §2.2).
+// Edge stack status types an agent reports (edge-be.md §2.2).
 const (
 	edgePending            = 0
 	edgeDeploymentReceived = 1
@@ -175,13 +175,13 @@ func getEdgeStack(ctx context.Context, d *Deps, tool string, id int) (*papi.Edge
 	return resp.JSON200, nil
 }
 
-// EdgeWebhookURL is the address a Git host POSTs to for an edge stack (EB §4.2).
+// EdgeWebhookURL is the address a Git host POSTs to for an edge stack (edge-be.md §4.2).
 func (d *Deps) EdgeWebhookURL(id string) string {
 	return strings.TrimRight(d.PortainerURL, "/") + "/api/edge_stacks/webhooks/" + id
 }
 
 // edgeWebhook is an edge stack's webhook id: AutoUpdate.Webhook for a Git stack, Webhook for
-// the others (Business Edition, EB §4.2).
+// the others (Business Edition, edge-be.md §4.2).
 func edgeWebhook(st *papi.EdgeStack) string {
 	if w := deref(deref(st.AutoUpdate).Webhook); w != "" {
 		return w

@@ -13,7 +13,7 @@ import (
 
 // Business Edition: a Git edge stack's GitOps through PUT /edge_stacks/{id}/git, which
 // replaces the reference, the GitOps settings, the env and the credentials with what it is
-// sent (EB §4.1): the tool reads the stack and sends its whole state back with the change,
+// sent (edge-be.md §4.1): the tool reads the stack and sends its whole state back with the change,
 // as the regular GitOps tools do with POST /stacks/{id}/git.
 
 // edgeGitState is the PUT /edge_stacks/{id}/git payload that leaves a Git edge stack as it is,
@@ -39,7 +39,7 @@ func edgeGitState(st *papi.EdgeStack) papi.EdgeStackGitUpdatePayload {
 
 // edgeAuth is the Authentication that keeps a Git edge stack's credentials. A saved credential
 // is named by its id. Credentials of its own cannot be kept by an empty password, which the
-// payload's validation refuses, while null drops them (EB §4.1, older EE handler, and the BE
+// payload's validation refuses, while null drops them (edge-be.md §4.1, older EE handler, and the BE
 // UI sends null): the password must be given again.
 func edgeAuth(tool string, st *papi.EdgeStack, password string) (*papi.GitAuthentication, *mcp.CallToolResult) {
 	a := st.GitConfig.Authentication
@@ -156,7 +156,7 @@ func UpdateEdgeStackGitops(ctx context.Context, d *Deps, a Args) (*mcp.CallToolR
 	if dif := gitopsDiff(withoutInterval(p.AutoUpdate), withoutInterval(after.AutoUpdate)); dif != "" {
 		problems = append(problems, dif)
 	} else if want, got := deref(deref(p.AutoUpdate).Interval), deref(deref(after.AutoUpdate).Interval); want != got {
-		// From 2.44 the interval may live on the stack's GitOps Source (EB §4.1, unverified).
+		// From 2.44 the interval may live on the stack's GitOps Source (edge-be.md §4.1, unverified).
 		notes = append(notes, fmt.Sprintf("Portainer shows the interval as %q, not %q: from 2.44 polling can live on the stack's GitOps Source (list_gitops_sources).", got, want))
 	}
 	if len(problems) > 0 {
@@ -181,7 +181,7 @@ func UpdateEdgeStackGitops(ctx context.Context, d *Deps, a Args) (*mcp.CallToolR
 }
 
 // TriggerEdgeStackWebhook implements trigger_edge_stack_webhook: Portainer runs the update
-// before it answers (EB §4.2), so the version read after it says what happened.
+// before it answers (edge-be.md §4.2), so the version read after it says what happened.
 func TriggerEdgeStackWebhook(ctx context.Context, d *Deps, a Args) (*mcp.CallToolResult, error) {
 	const tool = "trigger_edge_stack_webhook"
 	st, id, res := edgeStackArg(ctx, d, a, tool)

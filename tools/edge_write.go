@@ -149,7 +149,7 @@ func createEdgeFromGit(ctx context.Context, d *Deps, tool string, in views.Creat
 // UpdateEdgeStack implements update_edge_stack. Portainer's update needs the file and the
 // groups every time, writes the file only with UpdateVersion, and on the Business Edition
 // replaces env, registries and the pull and retry options with what is sent: so the tool
-// reads the stack and its file and sends everything back with the change (EB §2.5).
+// reads the stack and its file and sends everything back with the change (edge-be.md §2.5).
 func UpdateEdgeStack(ctx context.Context, d *Deps, a Args) (*mcp.CallToolResult, error) {
 	const tool = "update_edge_stack"
 	var in views.UpdateEdgeStackInput

@@ -12,8 +12,8 @@ import (
 )
 
 // Edge groups, edge stacks and the reports of their agents, as CE 2.23 serves them (edge-be.md
-// §1 and §2, "EB" below; measured on a real 2.23 unless it says otherwise), with the Business
-// Edition's fields when Options.Edition is BE (edge_be.go).
+// beside this file, §1 and §2; measured on a real 2.23 unless it says otherwise), with the
+// Business Edition's fields when Options.Edition is BE (edge_be.go).
 
 // Messages of Portainer's edge handlers (api/http/handler/edgegroups, edgestacks).
 const (
@@ -33,7 +33,7 @@ const (
 	msgEdgeFileMissing       = "Unable to retrieve stack file from disk"
 )
 
-// Edge stack status types (EB §2.2, portainer.go:1694-1723).
+// Edge stack status types (edge-be.md §2.2, portainer.go:1694-1723).
 const (
 	edgeStatusError   = 2
 	edgeStatusRemoved = 4
@@ -69,12 +69,12 @@ type edgeStack struct {
 	DeploymentType        int
 	UseManifestNamespaces bool
 	// Status: environment id -> reports, oldest first. A key with no reports is an entry with an
-	// empty history (EB §2.2).
+	// empty history (edge-be.md §2.2).
 	Status   map[int][]edgeReport
 	file     string
-	fileGone bool // a Git path that did not exist: /file answers 500 (EB §2.3)
+	fileGone bool // a Git path that did not exist: /file answers 500 (edge-be.md §2.3)
 
-	// Business Edition (EB §2.2 "EE-only fields").
+	// Business Edition (edge-be.md §2.2 "EE-only fields").
 	Git                 *gitConfig
 	AutoUpdate          *autoUpdate
 	Webhook             string
@@ -108,7 +108,7 @@ func newEdgeState() edgeState {
 }
 
 // SetEdgeCompute turns Edge Compute on or off, as PUT /settings {"EnableEdgeComputeFeatures"}
-// does (EB §1.5). Off, every edge group and edge stack route answers 503.
+// does (edge-be.md §1.5). Off, every edge group and edge stack route answers 503.
 func (s *Sim) SetEdgeCompute(on bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -116,7 +116,7 @@ func (s *Sim) SetEdgeCompute(on bool) {
 }
 
 // SettingsUpdate changes the settings the simulator has: EnableEdgeComputeFeatures, a partial
-// update (EB §1.5: a *bool merged with cmp.Or).
+// update (edge-be.md §1.5: a *bool merged with cmp.Or).
 func (s *Sim) SettingsUpdate(_ context.Context, req papi.SettingsUpdateRequestObject) (papi.SettingsUpdateResponseObject, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -127,7 +127,7 @@ func (s *Sim) SettingsUpdate(_ context.Context, req papi.SettingsUpdateRequestOb
 }
 
 // edgeGate answers what Portainer's bouncer answers before an edge handler runs: 503 while
-// Edge Compute is off (EB §1.1, bouncer.go:571-588). The agents' status route and the Business
+// Edge Compute is off (edge-be.md §1.1, bouncer.go:571-588). The agents' status route and the Business
 // Edition's public webhook are not behind it (edgestacks/handler.go; the webhook's gate is
 // unverified, the simulator leaves it open).
 func (s *Sim) edgeGate(r *http.Request) *apiError {
@@ -159,13 +159,13 @@ func (s *Sim) AddEdgeGroup(name string, dynamic bool, tagIDs, endpoints []int, p
 }
 
 // isEdgeType: Portainer keeps Edge agent environments only (Docker 4, Kubernetes 7) in edge
-// groups (EB §1.2, endpointutils.IsEdgeEndpoint).
+// groups (edge-be.md §1.2, endpointutils.IsEdgeEndpoint).
 func isEdgeType(t papi.EndpointType) bool {
 	return t == papi.EndpointTypeEdgeDocker || t == papi.EndpointTypeEdgeKubernetes
 }
 
 // edgeOnly drops the ids that are not edge environments, as a static group's create does
-// silently (EB §1.2).
+// silently (edge-be.md §1.2).
 func (s *Sim) edgeOnly(ids []int) []int {
 	out := []int{}
 	for _, id := range ids {
@@ -177,7 +177,7 @@ func (s *Sim) edgeOnly(ids []int) []int {
 }
 
 // members are the environments of a group: a static group's list, or the edge environments
-// carrying its tags (EB §1.2, associated_endpoints.go:210-249; every simulated environment is
+// carrying its tags (edge-be.md §1.2, associated_endpoints.go:210-249; every simulated environment is
 // trusted).
 func (s *Sim) members(g *edgeGroup) []int {
 	if !g.Dynamic {
@@ -239,7 +239,7 @@ func sortedByID[T any](m map[int]T) []int {
 	return ids
 }
 
-// EdgeGroupList lists the groups with the decorations of the list (EB §1.3).
+// EdgeGroupList lists the groups with the decorations of the list (edge-be.md §1.3).
 func (s *Sim) EdgeGroupList(context.Context, papi.EdgeGroupListRequestObject) (papi.EdgeGroupListResponseObject, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -250,7 +250,7 @@ func (s *Sim) EdgeGroupList(context.Context, papi.EdgeGroupListRequestObject) (p
 	return out, nil
 }
 
-// groupPayloadProblem is the edge group payload's Validate (EB §1.2).
+// groupPayloadProblem is the edge group payload's Validate (edge-be.md §1.2).
 func groupPayloadProblem(p *papi.EdgeGroupPayload) string {
 	switch {
 	case p.Name == "":
@@ -261,7 +261,7 @@ func groupPayloadProblem(p *papi.EdgeGroupPayload) string {
 	return ""
 }
 
-// checkGroupEndpoints is the read of every static member: an unknown id is a 500 (EB §1.2).
+// checkGroupEndpoints is the read of every static member: an unknown id is a 500 (edge-be.md §1.2).
 func (s *Sim) checkGroupEndpoints(ids []int) *apiError {
 	for _, id := range ids {
 		if _, ok := s.envs[id]; !ok {
@@ -272,7 +272,7 @@ func (s *Sim) checkGroupEndpoints(ids []int) *apiError {
 	return nil
 }
 
-// EdgeGroupCreate creates a group: 200, a duplicate name (exact compare) is 400 (EB §1.2).
+// EdgeGroupCreate creates a group: 200, a duplicate name (exact compare) is 400 (edge-be.md §1.2).
 func (s *Sim) EdgeGroupCreate(_ context.Context, req papi.EdgeGroupCreateRequestObject) (papi.EdgeGroupCreateResponseObject, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -307,7 +307,7 @@ func (s *Sim) group(id int) (*edgeGroup, *apiError) {
 	return g, nil
 }
 
-// EdgeGroupInspect returns one group; a dynamic group's Endpoints come from its tags (EB §1.3).
+// EdgeGroupInspect returns one group; a dynamic group's Endpoints come from its tags (edge-be.md §1.3).
 func (s *Sim) EdgeGroupInspect(_ context.Context, req papi.EdgeGroupInspectRequestObject) (papi.EdgeGroupInspectResponseObject, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -319,7 +319,7 @@ func (s *Sim) EdgeGroupInspect(_ context.Context, req papi.EdgeGroupInspectReque
 }
 
 // EdgeGroupUpdate replaces Dynamic, Endpoints and TagIDs; PartialMatch is kept when omitted
-// (EB §1.2, edgegroup_update.go:26-36, 77-106).
+// (edge-be.md §1.2, edgegroup_update.go:26-36, 77-106).
 func (s *Sim) EdgeGroupUpdate(_ context.Context, req papi.EdgeGroupUpdateRequestObject) (papi.EdgeGroupUpdateResponseObject, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -347,7 +347,7 @@ func (s *Sim) EdgeGroupUpdate(_ context.Context, req papi.EdgeGroupUpdateRequest
 	return papi.EdgeGroupUpdate200JSONResponse(s.groupView(g, false)), nil
 }
 
-// EdgeGroupDelete deletes a group that no edge stack uses (409 otherwise, EB §1.4).
+// EdgeGroupDelete deletes a group that no edge stack uses (409 otherwise, edge-be.md §1.4).
 func (s *Sim) EdgeGroupDelete(_ context.Context, req papi.EdgeGroupDeleteRequestObject) (papi.EdgeGroupDeleteResponseObject, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -396,7 +396,7 @@ func (s *Sim) wrongType(envIDs []int, deploymentType int) bool {
 }
 
 // resetStatus gives every related environment an entry with an empty history, as a new
-// version does (EB §2.2, status.go:8-27), keeping nothing of the old reports.
+// version does (edge-be.md §2.2, status.go:8-27), keeping nothing of the old reports.
 func (st *edgeStack) resetStatus(envIDs []int) {
 	st.Status = map[int][]edgeReport{}
 	for _, id := range envIDs {
@@ -463,7 +463,7 @@ func (s *Sim) EdgeStackInspect(_ context.Context, req papi.EdgeStackInspectReque
 	return papi.EdgeStackInspect200JSONResponse(s.edgeView(st)), nil
 }
 
-// EdgeStackFile returns the current file; a Git path that was never there is a 500 (EB §2.3).
+// EdgeStackFile returns the current file; a Git path that was never there is a 500 (edge-be.md §2.3).
 func (s *Sim) EdgeStackFile(_ context.Context, req papi.EdgeStackFileRequestObject) (papi.EdgeStackFileResponseObject, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -477,7 +477,7 @@ func (s *Sim) EdgeStackFile(_ context.Context, req papi.EdgeStackFileRequestObje
 	return papi.EdgeStackFile200JSONResponse{StackFileContent: ptr(st.file)}, nil
 }
 
-// EdgeStackDelete deletes an edge stack (204; 404 the second time, EB §2.6).
+// EdgeStackDelete deletes an edge stack (204; 404 the second time, edge-be.md §2.6).
 func (s *Sim) EdgeStackDelete(_ context.Context, req papi.EdgeStackDeleteRequestObject) (papi.EdgeStackDeleteResponseObject, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -499,7 +499,7 @@ type edgeCreate struct {
 	be             beCreate
 }
 
-// createEdgeStack runs CE 2.23's create (EB §2.4 "Order of checks"): validate (400 "Invalid
+// createEdgeStack runs CE 2.23's create (edge-be.md §2.4 "Order of checks"): validate (400 "Invalid
 // payload"), duplicate name across every edge stack without case (409), unknown group (400),
 // environment types (500), then the clone (500).
 func (s *Sim) createEdgeStack(c edgeCreate) (papi.EdgeStack, error) {
@@ -557,7 +557,7 @@ func (s *Sim) createEdgeStack(c edgeCreate) (papi.EdgeStack, error) {
 		}
 	}
 	if s.b.EdgeStatusPerEnvironment {
-		// EB §2.2: 2.4x creates one status entry, with no report, per environment.
+		// edge-be.md §2.2: 2.4x creates one status entry, with no report, per environment.
 		st.resetStatus(related)
 	}
 	if s.b.BusinessEdition {
@@ -568,7 +568,7 @@ func (s *Sim) createEdgeStack(c edgeCreate) (papi.EdgeStack, error) {
 	return s.edgeView(st), nil
 }
 
-// cloneEdge clones the repository once into the stack (EB §2.4): CE keeps no Git settings, and
+// cloneEdge clones the repository once into the stack (edge-be.md §2.4): CE keeps no Git settings, and
 // a path that is not in the repository is not noticed until the file is read.
 func (s *Sim) cloneEdge(st *edgeStack, g *gitInput) *apiError {
 	user, pass := "", ""
@@ -622,7 +622,7 @@ func (s *Sim) EdgeStackCreateRepository(_ context.Context, req papi.EdgeStackCre
 	return papi.EdgeStackCreateRepository200JSONResponse(st), err
 }
 
-// EdgeStackUpdate is CE 2.23's update (EB §2.5): both StackFileContent and EdgeGroups required;
+// EdgeStackUpdate is CE 2.23's update (edge-be.md §2.5): both StackFileContent and EdgeGroups required;
 // the groups and NumDeployments change, the file only with UpdateVersion, which also resets the
 // status; DeploymentType is checked against the environments even without UpdateVersion. The
 // Business Edition's extra fields are applied by beUpdate.
@@ -664,7 +664,7 @@ func (s *Sim) EdgeStackUpdate(_ context.Context, req papi.EdgeStackUpdateRequest
 	return papi.EdgeStackUpdate200JSONResponse(s.edgeView(st)), nil
 }
 
-// EdgeStackStatusUpdate records an agent's report (EB §2.2 "Fabricating agent statuses";
+// EdgeStackStatusUpdate records an agent's report (edge-be.md §2.2 "Fabricating agent statuses";
 // edgestack_status_update.go): the environment must be an edge one and the request must carry
 // X-PortainerAgent-EdgeID; Removed deletes the environment's entry; a report about a stack that
 // no longer exists is answered 200 null.

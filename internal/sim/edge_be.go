@@ -25,7 +25,7 @@ const (
 	msgInvalidChangeWindow = "Invalid change window: times are HH:mm"
 )
 
-// gitCred is a saved Git credential: per user before 2.44, shared from 2.44 (EB §4.3).
+// gitCred is a saved Git credential: per user before 2.44, shared from 2.44 (edge-be.md §4.3).
 type gitCred struct {
 	ID       int
 	UserID   int
@@ -37,7 +37,7 @@ type gitCred struct {
 
 // beGate answers 404, as for an unknown route, to the Business Edition's routes on CE, and to
 // the Git credential routes of the other era: /cloud/gitcredentials from 2.44, the per-user
-// ones before (EB §4.3).
+// ones before (edge-be.md §4.3).
 func (s *Sim) beGate(r *http.Request) bool {
 	segs := splitPath(r.URL.Path) // api, ...
 	be := false
@@ -72,7 +72,7 @@ type beCreate struct {
 }
 
 // beCreateProblem is the Business Edition's extra validation of a create: a webhook must be a
-// UUID (2.44: "Invalid Webhook format", EB §2.4) and the GitOps settings valid.
+// UUID (2.44: "Invalid Webhook format", edge-be.md §2.4) and the GitOps settings valid.
 func (s *Sim) beCreateProblem(c edgeCreate) string {
 	if c.be.webhook != "" && !uuidPattern.MatchString(c.be.webhook) {
 		return "Invalid Webhook format"
@@ -81,7 +81,7 @@ func (s *Sim) beCreateProblem(c edgeCreate) string {
 }
 
 // beCreateConflict: a webhook another edge stack uses is 409 "Webhook ID already exists"
-// (EB §2.4, checkUniqueWebhookID).
+// (edge-be.md §2.4, checkUniqueWebhookID).
 func (s *Sim) beCreateConflict(c edgeCreate) *apiError {
 	for _, hook := range []string{c.be.webhook, deref(deref(c.be.autoUpdate).Webhook)} {
 		if hook != "" && s.edgeByWebhook(hook) != nil {
@@ -140,7 +140,7 @@ func (s *Sim) beView(st *edgeStack, v *papi.EdgeStack) {
 }
 
 // beUpdate applies the Business Edition's fields of PUT /edge_stacks/{id}: env, registries and
-// the pull and retry options are replaced by what is sent (EB §2.5, older EE handler; the
+// the pull and retry options are replaced by what is sent (edge-be.md §2.5, older EE handler; the
 // simulator replaces the stagger and deployer options too, the stricter reading), the webhook
 // changes only when one is sent, GitConfig and AutoUpdate are left alone.
 func (s *Sim) beUpdate(st *edgeStack, p *papi.EdgeStackUpdatePayload) {
@@ -157,7 +157,7 @@ func (s *Sim) beUpdate(st *edgeStack, p *papi.EdgeStackUpdatePayload) {
 	}
 }
 
-// EdgeStackUpdateFromGit is PUT /edge_stacks/{id}/git (EB §4.1, from an older EE handler):
+// EdgeStackUpdateFromGit is PUT /edge_stacks/{id}/git (edge-be.md §4.1, from an older EE handler):
 // RefName, AutoUpdate (null: off), EnvVars and Authentication are replaced; GroupIds and
 // DeploymentType are kept when omitted. The payload's Validate refuses credentials with neither
 // a password nor a saved credential, so stored credentials cannot be kept by an empty password:
@@ -235,7 +235,7 @@ func (s *Sim) EdgeStackUpdateFromGit(_ context.Context, req papi.EdgeStackUpdate
 	return papi.EdgeStackUpdateFromGit204Response{}, nil
 }
 
-// EdgeStackWebhookInvoke is the edge stack webhook (EB §4.2): public, the id a UUID, found in
+// EdgeStackWebhookInvoke is the edge stack webhook (edge-be.md §4.2): public, the id a UUID, found in
 // AutoUpdate.Webhook or Webhook without case; a Git stack is pulled and gets a new version when
 // the commit changed; 204.
 func (s *Sim) EdgeStackWebhookInvoke(_ context.Context, req papi.EdgeStackWebhookInvokeRequestObject) (papi.EdgeStackWebhookInvokeResponseObject, error) {
@@ -268,7 +268,7 @@ func (s *Sim) EdgeStackWebhookInvoke(_ context.Context, req papi.EdgeStackWebhoo
 }
 
 // credView is a credential as answered. Whether Portainer blanks the password is unverified
-// (EB §4.3): the simulator sends it, the harder case for a client that must never show it.
+// (edge-be.md §4.3): the simulator sends it, the harder case for a client that must never show it.
 func credView(c *gitCred, shared bool) papi.GitCredential {
 	v := papi.GitCredential{Id: ptr(c.ID), Name: ptr(c.Name), Username: ptr(c.Username), Password: ptr(c.Password), CreationDate: ptr(int(c.Created))}
 	if shared {
@@ -323,7 +323,7 @@ func (s *Sim) SharedGitCredentialList(context.Context, papi.SharedGitCredentialL
 }
 
 // SharedGitCredentialCreate saves a shared credential: 201 with the credential itself (third
-// parties read {"id"}; EB §4.3).
+// parties read {"id"}; edge-be.md §4.3).
 func (s *Sim) SharedGitCredentialCreate(_ context.Context, req papi.SharedGitCredentialCreateRequestObject) (papi.SharedGitCredentialCreateResponseObject, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -344,7 +344,7 @@ func (s *Sim) SharedGitCredentialDelete(_ context.Context, req papi.SharedGitCre
 	return papi.SharedGitCredentialDelete204Response{}, nil
 }
 
-// ownUser: only the calling user (user 1 here) may use their credentials (EB §4.3).
+// ownUser: only the calling user (user 1 here) may use their credentials (edge-be.md §4.3).
 func ownUser(id int) *apiError {
 	if id != 1 {
 		return newErr(http.StatusForbidden, "Permission denied to access git credentials", "Only the calling user can manage their git credentials")
@@ -390,11 +390,11 @@ func (s *Sim) UserGitCredentialDelete(_ context.Context, req papi.UserGitCredent
 	return papi.UserGitCredentialDelete204Response{}, nil
 }
 
-// hhmm is the change window's time format, HH:mm (EB §4.5).
+// hhmm is the change window's time format, HH:mm (edge-be.md §4.5).
 var hhmm = regexp.MustCompile(`^([01][0-9]|2[0-3]):[0-5][0-9]$`)
 
 // EndpointUpdate changes an environment; only the fields sent change. On the Business Edition
-// it takes ChangeWindow (EB §4.5: an invalid time is 400); CE has no such field and ignores it.
+// it takes ChangeWindow (edge-be.md §4.5: an invalid time is 400); CE has no such field and ignores it.
 func (s *Sim) EndpointUpdate(_ context.Context, req papi.EndpointUpdateRequestObject) (papi.EndpointUpdateResponseObject, error) {
 	var ep papi.Endpoint
 	var bad *apiError

@@ -9,7 +9,7 @@ import (
 	"github.com/portainer-mcp/portainer-mcp/internal/sim"
 )
 
-// Edge rules, each from edge-be.md (EB), most measured on a real CE 2.23.
+// Edge rules, each from edge-be.md (beside this file), most measured on a real CE 2.23.
 
 const edgeCompose = "services:\n  kiosk:\n    image: nginx:alpine\n"
 
@@ -38,7 +38,7 @@ func (h *harness) edgeCreate(t *testing.T, name string, groups ...int) *papi.Edg
 }
 
 // TestEdgeComputeOff: every edge route answers 503 while Edge Compute is off, after the
-// authentication check; PUT /settings turns it on (EB §1.1, §1.5).
+// authentication check; PUT /settings turns it on (edge-be.md §1.1, §1.5).
 func TestEdgeComputeOff(t *testing.T) {
 	h := newHarness(t, sim.Options{Empty: true})
 	resp, err := h.c.EdgeStackListWithResponse(h.ctx)
@@ -67,7 +67,7 @@ func TestEdgeComputeOff(t *testing.T) {
 
 // TestEdgeGroups: 200 on create, duplicate names 400, non-edge environments dropped from a
 // static group, a dynamic group's members from its tags, delete refused while an edge stack
-// uses the group (EB §1.2-1.4).
+// uses the group (edge-be.md §1.2-1.4).
 func TestEdgeGroups(t *testing.T) {
 	h := edgeHarness(t, sim.Options{})
 	resp, err := h.c.EdgeGroupCreateWithResponse(h.ctx, papi.EdgeGroupPayload{Name: "mixed", Endpoints: &[]int{1, 2}})
@@ -103,7 +103,7 @@ func TestEdgeGroups(t *testing.T) {
 	wantError(t, gone.StatusCode(), gone.Body, http.StatusNotFound, "Unable to find an Edge group", "bucket=edgegroups, key=99")
 }
 
-// TestEdgeStackCreate: the create's order of checks and their answers (EB §2.4).
+// TestEdgeStackCreate: the create's order of checks and their answers (edge-be.md §2.4).
 func TestEdgeStackCreate(t *testing.T) {
 	h := edgeHarness(t, sim.Options{})
 	ok := h.edgeCreate(t, "kiosk", 1)
@@ -136,7 +136,7 @@ func TestEdgeStackCreate(t *testing.T) {
 }
 
 // TestEdgeStackFromGit: CE clones once and keeps no Git settings; a path that is not in the
-// repository is noticed only by /file (500); clone failures are 500 (EB §2.3, §2.4).
+// repository is noticed only by /file (500); clone failures are 500 (edge-be.md §2.3, §2.4).
 func TestEdgeStackFromGit(t *testing.T) {
 	h := edgeHarness(t, sim.Options{})
 	const repo = "https://git.example.com/edge/app.git"
@@ -174,7 +174,7 @@ func TestEdgeStackFromGit(t *testing.T) {
 
 // TestEdgeStackUpdate: StackFileContent and EdgeGroups always required; without UpdateVersion
 // only the groups change; with it the file, the version and a fresh status per environment;
-// an unknown group is a 500 here (EB §2.5).
+// an unknown group is a 500 here (edge-be.md §2.5).
 func TestEdgeStackUpdate(t *testing.T) {
 	h := edgeHarness(t, sim.Options{})
 	id := deref(h.edgeCreate(t, "kiosk", 1).JSON200.Id)
@@ -216,7 +216,7 @@ func TestEdgeStackUpdate(t *testing.T) {
 }
 
 // TestEdgeStackStatusReports: the agents' route is public but needs the edge id header and an
-// edge environment; an error needs its message; Removed deletes the entry (EB §2.2).
+// edge environment; an error needs its message; Removed deletes the entry (edge-be.md §2.2).
 func TestEdgeStackStatusReports(t *testing.T) {
 	h := edgeHarness(t, sim.Options{})
 	id := deref(h.edgeCreate(t, "kiosk", 1).JSON200.Id)
@@ -260,7 +260,7 @@ func TestEdgeStackStatusReports(t *testing.T) {
 }
 
 // TestEdgeStatusPerEnvironment: 2.45 has an empty entry per environment from the start
-// (EB §2.2, CE 2.45 source).
+// (edge-be.md §2.2, CE 2.45 source).
 func TestEdgeStatusPerEnvironment(t *testing.T) {
 	h := edgeHarness(t, sim.Options{Version: "2.45.0"})
 	st := h.edgeCreate(t, "kiosk", 1).JSON200
@@ -270,7 +270,7 @@ func TestEdgeStatusPerEnvironment(t *testing.T) {
 }
 
 // TestBusinessEditionRoutes: the Business Edition's routes answer 404 on CE; each credential
-// API exists in its era only (EB §4.3).
+// API exists in its era only (edge-be.md §4.3).
 func TestBusinessEditionRoutes(t *testing.T) {
 	for _, c := range []struct {
 		edition, version string
@@ -305,7 +305,7 @@ func TestBusinessEditionRoutes(t *testing.T) {
 
 // TestEdgeGitBusinessEdition: PUT /edge_stacks/{id}/git replaces RefName, AutoUpdate, EnvVars
 // and Authentication; credentials with neither password nor saved credential are refused; null
-// drops them; UpdateVersion pulls (EB §4.1). The webhook pulls only a new commit (EB §4.2).
+// drops them; UpdateVersion pulls (edge-be.md §4.1). The webhook pulls only a new commit (edge-be.md §4.2).
 func TestEdgeGitBusinessEdition(t *testing.T) {
 	h := edgeHarness(t, sim.Options{Edition: "BE", Version: "2.45.0"})
 	const repo = "https://git.example.com/edge/private.git"
@@ -376,7 +376,7 @@ func TestEdgeGitBusinessEdition(t *testing.T) {
 }
 
 // TestChangeWindow: the Business Edition stores ChangeWindow on PUT /endpoints/{id} and
-// refuses a time that is not HH:mm; CE ignores the field (EB §4.5).
+// refuses a time that is not HH:mm; CE ignores the field (edge-be.md §4.5).
 func TestChangeWindow(t *testing.T) {
 	for _, edition := range []string{"CE", "BE"} {
 		h := edgeHarness(t, sim.Options{Edition: edition})

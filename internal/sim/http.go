@@ -34,7 +34,7 @@ func (s *Sim) buildHandler() http.Handler {
 			return
 		}
 		if s.beGate(r) {
-			// EB §4: the Business Edition's routes; CE has none (and each credential API its era).
+			// edge-be.md §4: the Business Edition's routes; CE has none (and each credential API its era).
 			writeError(w, http.StatusNotFound, "404 page not found", "no route for "+r.Method+" "+r.URL.Path)
 			return
 		}
