@@ -10,6 +10,8 @@ import (
 	"strings"
 
 	"github.com/getkin/kin-openapi/openapi3"
+
+	"github.com/portainer-mcp/portainer-mcp/tools"
 )
 
 // Arg is one tool argument that maps onto a request parameter or body property.
@@ -63,10 +65,17 @@ type annotation struct {
 var (
 	toolNameRe = regexp.MustCompile(`^[a-z]+(_[a-z]+)+$`)
 	goIdentRe  = regexp.MustCompile(`^[A-Z][A-Za-z0-9]*$`)
-	// toolsetOrder fixes the order of the tool table; unknown toolsets are an error.
-	// tools.Toolsets is the same list (a test of tools checks that they agree).
-	toolsetOrder = []string{"system", "environments", "stacks", "gitops", "edge", "admin"}
 )
+
+// toolsetOrder is tools.Toolsets by name, the one list of toolsets: it orders the tool table,
+// and an annotation naming another toolset is an error.
+func toolsetOrder() []string {
+	names := make([]string, 0, len(tools.Toolsets))
+	for _, t := range tools.Toolsets {
+		names = append(names, t.Name)
+	}
+	return names
+}
 
 // Load reads the spec (and the documents its annotations refer to) and returns its tools,
 // sorted by toolset then name.
@@ -116,7 +125,7 @@ func Load(specPath string) ([]Tool, error) {
 		}
 	}
 	rank := map[string]int{}
-	for i, s := range toolsetOrder {
+	for i, s := range toolsetOrder() {
 		rank[s] = i
 	}
 	sort.SliceStable(tools, func(i, j int) bool {
@@ -175,8 +184,8 @@ func buildTool(r *refs, path, method string, item *openapi3.PathItem, op *openap
 		return t, fmt.Errorf("title is missing")
 	case t.Description == "":
 		return t, fmt.Errorf("description is missing: write what it does, when to use it and what it will not do")
-	case !contains(toolsetOrder, t.Toolset):
-		return t, fmt.Errorf("toolset %q is not one of %s", t.Toolset, strings.Join(toolsetOrder, ", "))
+	case !contains(toolsetOrder(), t.Toolset):
+		return t, fmt.Errorf("toolset %q is not one of %s", t.Toolset, strings.Join(toolsetOrder(), ", "))
 	case t.Edition != "" && t.Edition != "BE":
 		return t, fmt.Errorf("edition %q is not BE (leave it out for a tool every edition serves)", t.Edition)
 	case t.ReadOnly && t.Destructive:
