@@ -85,17 +85,14 @@ type Behaviours struct {
 	// SharedGitCredentials: the Business Edition keeps saved Git credentials shared by
 	// administrators under /cloud/gitcredentials; before, each user's own under
 	// /users/{id}/gitcredentials (edge-be.md §4.3: EE 2.31 per user, EE 2.44 shared, absent in
-	// 2.43; the releases in between are unverified and read as per user). Meaningful only with
-	// BusinessEdition.
+	// 2.43; the releases in between are unverified and read as per user). Meaningful only on
+	// the Business Edition (Caps.BusinessEdition).
 	SharedGitCredentials bool `json:"shared_git_credentials"`
 	// EdgeStatusPerEnvironment: an edge stack's Status has an entry, with an empty history, for
 	// every environment of its groups from the start (edge-be.md §2.2: CE 2.45 source; CE 2.23
 	// has none until an agent reports or the stack gets a new version; the releases in between
 	// are unverified). The tools read a missing entry and an empty history alike: pending.
 	EdgeStatusPerEnvironment bool `json:"edge_status_per_environment"`
-	// BusinessEdition: the Business Edition's endpoints exist (edge stack GitOps and webhooks,
-	// shared Git credentials, change windows). From /system/version ServerEdition (PC §9).
-	BusinessEdition bool `json:"business_edition"`
 }
 
 // release is one row of the table: the behaviours of every version from From on, up to the
@@ -218,9 +215,12 @@ func CapsFor(version, edition, support string) Caps {
 			}
 		}
 	}
-	c.BusinessEdition = c.Edition == "BE"
 	return c
 }
+
+// BusinessEdition tells whether the Business Edition's endpoints exist (edge stack GitOps and
+// webhooks, saved Git credentials, change windows): /system/version's ServerEdition (PC §9).
+func (c Caps) BusinessEdition() bool { return c.Edition == "BE" }
 
 func normalizeEdition(e string) string {
 	switch strings.ToUpper(strings.TrimSpace(e)) {
@@ -245,10 +245,13 @@ type capsState struct {
 	mu       sync.Mutex
 	caps     Caps
 	known    bool // version known
-	edition  bool // edition known (needs an authenticated call)
 	lastFail string
 	lastTry  time.Time
 }
+
+// complete tells whether the version and the edition are known (the edition needs an
+// authenticated call).
+func (st *capsState) complete() bool { return st.known && st.caps.Edition != "" }
 
 // Caps returns what is known of Portainer, detecting it first if needed (a call bounded by
 // the read timeout; it never blocks initialize or tools/list, which do not call this).
@@ -262,7 +265,7 @@ func (d *Deps) caps0(ctx context.Context) Caps {
 	st := d.capsState()
 	st.mu.Lock()
 	defer st.mu.Unlock()
-	if st.known && st.edition {
+	if st.complete() {
 		return st.caps
 	}
 	// Do not hammer an unreachable Portainer: retry detection at most every 5 seconds.
@@ -302,7 +305,7 @@ func (d *Deps) knownCaps() (Caps, bool) {
 	st := d.capsState()
 	st.mu.Lock()
 	defer st.mu.Unlock()
-	return st.caps, st.known && st.edition
+	return st.caps, st.complete()
 }
 
 func (d *Deps) capsState() *capsState {
@@ -323,7 +326,7 @@ func (d *Deps) detect(ctx context.Context, st *capsState) {
 	if err == nil && ver.JSON200 != nil && deref(ver.JSON200.ServerVersion) != "" {
 		v := ver.JSON200
 		st.caps = CapsFor(deref(v.ServerVersion), deref(v.ServerEdition), deref(v.VersionSupport))
-		st.known, st.edition = true, st.caps.Edition != ""
+		st.known = true
 		return
 	}
 	if st.known {
@@ -349,7 +352,7 @@ func (d *Deps) detect(ctx context.Context, st *capsState) {
 func (d *Deps) SetCaps(c Caps) {
 	st := d.capsState()
 	st.mu.Lock()
-	st.caps, st.known, st.edition = c, true, c.Edition != ""
+	st.caps, st.known = c, true
 	st.mu.Unlock()
 	d.offerEditionTools(c)
 }
@@ -373,6 +376,6 @@ func (c Caps) describe() []string {
 	add(b.MinInterval, "Portainer refuses polling intervals under 1m", "")
 	add(b.ErroredStackStart, "a stack in error cannot be started: redeploy or update it", "")
 	add(b.ForceUpdatePolls, "force_update makes polling redeploy without a new commit", "force_update is stored but polling and webhooks still redeploy only on a new commit")
-	add(b.BusinessEdition, "Business Edition tools are available: edge stack GitOps and webhooks, saved Git credentials, change windows, relative paths", "Community Edition: edge stacks from Git are cloned once (no GitOps), no saved Git credentials or change windows")
+	add(c.BusinessEdition(), "Business Edition tools are available: edge stack GitOps and webhooks, saved Git credentials, change windows, relative paths", "Community Edition: edge stacks from Git are cloned once (no GitOps), no saved Git credentials or change windows")
 	return out
 }

@@ -20,10 +20,10 @@ func TestCapsFor(t *testing.T) {
 		{"2.41.1", "CE", Behaviours{MinInterval: true, RedeployAuthFlagNeeded: true, InPlaceGitChange: true, AsyncDeploy: true, ErroredStackStart: true, RedeployKeepsOmitted: true, SourcesList: true}, "STS", ""},
 		{"2.42.0", "CE", Behaviours{MinInterval: true, RedeployAuthFlagNeeded: true, InPlaceGitChange: true, AsyncDeploy: true, ErroredStackStart: true, RedeployKeepsOmitted: true, SourcesList: true}, "STS", ""},
 		{"2.43.0", "CE", Behaviours{MinInterval: true, RedeployAuthFlagNeeded: true, InPlaceGitChange: true, AsyncDeploy: true, ErroredStackStart: true, RedeployKeepsOmitted: true, SourcesList: true, GitSources: true, PreviewBySource: true}, "STS", ""},
-		{"2.44.0", "EE", Behaviours{MinInterval: true, InPlaceGitChange: true, AsyncDeploy: true, ErroredStackStart: true, RedeployKeepsOmitted: true, SourcesList: true, GitSources: true, SourcePolling: true, ForceUpdatePolls: true, PreviewBySource: true, SharedGitCredentials: true, BusinessEdition: true}, "STS", ""},
+		{"2.44.0", "EE", Behaviours{MinInterval: true, InPlaceGitChange: true, AsyncDeploy: true, ErroredStackStart: true, RedeployKeepsOmitted: true, SourcesList: true, GitSources: true, SourcePolling: true, ForceUpdatePolls: true, PreviewBySource: true, SharedGitCredentials: true}, "STS", ""},
 		{"2.45.0", "CE", Behaviours{MinInterval: true, InPlaceGitChange: true, AsyncDeploy: true, ErroredStackStart: true, RedeployKeepsOmitted: true, SourcesList: true, GitSources: true, SourcePolling: true, ForceUpdatePolls: true, PreviewBySource: true, SharedGitCredentials: true, ReportsSupport: true, EdgeStatusPerEnvironment: true}, "LTS", ""},
-		{"2.47.0", "BE", Behaviours{MinInterval: true, InPlaceGitChange: true, AsyncDeploy: true, ErroredStackStart: true, RedeployKeepsOmitted: true, SourcesList: true, GitSources: true, SourcePolling: true, ForceUpdatePolls: true, PreviewBySource: true, SharedGitCredentials: true, ReportsSupport: true, EdgeStatusPerEnvironment: true, BusinessEdition: true}, "STS", "newer than 2.45"},
-		{"2.31.2", "EE", Behaviours{RedeployAuthFlagNeeded: true, BusinessEdition: true}, "STS", ""},
+		{"2.47.0", "BE", Behaviours{MinInterval: true, InPlaceGitChange: true, AsyncDeploy: true, ErroredStackStart: true, RedeployKeepsOmitted: true, SourcesList: true, GitSources: true, SourcePolling: true, ForceUpdatePolls: true, PreviewBySource: true, SharedGitCredentials: true, ReportsSupport: true, EdgeStatusPerEnvironment: true}, "STS", "newer than 2.45"},
+		{"2.31.2", "EE", Behaviours{RedeployAuthFlagNeeded: true}, "STS", ""},
 		{"2.9.3", "CE", Behaviours{RedeployAuthFlagNeeded: true}, "STS", "older than 2.19"},
 		{"banana", "CE", releases[len(releases)-1].B, "", "cannot be read"},
 	}
@@ -31,6 +31,9 @@ func TestCapsFor(t *testing.T) {
 		got := CapsFor(c.version, c.edition, "")
 		if got.Behaviours != c.want {
 			t.Errorf("%s: behaviours %+v, want %+v", c.version, got.Behaviours, c.want)
+		}
+		if be := c.edition == "BE" || c.edition == "EE"; got.BusinessEdition() != be {
+			t.Errorf("%s %s: BusinessEdition() = %v", c.version, c.edition, got.BusinessEdition())
 		}
 		if got.Support != c.support {
 			t.Errorf("%s: support %q, want %q", c.version, got.Support, c.support)

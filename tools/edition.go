@@ -50,7 +50,7 @@ func (d *Deps) holdEditionTools(srv *server.MCPServer, held []server.ServerTool)
 // offerEditionTools adds the held tools to their servers once c says the Business Edition.
 // AddTools notifies every initialized session that the tool list changed.
 func (d *Deps) offerEditionTools(c Caps) {
-	if !c.BusinessEdition {
+	if !c.BusinessEdition() {
 		return
 	}
 	e := d.editionGate()
@@ -79,7 +79,7 @@ func (d *Deps) offerEditionTools(c Caps) {
 func (d *Deps) requireBE(ctx context.Context, tool, what string) *mcp.CallToolResult {
 	c := d.Caps(ctx)
 	switch {
-	case c.BusinessEdition:
+	case c.BusinessEdition():
 		return nil
 	case c.Edition == "":
 		return mcp.NewToolResultError(fmt.Sprintf("%s: %s needs Portainer Business Edition, and the edition of this Portainer is not known yet (%s). Nothing was changed: try again when Portainer answers.", tool, what, c.Warning))

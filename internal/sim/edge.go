@@ -427,7 +427,7 @@ func (s *Sim) edgeView(st *edgeStack) papi.EdgeStack {
 		ManifestPath: ptr(""), DeploymentType: ptr(papi.EdgeStackDeploymentType(st.DeploymentType)),
 		UseManifestNamespaces: ptr(st.UseManifestNamespaces),
 	}
-	if s.b.BusinessEdition {
+	if s.b.BusinessEdition() {
 		s.beView(st, &v)
 	}
 	return v
@@ -520,7 +520,7 @@ func (s *Sim) createEdgeStack(c edgeCreate) (papi.EdgeStack, error) {
 	case c.deploymentType != 0 && c.deploymentType != 1:
 		problem = msgEdgeInvalidDeployment
 	}
-	if problem == "" && s.b.BusinessEdition {
+	if problem == "" && s.b.BusinessEdition() {
 		problem = s.beCreateProblem(c)
 	}
 	if problem != "" {
@@ -536,7 +536,7 @@ func (s *Sim) createEdgeStack(c edgeCreate) (papi.EdgeStack, error) {
 			return papi.EdgeStack{}, selfErr(http.StatusConflict, msg)
 		}
 	}
-	if s.b.BusinessEdition {
+	if s.b.BusinessEdition() {
 		if err := s.beCreateConflict(c); err != nil {
 			return papi.EdgeStack{}, err
 		}
@@ -560,7 +560,7 @@ func (s *Sim) createEdgeStack(c edgeCreate) (papi.EdgeStack, error) {
 		// edge-be.md §2.2: 2.4x creates one status entry, with no report, per environment.
 		st.resetStatus(related)
 	}
-	if s.b.BusinessEdition {
+	if s.b.BusinessEdition() {
 		s.applyBECreate(st, c)
 	}
 	s.edge.stacks[st.ID] = st
@@ -586,7 +586,7 @@ func (s *Sim) cloneEdge(st *edgeStack, g *gitInput) *apiError {
 	}
 	content, ok := tree[st.EntryPoint]
 	st.file, st.fileGone = content, !ok
-	if s.b.BusinessEdition {
+	if s.b.BusinessEdition() {
 		st.Git = &gitConfig{URL: g.url, ReferenceName: g.ref, ConfigFilePath: st.EntryPoint, ConfigHash: hash, TLSSkipVerify: g.tlsSkipVerify}
 		if g.auth {
 			st.Git.Auth = &gitAuth{Username: g.user, Password: g.pass}
@@ -651,7 +651,7 @@ func (s *Sim) EdgeStackUpdate(_ context.Context, req papi.EdgeStackUpdateRequest
 	}
 	st.EdgeGroups = slices.Clone(p.EdgeGroups)
 	st.UseManifestNamespaces = deref(p.UseManifestNamespaces)
-	if s.b.BusinessEdition {
+	if s.b.BusinessEdition() {
 		s.beUpdate(st, p)
 	}
 	if deref(p.UpdateVersion) {

@@ -55,7 +55,7 @@ func (s *Sim) beGate(r *http.Request) bool {
 	if !be {
 		return false
 	}
-	if !s.b.BusinessEdition {
+	if !s.b.BusinessEdition() {
 		return true
 	}
 	isCred := shared || (len(segs) >= 4 && segs[3] == "gitcredentials")
@@ -399,7 +399,7 @@ func (s *Sim) EndpointUpdate(_ context.Context, req papi.EndpointUpdateRequestOb
 	var ep papi.Endpoint
 	var bad *apiError
 	err := s.envDo(req.Id, func(e *environment) {
-		if cw := req.Body.ChangeWindow; cw != nil && s.b.BusinessEdition {
+		if cw := req.Body.ChangeWindow; cw != nil && s.b.BusinessEdition() {
 			if deref(cw.Enabled) && (!hhmm.MatchString(deref(cw.StartTime)) || !hhmm.MatchString(deref(cw.EndTime))) {
 				bad = badPayload(msgInvalidChangeWindow)
 				return

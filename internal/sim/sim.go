@@ -105,7 +105,7 @@ type Sim struct {
 
 	opts       Options
 	instanceID string
-	b          tools.Behaviours // what the release does, from the capability table
+	b          tools.Caps // what the release and edition do, from the capability table
 
 	sources        map[int]*source
 	nextSourceID   int
@@ -162,7 +162,7 @@ func New(o Options) *Sim {
 	}
 	s := &Sim{
 		opts:           o,
-		b:              tools.CapsFor(o.Version, o.Edition, "").Behaviours,
+		b:              tools.CapsFor(o.Version, o.Edition, ""),
 		instanceID:     uuid.NewString(),
 		envs:           map[int]*environment{},
 		nextEnvID:      1,

@@ -119,7 +119,7 @@ func (s *Sim) createStack(c createReq) (papi.Stack, error) {
 	if !ok {
 		return papi.Stack{}, notFoundKey(msgEnvNotFound, "endpoints", c.envID)
 	}
-	if problem := c.validate(s.b); problem != "" {
+	if problem := c.validate(s.b.Behaviours); problem != "" {
 		return papi.Stack{}, badPayload(problem)
 	}
 	name := normalizeName(c.name)
@@ -240,7 +240,7 @@ func (s *Sim) cloneForCreate(rec *stackRec, g *gitInput, src *source) (deploymen
 		rec.AdditionalFiles = append([]string{}, (*g.additional)...)
 	}
 	rec.AutoUpdate = autoUpdateFrom(g.autoUpdate)
-	if s.b.BusinessEdition && g.relative {
+	if s.b.BusinessEdition() && g.relative {
 		rec.SupportRelativePath, rec.FilesystemPath = true, g.filesystemPath
 	}
 	file, ferr := gitFiles(tree, rec.ID, cfg.ConfigFilePath, rec.AdditionalFiles)

@@ -5,7 +5,6 @@ import (
 	"runtime"
 
 	"github.com/portainer-mcp/portainer-mcp/gen/papi"
-	"github.com/portainer-mcp/portainer-mcp/tools"
 )
 
 // SystemStatus returns the version and instance id; it needs no authentication.
@@ -30,7 +29,7 @@ func (s *Sim) SystemVersion(context.Context, papi.SystemVersionRequestObject) (p
 		},
 	}
 	if s.b.ReportsSupport {
-		v.VersionSupport = ptr(tools.CapsFor(s.opts.Version, s.opts.Edition, "").Support)
+		v.VersionSupport = ptr(s.b.Support)
 	}
 	return v, nil
 }
