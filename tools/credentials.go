@@ -3,6 +3,7 @@ package tools
 import (
 	"context"
 	"fmt"
+	"net/http"
 	"strconv"
 	"strings"
 
@@ -21,8 +22,12 @@ func credentialRow(c papi.GitCredential) views.GitCredentialRow {
 	return views.GitCredentialRow{Id: deref(c.Id), Name: deref(c.Name), Username: opt(deref(c.Username)), Created: unixTime(c.CreationDate)}
 }
 
-// callerID is the id of the API key's user, whose credentials the per-user API serves.
+// callerID is the id of the API key's user, whose credentials the per-user API serves: the
+// one the HTTP transport already learned (CallerFrom), else Portainer's /users/me.
 func (d *Deps) callerID(ctx context.Context, tool string) (int, *mcp.CallToolResult) {
+	if c, ok := CallerFrom(ctx); ok && c.ID != 0 {
+		return c.ID, nil
+	}
 	me, err := d.Client.CurrentUserInspectWithResponse(ctx)
 	if err != nil {
 		return 0, d.CallFailed(tool, err)
@@ -33,29 +38,91 @@ func (d *Deps) callerID(ctx context.Context, tool string) (int, *mcp.CallToolRes
 	return deref(me.JSON200.Id), nil
 }
 
-func (d *Deps) gitCredentials(ctx context.Context, tool string) ([]papi.GitCredential, *mcp.CallToolResult) {
+// credentialAPI is the saved-credential API of this Portainer, picked once: the shared one
+// (user 0) or the per-user one of user.
+type credentialAPI struct {
+	d    *Deps
+	user int
+}
+
+func (d *Deps) credentialAPI(ctx context.Context, tool string) (credentialAPI, *mcp.CallToolResult) {
 	if d.Caps(ctx).SharedGitCredentials {
-		resp, err := d.Client.SharedGitCredentialListWithResponse(ctx)
-		if err != nil {
-			return nil, d.CallFailed(tool, err)
-		}
-		if resp.JSON200 == nil {
-			return nil, APIError(tool, resp.HTTPResponse, resp.Body)
-		}
-		return *resp.JSON200, nil
+		return credentialAPI{d: d}, nil
 	}
 	uid, res := d.callerID(ctx, tool)
-	if res != nil {
+	return credentialAPI{d: d, user: uid}, res
+}
+
+// apiAnswer is what one call of the API gave: the error of the call, or the answer.
+type apiAnswer struct {
+	err  error
+	resp *http.Response
+	body []byte
+}
+
+// failed is the tool error of a call that did not give want, or nil.
+func (a apiAnswer) failed(d *Deps, tool string, ok bool) *mcp.CallToolResult {
+	switch {
+	case a.err != nil:
+		return d.CallFailed(tool, a.err)
+	case !ok:
+		return APIError(tool, a.resp, a.body)
+	}
+	return nil
+}
+
+func (c credentialAPI) list(ctx context.Context, tool string) ([]papi.GitCredential, *mcp.CallToolResult) {
+	var out *[]papi.GitCredential
+	var a apiAnswer
+	if c.user == 0 {
+		r, err := c.d.Client.SharedGitCredentialListWithResponse(ctx)
+		if a.err = err; err == nil {
+			out, a.resp, a.body = r.JSON200, r.HTTPResponse, r.Body
+		}
+	} else {
+		r, err := c.d.Client.UserGitCredentialListWithResponse(ctx, c.user)
+		if a.err = err; err == nil {
+			out, a.resp, a.body = r.JSON200, r.HTTPResponse, r.Body
+		}
+	}
+	if res := a.failed(c.d, tool, out != nil); res != nil {
 		return nil, res
 	}
-	resp, err := d.Client.UserGitCredentialListWithResponse(ctx, uid)
-	if err != nil {
-		return nil, d.CallFailed(tool, err)
+	return *out, nil
+}
+
+func (c credentialAPI) create(ctx context.Context, tool string, body papi.GitCredentialPayload) (*papi.GitCredentialCreated, *mcp.CallToolResult) {
+	var out *papi.GitCredentialCreated
+	var a apiAnswer
+	if c.user == 0 {
+		body.AuthorizationType = ptr(0)
+		r, err := c.d.Client.SharedGitCredentialCreateWithResponse(ctx, body)
+		if a.err = err; err == nil {
+			out, a.resp, a.body = r.JSON201, r.HTTPResponse, r.Body
+		}
+	} else {
+		r, err := c.d.Client.UserGitCredentialCreateWithResponse(ctx, c.user, body)
+		if a.err = err; err == nil {
+			out, a.resp, a.body = r.JSON201, r.HTTPResponse, r.Body
+		}
 	}
-	if resp.JSON200 == nil {
-		return nil, APIError(tool, resp.HTTPResponse, resp.Body)
+	return out, a.failed(c.d, tool, out != nil)
+}
+
+func (c credentialAPI) delete(ctx context.Context, tool string, id int) *mcp.CallToolResult {
+	var a apiAnswer
+	if c.user == 0 {
+		r, err := c.d.Client.SharedGitCredentialDeleteWithResponse(ctx, id)
+		if a.err = err; err == nil {
+			a.resp, a.body = r.HTTPResponse, r.Body
+		}
+	} else {
+		r, err := c.d.Client.UserGitCredentialDeleteWithResponse(ctx, c.user, id)
+		if a.err = err; err == nil {
+			a.resp, a.body = r.HTTPResponse, r.Body
+		}
 	}
-	return *resp.JSON200, nil
+	return a.failed(c.d, tool, statusOf(a.resp)/100 == 2)
 }
 
 // ListGitCredentials implements list_git_credentials.
@@ -68,7 +135,11 @@ func ListGitCredentials(ctx context.Context, d *Deps, a Args) (*mcp.CallToolResu
 	if res := d.requireBE(ctx, tool, "saved Git credentials"); res != nil {
 		return res, nil
 	}
-	creds, res := d.gitCredentials(ctx, tool)
+	api, res := d.credentialAPI(ctx, tool)
+	if res != nil {
+		return res, nil
+	}
+	creds, res := api.list(ctx, tool)
 	if res != nil {
 		return res, nil
 	}
@@ -100,30 +171,13 @@ func CreateGitCredential(ctx context.Context, d *Deps, a Args) (*mcp.CallToolRes
 	if res := d.requireBE(ctx, tool, "saved Git credentials"); res != nil {
 		return res, nil
 	}
-	var created *papi.GitCredentialCreated
-	if d.Caps(ctx).SharedGitCredentials {
-		body.AuthorizationType = ptr(0)
-		resp, err := d.Client.SharedGitCredentialCreateWithResponse(ctx, body)
-		if err != nil {
-			return d.CallFailed(tool, err), nil
-		}
-		if resp.JSON201 == nil {
-			return APIError(tool, resp.HTTPResponse, resp.Body), nil
-		}
-		created = resp.JSON201
-	} else {
-		uid, res := d.callerID(ctx, tool)
-		if res != nil {
-			return res, nil
-		}
-		resp, err := d.Client.UserGitCredentialCreateWithResponse(ctx, uid, body)
-		if err != nil {
-			return d.CallFailed(tool, err), nil
-		}
-		if resp.JSON201 == nil {
-			return APIError(tool, resp.HTTPResponse, resp.Body), nil
-		}
-		created = resp.JSON201
+	api, res := d.credentialAPI(ctx, tool)
+	if res != nil {
+		return res, nil
+	}
+	created, res := api.create(ctx, tool, body)
+	if res != nil {
+		return res, nil
 	}
 	// The answer is {"gitCredential":{...}} or the credential itself (edge-be.md §4.3): read both,
 	// and find it by name when neither carries the id.
@@ -132,7 +186,7 @@ func CreateGitCredential(ctx context.Context, d *Deps, a Args) (*mcp.CallToolRes
 		id = deref(created.GitCredential.Id)
 	}
 	row := views.GitCredentialRow{Id: id, Name: body.Name, Username: &body.Username}
-	creds, res := d.gitCredentials(ctx, tool)
+	creds, res := api.list(ctx, tool)
 	if res != nil {
 		res.Content = append(res.Content, mcp.NewTextContent("The credential was saved; only reading it back failed."))
 		return res, nil
@@ -164,26 +218,12 @@ func DeleteGitCredential(ctx context.Context, d *Deps, a Args) (*mcp.CallToolRes
 		"Delete the saved Git credential %d? GitOps that uses it can no longer reach its repository. This cannot be undone.", id)}); res != nil {
 		return res, nil
 	}
-	if d.Caps(ctx).SharedGitCredentials {
-		resp, err := d.Client.SharedGitCredentialDeleteWithResponse(ctx, id)
-		if err != nil {
-			return d.CallFailed(tool, err), nil
-		}
-		if resp.StatusCode()/100 != 2 {
-			return APIError(tool, resp.HTTPResponse, resp.Body), nil
-		}
-	} else {
-		uid, res := d.callerID(ctx, tool)
-		if res != nil {
-			return res, nil
-		}
-		resp, err := d.Client.UserGitCredentialDeleteWithResponse(ctx, uid, id)
-		if err != nil {
-			return d.CallFailed(tool, err), nil
-		}
-		if resp.StatusCode()/100 != 2 {
-			return APIError(tool, resp.HTTPResponse, resp.Body), nil
-		}
+	api, res := d.credentialAPI(ctx, tool)
+	if res == nil {
+		res = api.delete(ctx, tool, id)
+	}
+	if res != nil {
+		return res, nil
 	}
 	return Done(fmt.Sprintf("Git credential %d deleted.", id), nil)
 }
