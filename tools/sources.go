@@ -271,19 +271,13 @@ func UpdateGitopsSource(ctx context.Context, d *Deps, a Args) (*mcp.CallToolResu
 	case deref(in.RemoveCredentials) && (in.Username != nil || in.Password != nil):
 		return ArgError(tool, fmt.Errorf("remove_credentials cannot be combined with username or password")), nil
 	case deref(in.RemoveCredentials):
-		body.Authentication = &struct {
-			Password *string `json:"password,omitempty"`
-			Username *string `json:"username,omitempty"`
-		}{}
+		body.Authentication = &papi.GitSourceAuthPayload{}
 		changes = append(changes, "credentials removed")
 	case in.Username != nil || in.Password != nil:
 		if in.Password == nil || deref(in.Password) == "" {
 			return ArgError(tool, fmt.Errorf("give password (or a token) with username: Portainer keeps no password it is not given here")), nil
 		}
-		body.Authentication = &struct {
-			Password *string `json:"password,omitempty"`
-			Username *string `json:"username,omitempty"`
-		}{Username: in.Username, Password: in.Password}
+		body.Authentication = &papi.GitSourceAuthPayload{Username: in.Username, Password: in.Password}
 		changes = append(changes, "new credentials")
 	}
 	if in.TlsSkipVerify != nil {

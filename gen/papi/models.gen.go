@@ -233,6 +233,11 @@ type DockerContainerConfig struct {
 	Tty *bool `json:"Tty,omitempty"`
 }
 
+// DockerContainerSpec defines model for DockerContainerSpec.
+type DockerContainerSpec struct {
+	Image *string `json:"Image,omitempty"`
+}
+
 // DockerContainerState defines model for DockerContainerState.
 type DockerContainerState struct {
 	Dead       *bool         `json:"Dead,omitempty"`
@@ -404,9 +409,7 @@ type DockerTaskContainerStatus struct {
 
 // DockerTaskSpec defines model for DockerTaskSpec.
 type DockerTaskSpec struct {
-	ContainerSpec *struct {
-		Image *string `json:"Image,omitempty"`
-	} `json:"ContainerSpec,omitempty"`
+	ContainerSpec *DockerContainerSpec `json:"ContainerSpec,omitempty"`
 }
 
 // DockerTaskStatus defines model for DockerTaskStatus.
@@ -717,13 +720,16 @@ type GitCredentialPayload struct {
 	Username          string `json:"username"`
 }
 
+// GitSourceAuthPayload {} removes the credentials; an omitted password keeps the stored one
+type GitSourceAuthPayload struct {
+	Password *string `json:"password,omitempty"`
+	Username *string `json:"username,omitempty"`
+}
+
 // GitSourceUpdatePayload Only the fields sent change.
 type GitSourceUpdatePayload struct {
 	// Authentication {} removes the credentials; an omitted password keeps the stored one
-	Authentication *struct {
-		Password *string `json:"password,omitempty"`
-		Username *string `json:"username,omitempty"`
-	} `json:"authentication,omitempty"`
+	Authentication *GitSourceAuthPayload `json:"authentication,omitempty"`
 
 	// Interval Go duration, at least 1m; empty string: no polling
 	Interval      *string `json:"interval,omitempty"`
@@ -778,15 +784,12 @@ type SettingsUpdatePayload struct {
 
 // Source A Source as changed (keys are lower case; git's are Go names).
 type Source struct {
-	Git *struct {
-		Authentication *GitAuthentication `json:"Authentication,omitempty"`
-		TLSSkipVerify  *bool              `json:"TLSSkipVerify,omitempty"`
-		URL            *string            `json:"URL,omitempty"`
-	} `json:"git,omitempty"`
-	Id       *int    `json:"id,omitempty"`
-	Interval *string `json:"interval,omitempty"`
-	LastSync *int    `json:"lastSync,omitempty"`
-	Name     *string `json:"name,omitempty"`
+	// Git A Source's Git settings (gittypes.GitSource, no json tags, so Go names).
+	Git      *SourceGit `json:"git,omitempty"`
+	Id       *int       `json:"id,omitempty"`
+	Interval *string    `json:"interval,omitempty"`
+	LastSync *int       `json:"lastSync,omitempty"`
+	Name     *string    `json:"name,omitempty"`
 
 	// Status 0 unknown, 1 healthy, 2 error
 	Status      *int    `json:"status,omitempty"`
@@ -796,29 +799,48 @@ type Source struct {
 	Type *int `json:"type,omitempty"`
 }
 
+// SourceAccess Who may use a Source.
+type SourceAccess struct {
+	Public *bool  `json:"public,omitempty"`
+	Teams  *[]int `json:"teams,omitempty"`
+	Users  *[]int `json:"users,omitempty"`
+}
+
+// SourceConnection How a Source reaches its repository (never the password).
+type SourceConnection struct {
+	Authentication *SourceConnectionAuth `json:"authentication,omitempty"`
+	TlsSkipVerify  *bool                 `json:"tlsSkipVerify,omitempty"`
+}
+
+// SourceConnectionAuth defines model for SourceConnectionAuth.
+type SourceConnectionAuth struct {
+	SharedCredentialId *int    `json:"sharedCredentialId,omitempty"`
+	Type               *string `json:"type,omitempty"`
+	Username           *string `json:"username,omitempty"`
+}
+
 // SourceDetail defines model for SourceDetail.
 type SourceDetail struct {
-	Access *struct {
-		Public *bool  `json:"public,omitempty"`
-		Teams  *[]int `json:"teams,omitempty"`
-		Users  *[]int `json:"users,omitempty"`
-	} `json:"access,omitempty"`
-	Connection *struct {
-		Authentication *struct {
-			SharedCredentialId *int    `json:"sharedCredentialId,omitempty"`
-			Type               *string `json:"type,omitempty"`
-			Username           *string `json:"username,omitempty"`
-		} `json:"authentication,omitempty"`
-		TlsSkipVerify *bool `json:"tlsSkipVerify,omitempty"`
-	} `json:"connection,omitempty"`
-	Error    *string `json:"error,omitempty"`
-	Id       *int    `json:"id,omitempty"`
-	Interval *string `json:"interval,omitempty"`
-	LastSync *int    `json:"lastSync,omitempty"`
-	Name     *string `json:"name,omitempty"`
-	Status   *string `json:"status,omitempty"`
-	Type     *string `json:"type,omitempty"`
-	Url      *string `json:"url,omitempty"`
+	// Access Who may use a Source.
+	Access *SourceAccess `json:"access,omitempty"`
+
+	// Connection How a Source reaches its repository (never the password).
+	Connection *SourceConnection `json:"connection,omitempty"`
+	Error      *string           `json:"error,omitempty"`
+	Id         *int              `json:"id,omitempty"`
+	Interval   *string           `json:"interval,omitempty"`
+	LastSync   *int              `json:"lastSync,omitempty"`
+	Name       *string           `json:"name,omitempty"`
+	Status     *string           `json:"status,omitempty"`
+	Type       *string           `json:"type,omitempty"`
+	Url        *string           `json:"url,omitempty"`
+}
+
+// SourceGit A Source's Git settings (gittypes.GitSource, no json tags, so Go names).
+type SourceGit struct {
+	Authentication *GitAuthentication `json:"Authentication,omitempty"`
+	TLSSkipVerify  *bool              `json:"TLSSkipVerify,omitempty"`
+	URL            *string            `json:"URL,omitempty"`
 }
 
 // SourceListItem A GitOps Source as listed (2.43 and later).
@@ -853,13 +875,18 @@ type SourceWorkflow struct {
 	// Platform dockerStandalone, dockerSwarm or kubernetes
 	Platform *string `json:"platform,omitempty"`
 	SourceId *int    `json:"sourceId,omitempty"`
-	Target   *struct {
-		EdgeGroupIds *[]int `json:"edgeGroupIds,omitempty"`
-		EndpointId   *int   `json:"endpointId,omitempty"`
-	} `json:"target,omitempty"`
+
+	// Target Where a workflow deploys.
+	Target *SourceWorkflowTarget `json:"target,omitempty"`
 
 	// Type stack or edgeStack
 	Type *string `json:"type,omitempty"`
+}
+
+// SourceWorkflowTarget Where a workflow deploys.
+type SourceWorkflowTarget struct {
+	EdgeGroupIds *[]int `json:"edgeGroupIds,omitempty"`
+	EndpointId   *int   `json:"endpointId,omitempty"`
 }
 
 // Stack defines model for Stack.

@@ -73,25 +73,10 @@ func (s *Sim) GitOpsSourceGet(_ context.Context, req papi.GitOpsSourceGetRequest
 	d := papi.SourceDetail{Id: ptr(src.ID), Name: ptr(src.Name), Type: ptr("git"), Url: ptr(src.URL),
 		Status: ptr(sourceStatusNames[src.Status])}
 	s.sourceCommon(src, &d.Error, &d.LastSync, &d.Interval)
-	d.Access = &struct {
-		Public *bool  `json:"public,omitempty"`
-		Teams  *[]int `json:"teams,omitempty"`
-		Users  *[]int `json:"users,omitempty"`
-	}{Public: ptr(false), Teams: &[]int{}, Users: &[]int{1}}
-	d.Connection = &struct {
-		Authentication *struct {
-			SharedCredentialId *int    `json:"sharedCredentialId,omitempty"`
-			Type               *string `json:"type,omitempty"`
-			Username           *string `json:"username,omitempty"`
-		} `json:"authentication,omitempty"`
-		TlsSkipVerify *bool `json:"tlsSkipVerify,omitempty"`
-	}{TlsSkipVerify: ptr(src.TLSSkipVerify)}
+	d.Access = &papi.SourceAccess{Public: ptr(false), Teams: &[]int{}, Users: &[]int{1}}
+	d.Connection = &papi.SourceConnection{TlsSkipVerify: ptr(src.TLSSkipVerify)}
 	if src.Auth != nil {
-		d.Connection.Authentication = &struct {
-			SharedCredentialId *int    `json:"sharedCredentialId,omitempty"`
-			Type               *string `json:"type,omitempty"`
-			Username           *string `json:"username,omitempty"`
-		}{Username: ptr(src.Auth.Username), Type: ptr("basic")}
+		d.Connection.Authentication = &papi.SourceConnectionAuth{Username: ptr(src.Auth.Username), Type: ptr("basic")}
 	}
 	return papi.GitOpsSourceGet200JSONResponse(d), nil
 }
@@ -161,11 +146,7 @@ func (s *Sim) GitOpsSourcesUpdateGit(_ context.Context, req papi.GitOpsSourcesUp
 	if src.LastSync != 0 {
 		out.LastSync = ptr(int(src.LastSync))
 	}
-	out.Git = &struct {
-		Authentication *papi.GitAuthentication `json:"Authentication,omitempty"`
-		TLSSkipVerify  *bool                   `json:"TLSSkipVerify,omitempty"`
-		URL            *string                 `json:"URL,omitempty"`
-	}{URL: ptr(src.URL), TLSSkipVerify: ptr(src.TLSSkipVerify)}
+	out.Git = &papi.SourceGit{URL: ptr(src.URL), TLSSkipVerify: ptr(src.TLSSkipVerify)}
 	if src.Auth != nil {
 		out.Git.Authentication = &papi.GitAuthentication{Username: ptr(src.Auth.Username), Password: ptr(""), GitCredentialID: ptr(0)}
 	}
@@ -241,10 +222,7 @@ func (s *Sim) GitOpsSourceWorkflows(_ context.Context, req papi.GitOpsSourceWork
 		}
 		gc := r.toAPI(s.repoConfig(r), true).GitConfig
 		out = append(out, papi.SourceWorkflow{Id: ptr(w.ID), Name: ptr(w.Name), Type: ptr("stack"), Platform: ptr(platform),
-			SourceId: ptr(w.SourceID), GitConfig: gc, Target: &struct {
-				EdgeGroupIds *[]int `json:"edgeGroupIds,omitempty"`
-				EndpointId   *int   `json:"endpointId,omitempty"`
-			}{EndpointId: ptr(r.EndpointID)}})
+			SourceId: ptr(w.SourceID), GitConfig: gc, Target: &papi.SourceWorkflowTarget{EndpointId: ptr(r.EndpointID)}})
 	}
 	return out, nil
 }
