@@ -18,7 +18,7 @@ import (
 // saved credentials to Sources, edge-be.md §4.3): there, and on CE, the tools refuse it.
 
 // credentialsByID tells whether Portainer takes a saved credential's id on stacks.
-func credentialsByID(c Caps) bool { return c.BusinessEdition && !c.GitSources }
+func credentialsByID(c Caps) bool { return c.BusinessEdition() && !c.GitSources }
 
 // savedCredentialArg checks git_credential_id (0: not given) against the Portainer at hand and
 // against a username or password given with it; nil when it can be used.
@@ -32,7 +32,7 @@ func (d *Deps) savedCredentialArg(ctx context.Context, tool string, id int, user
 		return ArgError(tool, fmt.Errorf("give git_credential_id or username and password, not both"))
 	}
 	c := d.Caps(ctx)
-	if !c.BusinessEdition {
+	if !c.BusinessEdition() {
 		res := d.requireBE(ctx, tool, "git_credential_id (a saved Git credential)")
 		res.Content = append(res.Content, mcp.NewTextContent("Give username and password (or a token) instead."))
 		return res

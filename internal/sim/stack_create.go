@@ -88,8 +88,8 @@ func gitCreate(typ papi.StackType, envID int, swarmID string, b papi.ComposeStac
 
 // validate checks a create payload as Portainer's payload Validate methods do. With a Source
 // the repository fields are not checked (PC §1 "Validation": only when SourceID == 0).
-func (c *createReq) validate(b tools.Behaviours) string {
-	byID := b.BusinessEdition && !b.GitSources && c.git != nil && c.git.credID != 0 // see stackCredsByID
+func (c *createReq) validate(b tools.Caps) string {
+	byID := b.BusinessEdition() && !b.GitSources && c.git != nil && c.git.credID != 0 // see stackCredsByID
 	switch {
 	case c.name == "":
 		return msgInvalidStackName
@@ -119,7 +119,7 @@ func (s *Sim) createStack(c createReq) (papi.Stack, error) {
 	if !ok {
 		return papi.Stack{}, notFoundKey(msgEnvNotFound, "endpoints", c.envID)
 	}
-	if problem := c.validate(s.b.Behaviours); problem != "" {
+	if problem := c.validate(s.b); problem != "" {
 		return papi.Stack{}, badPayload(problem)
 	}
 	name := normalizeName(c.name)

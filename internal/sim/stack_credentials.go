@@ -23,7 +23,7 @@ const (
 
 // stackCredsByID tells whether stack payloads take a saved credential's id.
 func (s *Sim) stackCredsByID() bool {
-	return s.b.BusinessEdition && !s.b.GitSources
+	return s.b.BusinessEdition() && !s.b.GitSources
 }
 
 // stackCred resolves a saved credential named by a stack payload: nil when none is named or
