@@ -198,7 +198,7 @@ func (t task) view(svc *swarmService) papi.DockerTask {
 	return papi.DockerTask{
 		ID: ptr(t.id), ServiceID: ptr(svc.id), NodeID: ptr(nodeID), Slot: ptr(slot), DesiredState: ptr(t.desired),
 		CreatedAt: ptr(stamp(t.created)), UpdatedAt: ptr(stamp(at)), Labels: &map[string]string{},
-		Spec: &papi.DockerTaskSpec{ContainerSpec: &papi.DockerContainerSpec{Image: ptr(svc.w.image)}},
+		Spec:   &papi.DockerTaskSpec{ContainerSpec: &papi.DockerContainerSpec{Image: ptr(svc.w.image)}},
 		Status: st,
 	}
 }
