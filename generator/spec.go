@@ -11,7 +11,7 @@ import (
 
 	"github.com/getkin/kin-openapi/openapi3"
 
-	"github.com/portainer-mcp/portainer-mcp/tools"
+	"github.com/portainer-mcp/portainer-mcp/tools/toolset"
 )
 
 // Arg is one tool argument that maps onto a request parameter or body property.
@@ -67,11 +67,11 @@ var (
 	goIdentRe  = regexp.MustCompile(`^[A-Z][A-Za-z0-9]*$`)
 )
 
-// toolsetOrder is tools.Toolsets by name, the one list of toolsets: it orders the tool table,
+// toolsetOrder is toolset.All by name, the one list of toolsets: it orders the tool table,
 // and an annotation naming another toolset is an error.
 func toolsetOrder() []string {
-	names := make([]string, 0, len(tools.Toolsets))
-	for _, t := range tools.Toolsets {
+	names := make([]string, 0, len(toolset.All))
+	for _, t := range toolset.All {
 		names = append(names, t.Name)
 	}
 	return names

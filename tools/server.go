@@ -12,23 +12,15 @@ import (
 
 	"github.com/mark3labs/mcp-go/mcp"
 	"github.com/mark3labs/mcp-go/server"
+
+	"github.com/portainer-mcp/portainer-mcp/tools/toolset"
 )
 
-// Toolset is a group of tools. An opt-in toolset is offered only when it is named, or with
-// "all"; the others make the default selection.
-type Toolset struct {
-	Name  string
-	OptIn bool
-}
+// Toolset is a group of tools (see package toolset, which holds the list).
+type Toolset = toolset.Set
 
 // Toolsets lists the groups tools belong to, in order: the one list of them.
-var Toolsets = []Toolset{
-	{Name: "system"}, {Name: "environments"}, {Name: "stacks"}, {Name: "gitops"},
-	{Name: "edge", OptIn: true},
-	// Portainer's own settings the tools rely on (Business Edition: saved Git credentials,
-	// change windows): administration, not everyday stack work.
-	{Name: "admin", OptIn: true},
-}
+var Toolsets = toolset.All
 
 // ToolsetChoices describes the toolsets for --help and errors: every name, the default ones
 // marked.
