@@ -32,8 +32,8 @@ type AuditEntry struct {
 	// declined (the user said no when asked).
 	Outcome string `json:"outcome"`
 	// Confirmed is how a change that needs consent got it: user (asked through the client),
-	// argument (the caller's explicit argument) or "not asked: client cannot ask" (a delete
-	// from a client without elicitation, which has no confirming argument).
+	// or argument (the caller's explicit argument: detach_from_git, apply_to_shared_source,
+	// dry_run=false, a delete's confirm_name).
 	Confirmed string `json:"confirmed,omitempty"`
 	// Cancelled: the client cancelled the call; the outcome is what became of the write.
 	Cancelled bool  `json:"cancelled,omitempty"`

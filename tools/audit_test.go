@@ -82,7 +82,7 @@ func TestAuditNamesTheRequestsUser(t *testing.T) {
 
 // TestAuditSaysWhatWasWrittenAndHowItWasConfirmed: a name goes into the field of what it
 // names (a stack, an edge stack, a credential), and a delete from a client that cannot ask is
-// recorded as not asked, not as confirmed by an argument that does not exist.
+// recorded as confirmed by its argument (confirm_name).
 func TestAuditSaysWhatWasWrittenAndHowItWasConfirmed(t *testing.T) {
 	h := newHarnessFor(t, harnessOpts{Version: "2.45.0", Edition: "BE", Edge: true})
 	var buf lockedBuf
@@ -90,20 +90,20 @@ func TestAuditSaysWhatWasWrittenAndHowItWasConfirmed(t *testing.T) {
 	h.connect() // a client that cannot ask
 	edge := num(h.ok("create_edge_stack", map[string]any{"name": "kiosk", "edge_group_ids": []int{1}, "compose": edgeComposeA}), "id")
 	cred := num(h.ok("create_git_credential", map[string]any{"name": "ci", "username": "bot", "password": sentinel}), "id")
-	h.ok("delete_git_credential", map[string]any{"credential_id": cred})
-	h.ok("delete_edge_stack", map[string]any{"edge_stack_id": edge})
+	h.ok("delete_git_credential", map[string]any{"credential_id": cred, "confirm_name": "ci"})
+	h.ok("delete_edge_stack", map[string]any{"edge_stack_id": edge, "confirm_name": "kiosk"})
 	shop := h.gitStack("shop", nil)
 	h.ok("update_stack", map[string]any{"stack_id": shop, "compose": composeA, "detach_from_git": true})
-	h.ok("delete_stack", map[string]any{"stack_id": shop})
+	h.ok("delete_stack", map[string]any{"stack_id": shop, "confirm_name": "shop"})
 
 	want := []tools.AuditEntry{
 		{Tool: "create_edge_stack", EdgeStackID: edge, EdgeStack: "kiosk"},
 		{Tool: "create_git_credential", CredentialID: cred, Credential: "ci"},
-		{Tool: "delete_git_credential", CredentialID: cred, Confirmed: "not asked: client cannot ask"},
-		{Tool: "delete_edge_stack", EdgeStackID: edge, Confirmed: "not asked: client cannot ask"},
+		{Tool: "delete_git_credential", CredentialID: cred, Confirmed: "argument"},
+		{Tool: "delete_edge_stack", EdgeStackID: edge, Confirmed: "argument"},
 		{Tool: "create_stack_from_git", StackID: shop, Stack: "shop", Environment: 1},
 		{Tool: "update_stack", StackID: shop, Confirmed: "argument"},
-		{Tool: "delete_stack", StackID: shop, Confirmed: "not asked: client cannot ask"},
+		{Tool: "delete_stack", StackID: shop, Confirmed: "argument"},
 	}
 	lines := strings.Split(strings.TrimSpace(buf.String()), "\n")
 	if len(lines) != len(want) {

@@ -22,10 +22,6 @@ type consent struct {
 	// explicit is true when the caller gave the argument that says yes (detach_from_git=true,
 	// apply_to_shared_source=true, dry_run=false).
 	explicit bool
-	// request is true when the call itself is the request and no argument says yes (the
-	// delete tools): a client that cannot ask gets it done, as MCP clients ask their user
-	// before they run a destructive tool, and the audit log says nobody was asked.
-	request bool
 	// refusal is the answer when the client cannot ask the user and explicit is false.
 	refusal string
 }
@@ -34,7 +30,6 @@ type consent struct {
 const (
 	confirmedByUser     = "user"
 	confirmedByArgument = "argument"
-	notAskedNoClient    = "not asked: client cannot ask"
 )
 
 // askTimeout bounds how long a call waits for the user's answer.
@@ -50,15 +45,11 @@ func confirm(ctx context.Context, c consent) *mcp.CallToolResult {
 		c.question = cl.scrub.String(c.question)
 	}
 	if !canElicit(ctx) {
-		how := confirmedByArgument
-		switch {
-		case c.request:
-			how = notAskedNoClient
-		case !c.explicit:
+		if !c.explicit {
 			return mcp.NewToolResultError(c.refusal)
 		}
 		if cl != nil {
-			cl.confirmed = how
+			cl.confirmed = confirmedByArgument
 		}
 		return nil
 	}
@@ -160,4 +151,20 @@ func canElicit(ctx context.Context) bool {
 func digest(parts ...string) string {
 	h := sha256.Sum256([]byte(strings.Join(parts, "\n")))
 	return hex.EncodeToString(h[:8])
+}
+
+// deleteConsent is the consent to delete one named thing (a stack, an edge stack, a saved
+// credential). A client that can ask its user asks; one that cannot must pass confirm_name,
+// the thing's name, once the user has agreed: a model cannot delete by a mistyped or
+// confused id without noticing. A confirm_name that is not the name refuses in every case.
+func deleteConsent(tool, kind string, id int, name, lookup string, a Args, question string) (consent, *mcp.CallToolResult) {
+	given := a.Str("confirm_name")
+	if given != "" && given != name {
+		return consent{}, mcp.NewToolResultError(joinSentences(
+			fmt.Sprintf("%s: confirm_name %q is not the name of %s %d, which is %q: check the id with %s", tool, given, kind, id, name, lookup),
+			nothingChanged))
+	}
+	return consent{tool: tool, explicit: given == name, question: question, refusal: joinSentences(
+		fmt.Sprintf("%s: not done: this client cannot ask the user to confirm. Once the user has agreed to delete %s %q (id %d), call again with confirm_name=%q", tool, kind, name, id, name),
+		nothingChanged)}, nil
 }

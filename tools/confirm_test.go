@@ -119,7 +119,9 @@ func TestConsent(t *testing.T) {
 		{"shared Source, no question, no argument", "update_stack_gitops", shared, "", nil, "", false, []string{"apply_to_shared_source=true", "beta"}},
 		{"shared Source, asked, yes", "update_stack_gitops", shared, "", accept(true), "shares GitOps Source", true, nil},
 		{"shared Source, argument, asked, no", "update_stack_gitops", shared, "apply_to_shared_source", decline, "beta", false, []string{"declined"}},
-		{"delete, no question", "delete_stack", del, "", nil, "", true, nil},
+		{"delete, no question, no name", "delete_stack", del, "", nil, "", false, []string{`confirm_name="shop"`, "Nothing was changed"}},
+		{"delete, no question, name", "delete_stack", del, "confirm_name", nil, "", true, nil},
+		{"delete, name, asked, no", "delete_stack", del, "confirm_name", decline, "Delete stack shop", false, []string{"declined"}},
 		{"delete, asked, yes", "delete_stack", del, "", accept(true), "Delete stack shop", true, nil},
 		{"delete, asked, no", "delete_stack", del, "", decline, "cannot be undone", false, []string{"declined", "Nothing was changed"}},
 	}
@@ -133,6 +135,9 @@ func TestConsent(t *testing.T) {
 			}
 			if tt.explicit != "" {
 				s.args[tt.explicit] = true
+				if tt.explicit == "confirm_name" {
+					s.args[tt.explicit] = "shop"
+				}
 			}
 			before := h.state()
 			res := h.call(tt.tool, s.args)

@@ -56,9 +56,8 @@ type call struct {
 	// round is the client's answers to questions an earlier round of this call asked
 	// (multi round-trip requests, protocol 2026-07-28 on).
 	round mcp.MultiRoundTripParams
-	// confirmed says how a change that needs consent got it (confirmedByUser, ...ByArgument,
-	// or notAskedNoClient: a delete from a client that cannot ask); declined that the user
-	// said no.
+	// confirmed says how a change that needs consent got it (confirmedByUser or
+	// confirmedByArgument); declined that the user said no.
 	confirmed string
 	declined  bool
 }

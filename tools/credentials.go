@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -214,16 +215,29 @@ func DeleteGitCredential(ctx context.Context, d *Deps, a Args) (*mcp.CallToolRes
 	if res := d.requireBE(ctx, tool, "saved Git credentials"); res != nil {
 		return res, nil
 	}
-	if res := confirm(ctx, consent{tool: tool, request: true, question: fmt.Sprintf(
-		"Delete the saved Git credential %d? GitOps that uses it can no longer reach its repository. This cannot be undone.", id)}); res != nil {
-		return res, nil
-	}
 	api, res := d.credentialAPI(ctx, tool)
-	if res == nil {
-		res = api.delete(ctx, tool, id)
-	}
 	if res != nil {
 		return res, nil
 	}
-	return Done(fmt.Sprintf("Git credential %d deleted.", id), nil)
+	creds, res := api.list(ctx, tool)
+	if res != nil {
+		return res, nil
+	}
+	i := slices.IndexFunc(creds, func(c papi.GitCredential) bool { return deref(c.Id) == id })
+	if i < 0 {
+		return mcp.NewToolResultError(joinSentences(fmt.Sprintf("%s: no saved Git credential has id %d: list_git_credentials shows them", tool, id), nothingChanged)), nil
+	}
+	name := deref(creds[i].Name)
+	c, res := deleteConsent(tool, "saved Git credential", id, name, "list_git_credentials", a, fmt.Sprintf(
+		"Delete the saved Git credential %s (id %d)? GitOps that uses it can no longer reach its repository. This cannot be undone.", name, id))
+	if res != nil {
+		return res, nil
+	}
+	if res := confirm(ctx, c); res != nil {
+		return res, nil
+	}
+	if res := api.delete(ctx, tool, id); res != nil {
+		return res, nil
+	}
+	return Done(fmt.Sprintf("Deleted the saved Git credential %s (id %d).", name, id), map[string]any{"credential_id": id, "name": name})
 }

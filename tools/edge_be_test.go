@@ -167,11 +167,12 @@ func TestGitCredentials(t *testing.T) {
 			}
 			h.fails("create_git_credential", map[string]any{"name": "ci", "username": "bot", "password": "x"}, "409")
 			h.fails("create_git_credential", map[string]any{"name": "ci2", "username": "bot", "password": ""}, "must all be non-empty")
-			done := h.ok("delete_git_credential", map[string]any{"credential_id": id})
+			h.fails("delete_git_credential", map[string]any{"credential_id": id, "confirm_name": "cj"}, `is not the name of saved Git credential`, `"ci"`)
+			done := h.ok("delete_git_credential", map[string]any{"credential_id": id, "confirm_name": "ci"})
 			if done["ok"] != true || num(h.ok("list_git_credentials", nil), "total") != 0 {
 				t.Errorf("delete: %v", done)
 			}
-			h.fails("delete_git_credential", map[string]any{"credential_id": id}, "404", "list_git_credentials")
+			h.fails("delete_git_credential", map[string]any{"credential_id": id, "confirm_name": "ci"}, "no saved Git credential has id", "list_git_credentials")
 			h.noLeak()
 		})
 	}

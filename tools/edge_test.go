@@ -117,7 +117,7 @@ func TestEdgeStackGroupsAndDelete(t *testing.T) {
 	h.fails("create_edge_stack", map[string]any{"name": "k", "edge_group_ids": []int{4}, "compose": edgeComposeA}, "do not match the environment type", "Docker edge environments")
 	h.fails("create_edge_stack", map[string]any{"name": "LONELY", "edge_group_ids": []int{1}, "compose": edgeComposeA}, "stack name \"LONELY\" is not valid")
 	h.fails("create_edge_stack", map[string]any{"name": "lonely", "edge_group_ids": []int{1}, "compose": edgeComposeA}, "409", "unique across Portainer")
-	done := h.ok("delete_edge_stack", map[string]any{"edge_stack_id": id})
+	done := h.ok("delete_edge_stack", map[string]any{"edge_stack_id": id, "confirm_name": "lonely"})
 	if done["ok"] != true {
 		t.Errorf("delete: %v", done)
 	}

@@ -257,17 +257,21 @@ func sameIDs(a, b []int) bool {
 	return slices.Equal(x, y)
 }
 
-// DeleteEdgeStack implements delete_edge_stack, after the user's consent where the client
-// can ask (the call itself is the request otherwise, as for delete_stack).
+// DeleteEdgeStack implements delete_edge_stack, after the user's consent (asked, or
+// confirm_name), as delete_stack.
 func DeleteEdgeStack(ctx context.Context, d *Deps, a Args, id int) (*mcp.CallToolResult, error) {
 	const tool = "delete_edge_stack"
 	st, res := getEdgeStack(ctx, d, tool, id)
 	if res != nil {
 		return res, nil
 	}
-	if res := confirm(ctx, consent{tool: tool, request: true, question: fmt.Sprintf(
+	c, res := deleteConsent(tool, "edge stack", id, deref(st.Name), "list_edge_stacks", a, fmt.Sprintf(
 		"Delete edge stack %s (id %d)? The agents of its %d environment(s) remove its containers when they next poll. This cannot be undone.",
-		deref(st.Name), id, deref(st.NumDeployments))}); res != nil {
+		deref(st.Name), id, deref(st.NumDeployments)))
+	if res != nil {
+		return res, nil
+	}
+	if res := confirm(ctx, c); res != nil {
 		return res, nil
 	}
 	resp, err := d.Client.EdgeStackDeleteWithResponse(ctx, id)
@@ -277,5 +281,6 @@ func DeleteEdgeStack(ctx context.Context, d *Deps, a Args, id int) (*mcp.CallToo
 	if resp.StatusCode()/100 != 2 {
 		return APIError(tool, resp.HTTPResponse, resp.Body), nil
 	}
-	return Done("Edge stack deleted. Its agents remove its containers when they next poll Portainer.", nil)
+	return Done(fmt.Sprintf("Deleted edge stack %s (id %d). Its agents remove its containers when they next poll Portainer.", deref(st.Name), id),
+		map[string]any{"edge_stack_id": id, "name": deref(st.Name)})
 }

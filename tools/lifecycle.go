@@ -116,8 +116,7 @@ func withSource(after, before *papi.Stack) *papi.Stack {
 }
 
 // DeleteStack implements delete_stack. A client that can ask its user (elicitation) asks
-// first; otherwise the call itself is the request (MCP clients ask before they run a
-// destructive tool), and the answer names what was deleted.
+// first; otherwise confirm_name must be the stack's name. The answer names what was deleted.
 func DeleteStack(ctx context.Context, d *Deps, a Args, stackID int, params *papi.StackDeleteParams) (*mcp.CallToolResult, error) {
 	const tool = "delete_stack"
 	st, res := getStack(ctx, d, tool, stackID)
@@ -130,9 +129,13 @@ func DeleteStack(ctx context.Context, d *Deps, a Args, stackID int, params *papi
 		what += fmt.Sprintf(" and its link to %s (GitOps: %s) is lost", deref(st.GitConfig.URL), describeGitops(poll.apply(st.AutoUpdate)))
 	}
 	vols, known := d.namedVolumes(ctx, st)
-	if res := confirm(ctx, consent{tool: tool, request: true, question: joinSentences(
+	c, res := deleteConsent(tool, "stack", stackID, deref(st.Name), "list_stacks", a, joinSentences(
 		fmt.Sprintf("Delete stack %s (id %d) on environment %d? %s", deref(st.Name), stackID, deref(params.EndpointId), what),
-		keptVolumes(vols, known, "stay"), "This cannot be undone")}); res != nil {
+		keptVolumes(vols, known, "stay"), "This cannot be undone"))
+	if res != nil {
+		return res, nil
+	}
+	if res := confirm(ctx, c); res != nil {
 		return res, nil
 	}
 	resp, err := d.Client.StackDeleteWithResponse(ctx, stackID, params)

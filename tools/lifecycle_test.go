@@ -35,7 +35,7 @@ func TestDeleteSaysWhatItDeleted(t *testing.T) {
 				[]any{"app-logs", "data_db-data"}},
 		} {
 			id := int(h.ok("create_stack", map[string]any{"environment_id": 1, "name": c.name, "compose": c.compose})["id"].(float64))
-			out := h.ok("delete_stack", map[string]any{"stack_id": id})
+			out := h.ok("delete_stack", map[string]any{"stack_id": id, "confirm_name": c.name})
 			if want := fmt.Sprintf(c.says, id); out["message"] != want {
 				t.Errorf("%s: message %q, want %q", c.name, out["message"], want)
 			}

@@ -124,7 +124,7 @@ func TestWriteCutOffAfterPortainerActed(t *testing.T) {
 		_ = conn.(*net.TCPConn).SetLinger(0) // a reset, not a clean close
 		_ = conn.Close()
 	})
-	res := h.call("delete_stack", map[string]any{"stack_id": id})
+	res := h.call("delete_stack", map[string]any{"stack_id": id, "confirm_name": "shop"})
 	if _, exists := h.sim.Stack(id); exists {
 		t.Fatal("the proxy did not let the delete through")
 	}

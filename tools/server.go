@@ -104,7 +104,7 @@ const Instructions = `Manages Docker stacks and their GitOps through Portainer. 
 Lists page: limit (default 50, max 500) and offset; answers give total and next_offset.
 Deploying tools (create, update, start, redeploy, recreate) wait until Portainer finished and the containers run; wait=false returns at once, verify=false skips the container check. get_stack_status says whether a stack runs, get_stack_logs why a service fails.
 Git stacks: never update_stack them (Portainer would detach them from Git). Change settings with update_stack_gitops, pull new commits with redeploy_stack, and use recreate_stack (dry_run first) for a new repository, compose path or name.
-Passwords and env values are never shown; a change to a GitOps Source other stacks share needs apply_to_shared_source=true.
+Passwords and env values are never shown; a change to a GitOps Source other stacks share needs apply_to_shared_source=true. Deletes ask the user where the client can; otherwise pass confirm_name, the name, once the user agreed.
 Edge stacks (the edge tools) are not stacks: edge agents deploy them on edge groups when they poll, so they are pending until an agent reports.`
 
 // NewServer builds the MCP server with the given tools; those of the Business Edition are

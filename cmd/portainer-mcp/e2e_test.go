@@ -505,7 +505,7 @@ func TestStackLifecycle(t *testing.T) {
 				}
 			}
 
-			del := structured(t, s.call("delete_stack", map[string]any{"stack_id": id}))
+			del := structured(t, s.call("delete_stack", map[string]any{"stack_id": id, "confirm_name": "shop"}))
 			if msg := del["message"].(string); del["ok"] != true || !strings.HasPrefix(msg, "Deleted stack shop (id ") || strings.Contains(msg, "volumes") { // it has none
 				t.Errorf("delete_stack = %v", del)
 			}

@@ -124,8 +124,9 @@ func TestRealPortainerEdge(t *testing.T) {
 		t.Errorf("the cloned file: %v", file)
 	}
 
-	for _, del := range []int{id, gitID} {
-		if done := s.ok("delete_edge_stack", map[string]any{"edge_stack_id": del}); done["ok"] != true {
+	for del, delName := range map[int]string{id: name, gitID: name + "-git"} {
+		wantError(t, s.call("delete_edge_stack", map[string]any{"edge_stack_id": del}), "confirm_name", "Nothing was changed")
+		if done := s.ok("delete_edge_stack", map[string]any{"edge_stack_id": del, "confirm_name": delName}); done["ok"] != true {
 			t.Errorf("delete_edge_stack %d: %v", del, done)
 		}
 		wantError(t, s.call("get_edge_stack", map[string]any{"edge_stack_id": del}), "404", "list_edge_stacks")

@@ -256,7 +256,7 @@ func realComposeLifecycle(t *testing.T, p *realtest.Portainer) {
 	}
 	wantError(t, s.call("start_stack", map[string]any{"stack_id": id}), "already running", "Nothing was changed")
 
-	if out := s.ok("delete_stack", map[string]any{"stack_id": id}); out["ok"] != true {
+	if out := s.ok("delete_stack", map[string]any{"stack_id": id, "confirm_name": name}); out["ok"] != true {
 		t.Errorf("delete_stack = %v", out)
 	}
 	if _, ok := restStack(t, p, id); ok {

@@ -149,7 +149,7 @@ func TestReplicasShareNothing(t *testing.T) {
 			if res := callTool(t, c, "get_stack", map[string]any{"stack_id": id}); res.IsError || !strings.Contains(tools.ResultText(res), name) {
 				t.Fatalf("get_stack: %s", tools.ResultText(res))
 			}
-			if res := callTool(t, c, "delete_stack", map[string]any{"stack_id": id}); res.IsError {
+			if res := callTool(t, c, "delete_stack", map[string]any{"stack_id": id, "confirm_name": name}); res.IsError {
 				t.Fatalf("delete_stack: %s", tools.ResultText(res))
 			}
 			if _, ok := findStack(s, name); ok {

@@ -314,11 +314,9 @@ type CreateFromGitInput struct {
 	EnvironmentId int                  `json:"environment_id"`
 
 	// FilesystemPath BE: relative paths, cloned under this host folder
-	FilesystemPath *string `json:"filesystem_path,omitempty"`
-	ForcePullImage *bool   `json:"force_pull_image,omitempty"`
-	ForceUpdate    *bool   `json:"force_update,omitempty"`
-
-	// GitCredentialId BE: a saved credential
+	FilesystemPath  *string                   `json:"filesystem_path,omitempty"`
+	ForcePullImage  *bool                     `json:"force_pull_image,omitempty"`
+	ForceUpdate     *bool                     `json:"force_update,omitempty"`
 	GitCredentialId *int                      `json:"git_credential_id,omitempty"`
 	Gitops          *CreateFromGitInputGitops `json:"gitops,omitempty"`
 
@@ -546,10 +544,8 @@ type GitopsChangeInput struct {
 	ForcePullImage      *bool `json:"force_pull_image,omitempty"`
 
 	// ForceUpdate honoured by some versions only
-	ForceUpdate *bool `json:"force_update,omitempty"`
-
-	// GitCredentialId BE: a saved credential
-	GitCredentialId *int `json:"git_credential_id,omitempty"`
+	ForceUpdate     *bool `json:"force_update,omitempty"`
+	GitCredentialId *int  `json:"git_credential_id,omitempty"`
 
 	// Interval min 1m; polling default 5m
 	Interval  *string                     `json:"interval,omitempty"`
