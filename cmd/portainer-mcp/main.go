@@ -17,6 +17,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"sync"
 	"syscall"
 	"time"
 
@@ -53,7 +54,13 @@ func run(args []string, getenv func(string) string, stdin io.Reader, stdout, std
 	}
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
+	// Background work (version detection, who the key belongs to) ends before run returns,
+	// so nothing writes to stderr after the caller has moved on.
+	var bg sync.WaitGroup
+	defer func() {
+		stop()
+		bg.Wait()
+	}()
 
 	if cfg.Demo {
 		url, key, shutdown, err := startDemo(ctx, cfg.DemoVersion, cfg.DemoEdition)
@@ -97,7 +104,9 @@ func run(args []string, getenv func(string) string, stdin io.Reader, stdout, std
 		defer closeLog()
 		deps.Audit = tools.NewAuditor(w)
 		if cfg.APIKey != "" { // calls without a key of their own act as this key's user
+			bg.Add(1)
 			go func() {
+				defer bg.Done()
 				if who, err := whoami(ctx, client); err == nil {
 					deps.Audit.SetFallback(who)
 				}
@@ -110,7 +119,11 @@ func run(args []string, getenv func(string) string, stdin io.Reader, stdout, std
 
 	// Learn Portainer's version and edition in the background: initialize and tools/list
 	// never wait for it.
-	go detectPortainer(ctx, deps, cfg.URL, log)
+	bg.Add(1)
+	go func() {
+		defer bg.Done()
+		detectPortainer(ctx, deps, cfg.URL, log)
+	}()
 
 	if cfg.HTTP != "" {
 		return serveHTTP(ctx, cfg, srv, client, log, deps.Audit, stderr)
@@ -151,6 +164,9 @@ func isTerminal(r io.Reader) bool {
 func detectPortainer(ctx context.Context, d *tools.Deps, url string, log *slog.Logger) {
 	caps, err := d.DetectCaps(ctx)
 	if err != nil {
+		if ctx.Err() != nil { // shutting down: nothing to report
+			return
+		}
 		log.Warn("cannot reach Portainer yet; tools will say so until it answers", "url", url, "error", err.Error())
 		return
 	}
