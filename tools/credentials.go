@@ -46,7 +46,11 @@ type credentialAPI struct {
 	user int
 }
 
+// It refuses on the Community Edition, which has no saved credentials.
 func (d *Deps) credentialAPI(ctx context.Context, tool string) (credentialAPI, *mcp.CallToolResult) {
+	if res := d.requireBE(ctx, tool, "saved Git credentials"); res != nil {
+		return credentialAPI{}, res
+	}
 	if d.Caps(ctx).SharedGitCredentials {
 		return credentialAPI{d: d}, nil
 	}
@@ -133,9 +137,6 @@ func ListGitCredentials(ctx context.Context, d *Deps, a Args) (*mcp.CallToolResu
 	if err != nil {
 		return ArgError(tool, err), nil
 	}
-	if res := d.requireBE(ctx, tool, "saved Git credentials"); res != nil {
-		return res, nil
-	}
 	api, res := d.credentialAPI(ctx, tool)
 	if res != nil {
 		return res, nil
@@ -168,9 +169,6 @@ func CreateGitCredential(ctx context.Context, d *Deps, a Args) (*mcp.CallToolRes
 		return ArgError(tool, fmt.Errorf("name, username and password (or token) must all be non-empty")), nil
 	case strings.ContainsAny(body.Password, "\r\n"):
 		return ArgError(tool, fmt.Errorf("the password has a line break")), nil
-	}
-	if res := d.requireBE(ctx, tool, "saved Git credentials"); res != nil {
-		return res, nil
 	}
 	api, res := d.credentialAPI(ctx, tool)
 	if res != nil {
@@ -211,9 +209,6 @@ func DeleteGitCredential(ctx context.Context, d *Deps, a Args) (*mcp.CallToolRes
 	id, err := a.Int("credential_id")
 	if err != nil {
 		return ArgError(tool, err), nil
-	}
-	if res := d.requireBE(ctx, tool, "saved Git credentials"); res != nil {
-		return res, nil
 	}
 	api, res := d.credentialAPI(ctx, tool)
 	if res != nil {
