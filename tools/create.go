@@ -106,7 +106,7 @@ func (s stackDef) createOnce(ctx context.Context, d *Deps, tool string) (*papi.S
 }
 
 // matches lists how a stack in Portainer differs from the definition (nil when it matches).
-func (s stackDef) matches(st *papi.Stack) []string {
+func (s stackDef) matches(st *papi.Stack, caps Caps) []string {
 	var out []string
 	if !strings.EqualFold(deref(st.Name), s.Name) || deref(st.EndpointId) != s.EnvironmentID {
 		out = append(out, fmt.Sprintf("it is %s on environment %d", deref(st.Name), deref(st.EndpointId)))
@@ -127,7 +127,7 @@ func (s stackDef) matches(st *papi.Stack) []string {
 	if deref(g.URL) != s.Git.URL || deref(g.ConfigFilePath) != s.Git.Path || deref(g.ReferenceName) != s.Git.Ref {
 		out = append(out, fmt.Sprintf("Git source is %s %s at %q", deref(g.URL), deref(g.ConfigFilePath), deref(g.ReferenceName)))
 	}
-	if d := gitopsDiff(s.AutoUpdate, st.AutoUpdate); d != "" {
+	if d := storedGitopsDiff(s.AutoUpdate, st.AutoUpdate, caps); d != "" {
 		out = append(out, d)
 	}
 	return out

@@ -257,15 +257,20 @@ func verifyGit(st *papi.Stack, p papi.StackGitUpdatePayload, caps Caps) []string
 	if !samePairs(deref(st.Env), deref(p.Env)) {
 		out = append(out, "env differs from what was sent")
 	}
-	want, got := p.AutoUpdate, st.AutoUpdate
-	if caps.SourcePolling {
-		// From 2.44 the interval lives on the Source; the stack's own field may be cleared.
-		want, got = withoutInterval(want), withoutInterval(got)
-	}
-	if d := gitopsDiff(want, got); d != "" {
+	if d := storedGitopsDiff(p.AutoUpdate, st.AutoUpdate, caps); d != "" {
 		out = append(out, d)
 	}
 	return out
+}
+
+// storedGitopsDiff is gitopsDiff between the GitOps settings sent for a stack and those it
+// stores. From 2.44 the interval lives on the Source and the stack's own field may be cleared
+// (PC §1), so only the rest is compared there.
+func storedGitopsDiff(want, got *papi.AutoUpdateSettings, caps Caps) string {
+	if caps.SourcePolling {
+		want, got = withoutInterval(want), withoutInterval(got)
+	}
+	return gitopsDiff(want, got)
 }
 
 func withoutInterval(au *papi.AutoUpdateSettings) *papi.AutoUpdateSettings {

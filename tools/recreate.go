@@ -388,7 +388,7 @@ func (p *recreatePlan) deleteAndCreate(ctx context.Context, d *Deps, tool string
 	if res == nil {
 		newSt, res = d.AwaitDeploy(flow, tool, "the create", created, DeployWait{Wait: true, Verify: true})
 		if res == nil {
-			problems := p.target.matches(newSt)
+			problems := p.target.matches(newSt, d.Caps(flow))
 			if len(problems) > 0 {
 				// The original's definition may still be wanted: the snapshot stays.
 				p.warnings = append(p.warnings, "The new stack differs from what was asked: "+strings.Join(problems, "; ")+".")
@@ -564,11 +564,13 @@ func currentDef(ctx context.Context, d *Deps, tool string, st *papi.Stack, caps 
 	if deref(st.SupportRelativePath) {
 		def.FilesystemPath = deref(st.FilesystemPath)
 	}
-	if st.AutoUpdate != nil && mechanism(st.AutoUpdate) != views.GitopsSettingsMechanismNone {
-		au := *st.AutoUpdate
-		au.JobID = nil
-		def.AutoUpdate = &au
+	// The GitOps settings as they work: from 2.44 the Source's interval polls the stack, and
+	// its own is cleared (PC §1 "Polling moved off the stack").
+	poll, res := d.stackPoll(ctx, tool, st)
+	if res != nil {
+		return def, res
 	}
+	def.AutoUpdate = poll.apply(st.AutoUpdate)
 	if !credentialsStored(g) {
 		return def, nil
 	}
@@ -799,7 +801,7 @@ func createAndFind(ctx context.Context, d *Deps, tool string, def stackDef) (*pa
 	}
 	for i := 0; ; i++ {
 		found, lookErr := findStack(ctx, d, tool, def.EnvironmentID, def.Name)
-		if lookErr == nil && found != nil && len(def.matches(found)) == 0 {
+		if lookErr == nil && found != nil && len(def.matches(found, d.Caps(ctx))) == 0 {
 			return found, nil
 		}
 		if i == len(settleWaits) || d.sleepCtx(ctx, settleWaits[i]) != nil {

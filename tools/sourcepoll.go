@@ -22,17 +22,19 @@ type sourcePoll struct {
 	interval string // "" : the Source does not poll
 }
 
-// apply is au with the Source's polling in place of the stack's own; nil when the result
-// neither polls nor has a webhook.
+// apply is a stack's AutoUpdate au as it works: a copy with the Source's polling in place
+// of the stack's own where the Source is known, without the runtime JobID; nil when it
+// neither polls nor has a webhook. It is the one way the tools compute effective GitOps
+// settings.
 func (p sourcePoll) apply(au *papi.AutoUpdateSettings) *papi.AutoUpdateSettings {
-	if !p.known {
-		return au
-	}
 	var c papi.AutoUpdateSettings
 	if au != nil {
 		c = *au
 	}
-	c.Interval = opt(p.interval)
+	c.JobID = nil // runtime only
+	if p.known {
+		c.Interval = opt(p.interval)
+	}
 	if mechanism(&c) == views.GitopsSettingsMechanismNone {
 		return nil
 	}
