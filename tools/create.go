@@ -361,15 +361,14 @@ func CreateStackFromGit(ctx context.Context, d *Deps, a Args) (*mcp.CallToolResu
 		res.Content = append(res.Content, mcp.NewTextContent(fmt.Sprintf("Stack %d was created; only its polling interval, which lives on its GitOps Source, was not set: use update_stack_gitops.", deref(st.Id))))
 		return res, nil
 	}
-	v := gitopsView(d, st)
-	var notes []string
 	caps := d.Caps(ctx)
+	v := gitopsView(d, st, source, caps)
+	var notes []string
 	for _, n := range []string{refNote, note, defaultedNote(deref(in.Interval), nil, g.AutoUpdate), forceUpdateNote(caps, g.AutoUpdate)} {
 		if n != "" {
 			notes = append(notes, n)
 		}
 	}
-	applySource(&v, source, caps)
 	if src.CredentialID != 0 {
 		notes = append(notes, fmt.Sprintf("It clones with saved Git credential %d.", src.CredentialID))
 	}

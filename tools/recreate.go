@@ -297,8 +297,7 @@ func (p *recreatePlan) finish(ctx context.Context, d *Deps, tool, result string,
 	if result == "re-created" {
 		out.NewStackId = st.Id
 	}
-	v := gitopsView(d, st)
-	applySource(&v, src, d.Caps(ctx))
+	v := gitopsView(d, st, src, d.Caps(ctx))
 	out.Stack = &v
 	return Result(out)
 }

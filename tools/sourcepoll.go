@@ -41,6 +41,15 @@ func (p sourcePoll) apply(au *papi.AutoUpdateSettings) *papi.AutoUpdateSettings 
 	return &c
 }
 
+// poll is how Source s polls its stacks where Portainer polls per Source; the zero value for
+// no Source or before 2.44.
+func (s *sourceInfo) poll(caps Caps) sourcePoll {
+	if s == nil || !caps.SourcePolling {
+		return sourcePoll{}
+	}
+	return sourcePoll{known: true, interval: deref(s.Interval)}
+}
+
 // describeGitops says in words how a stack is kept up to date: "none", "polling every 5m",
 // "a webhook", "polling every 5m and a webhook".
 func describeGitops(au *papi.AutoUpdateSettings) string {
