@@ -106,7 +106,7 @@ func (s stackDef) createOnce(ctx context.Context, d *Deps, tool string) (*papi.S
 }
 
 // matches lists how a stack in Portainer differs from the definition (nil when it matches).
-func (s stackDef) matches(st *papi.Stack) []string {
+func (s stackDef) matches(st *papi.Stack, caps Caps) []string {
 	var out []string
 	if !strings.EqualFold(deref(st.Name), s.Name) || deref(st.EndpointId) != s.EnvironmentID {
 		out = append(out, fmt.Sprintf("it is %s on environment %d", deref(st.Name), deref(st.EndpointId)))
@@ -127,7 +127,7 @@ func (s stackDef) matches(st *papi.Stack) []string {
 	if deref(g.URL) != s.Git.URL || deref(g.ConfigFilePath) != s.Git.Path || deref(g.ReferenceName) != s.Git.Ref {
 		out = append(out, fmt.Sprintf("Git source is %s %s at %q", deref(g.URL), deref(g.ConfigFilePath), deref(g.ReferenceName)))
 	}
-	if d := gitopsDiff(s.AutoUpdate, st.AutoUpdate); d != "" {
+	if d := storedGitopsDiff(s.AutoUpdate, st.AutoUpdate, caps); d != "" {
 		out = append(out, d)
 	}
 	return out
@@ -361,15 +361,14 @@ func CreateStackFromGit(ctx context.Context, d *Deps, a Args) (*mcp.CallToolResu
 		res.Content = append(res.Content, mcp.NewTextContent(fmt.Sprintf("Stack %d was created; only its polling interval, which lives on its GitOps Source, was not set: use update_stack_gitops.", deref(st.Id))))
 		return res, nil
 	}
-	v := gitopsView(d, st)
-	var notes []string
 	caps := d.Caps(ctx)
+	v := gitopsView(d, st, source, caps)
+	var notes []string
 	for _, n := range []string{refNote, note, defaultedNote(deref(in.Interval), nil, g.AutoUpdate), forceUpdateNote(caps, g.AutoUpdate)} {
 		if n != "" {
 			notes = append(notes, n)
 		}
 	}
-	applySource(&v, source, caps)
 	if src.CredentialID != 0 {
 		notes = append(notes, fmt.Sprintf("It clones with saved Git credential %d.", src.CredentialID))
 	}

@@ -29,11 +29,7 @@ func edgeGitState(st *papi.EdgeStack) papi.EdgeStackGitUpdatePayload {
 		RetryDeploy: st.RetryDeploy, RetryPeriod: st.RetryPeriod, StaggerConfig: st.StaggerConfig,
 		DeployerOptions: st.DeployerOptions,
 	}
-	if st.AutoUpdate != nil && mechanism(st.AutoUpdate) != views.GitopsSettingsMechanismNone {
-		au := *st.AutoUpdate
-		au.JobID = nil // runtime only
-		p.AutoUpdate = &au
-	}
+	p.AutoUpdate = sourcePoll{}.apply(st.AutoUpdate) // the stack's own settings
 	return p
 }
 

@@ -74,11 +74,7 @@ func fullGitState(st *papi.Stack) papi.StackGitUpdatePayload {
 	} else {
 		p.Prune = ptr(false)
 	}
-	if st.AutoUpdate != nil && mechanism(st.AutoUpdate) != views.GitopsSettingsMechanismNone {
-		au := *st.AutoUpdate
-		au.JobID = nil // runtime only
-		p.AutoUpdate = &au
-	}
+	p.AutoUpdate = sourcePoll{}.apply(st.AutoUpdate) // the stack's own settings
 	return p
 }
 
@@ -257,15 +253,20 @@ func verifyGit(st *papi.Stack, p papi.StackGitUpdatePayload, caps Caps) []string
 	if !samePairs(deref(st.Env), deref(p.Env)) {
 		out = append(out, "env differs from what was sent")
 	}
-	want, got := p.AutoUpdate, st.AutoUpdate
-	if caps.SourcePolling {
-		// From 2.44 the interval lives on the Source; the stack's own field may be cleared.
-		want, got = withoutInterval(want), withoutInterval(got)
-	}
-	if d := gitopsDiff(want, got); d != "" {
+	if d := storedGitopsDiff(p.AutoUpdate, st.AutoUpdate, caps); d != "" {
 		out = append(out, d)
 	}
 	return out
+}
+
+// storedGitopsDiff is gitopsDiff between the GitOps settings sent for a stack and those it
+// stores. From 2.44 the interval lives on the Source and the stack's own field may be cleared
+// (PC §1), so only the rest is compared there.
+func storedGitopsDiff(want, got *papi.AutoUpdateSettings, caps Caps) string {
+	if caps.SourcePolling {
+		want, got = withoutInterval(want), withoutInterval(got)
+	}
+	return gitopsDiff(want, got)
 }
 
 func withoutInterval(au *papi.AutoUpdateSettings) *papi.AutoUpdateSettings {
@@ -395,7 +396,7 @@ func changeGitops(ctx context.Context, d *Deps, a Args, tool string) (*mcp.CallT
 	if res != nil {
 		return res, nil
 	}
-	cur := effectiveAutoUpdate(st, src, caps)
+	cur := src.poll(caps).apply(st.AutoUpdate)
 	p := fullGitState(st)
 	p.AutoUpdate = cur
 	touchesGitops := change.Mechanism != "" || change.Interval != "" || change.ForceUpdate != nil || change.ForcePullImage != nil
@@ -436,8 +437,7 @@ func changeGitops(ctx context.Context, d *Deps, a Args, tool string) (*mcp.CallT
 	before := fullGitState(st)
 	before.AutoUpdate = cur
 	if reflect.DeepEqual(p, before) && !deref(in.Redeploy) {
-		v := gitopsView(d, st)
-		applySource(&v, src, caps)
+		v := gitopsView(d, st, src, caps)
 		v.Note = ptr("Nothing to change: the stack already has these settings.")
 		return Result(v)
 	}
@@ -495,7 +495,7 @@ func changeGitops(ctx context.Context, d *Deps, a Args, tool string) (*mcp.CallT
 			return mcp.NewToolResultError(fmt.Sprintf("%s: Portainer accepted the change, but GitOps Source %d polls at %q, not %q: check it with get_gitops_source.", tool, src.Id, deref(src.Interval), newInterval)), nil
 		}
 	}
-	v := gitopsView(d, after)
+	v := gitopsView(d, after, src, caps)
 	if deref(in.Redeploy) {
 		red, res := redeploy(ctx, d, tool, after, nil, nil, "")
 		if res == nil {
@@ -505,12 +505,11 @@ func changeGitops(ctx context.Context, d *Deps, a Args, tool string) (*mcp.CallT
 			res.Content = append(res.Content, mcp.NewTextContent("The settings change itself was saved; only the redeploy failed. Fix the cause and call redeploy_stack."))
 			return res, nil
 		}
-		v = gitopsView(d, red)
+		v = gitopsView(d, red, src, caps)
 		v.Redeployed = ptr(true)
 	} else {
 		notes = append(notes, "Saved without redeploying: the running stack changes on the next update, or call redeploy_stack now.")
 	}
-	applySource(&v, src, caps)
 	if n := defaultedNote(change.Interval, cur, p.AutoUpdate); n != "" {
 		notes = append(notes, n)
 	}
@@ -524,63 +523,6 @@ func changeGitops(ctx context.Context, d *Deps, a Args, tool string) (*mcp.CallT
 		v.Note = ptr(strings.Join(notes, " "))
 	}
 	return Result(v)
-}
-
-// effectiveAutoUpdate is a stack's GitOps settings as they work: from 2.44 the polling
-// interval is the Source's, whatever the stack's own (deprecated) field says.
-func effectiveAutoUpdate(st *papi.Stack, src *sourceInfo, caps Caps) *papi.AutoUpdateSettings {
-	var au *papi.AutoUpdateSettings
-	if st.AutoUpdate != nil && mechanism(st.AutoUpdate) != views.GitopsSettingsMechanismNone {
-		c := *st.AutoUpdate
-		c.JobID = nil
-		au = &c
-	}
-	if !caps.SourcePolling || src == nil {
-		return au
-	}
-	iv := deref(src.Interval)
-	if au == nil {
-		if iv == "" {
-			return nil
-		}
-		au = &papi.AutoUpdateSettings{}
-	}
-	au.Interval = opt(iv)
-	if mechanism(au) == views.GitopsSettingsMechanismNone {
-		return nil
-	}
-	return au
-}
-
-// applySource adds the stack's Source to a view and, from 2.44, shows the Source's interval
-// as the stack's.
-func applySource(v *views.GitopsView, src *sourceInfo, caps Caps) {
-	if src == nil {
-		return
-	}
-	sv := src.SourceView
-	v.Source = &sv
-	if !caps.SourcePolling || v.Git == nil {
-		return
-	}
-	g := v.Gitops
-	if g == nil {
-		g = &views.GitopsSettings{Mechanism: views.GitopsSettingsMechanismNone}
-	}
-	hook := deref(g.WebhookId) != ""
-	poll := deref(src.Interval) != ""
-	g.Interval = src.Interval
-	switch {
-	case poll && hook:
-		g.Mechanism = views.GitopsSettingsMechanismPollingWebhook
-	case poll:
-		g.Mechanism = views.GitopsSettingsMechanismPolling
-	case hook:
-		g.Mechanism = views.GitopsSettingsMechanismWebhook
-	default:
-		g.Mechanism = views.GitopsSettingsMechanismNone
-	}
-	v.Gitops = g
 }
 
 // checkNewReference checks, before a new reference is saved, that the compose file and every
@@ -666,10 +608,9 @@ func DisableStackGitops(ctx context.Context, d *Deps, a Args) (*mcp.CallToolResu
 	if res != nil {
 		return res, nil
 	}
-	cur := effectiveAutoUpdate(st, src, caps)
+	cur := src.poll(caps).apply(st.AutoUpdate)
 	if mechanism(cur) == views.GitopsSettingsMechanismNone {
-		v := gitopsView(d, st)
-		applySource(&v, src, caps)
+		v := gitopsView(d, st, src, caps)
 		v.Note = ptr("GitOps was already off; nothing was changed.")
 		return Result(v)
 	}
@@ -698,8 +639,7 @@ func DisableStackGitops(ctx context.Context, d *Deps, a Args) (*mcp.CallToolResu
 			return res, nil
 		}
 	}
-	v := gitopsView(d, after)
-	applySource(&v, src, caps)
+	v := gitopsView(d, after, src, caps)
 	if deref(deref(cur).Webhook) != "" {
 		note += " The old webhook URL no longer works."
 	}
@@ -728,7 +668,7 @@ func RegenerateStackWebhook(ctx context.Context, d *Deps, a Args) (*mcp.CallTool
 	if res != nil {
 		return res, nil
 	}
-	v := gitopsView(d, after)
+	v := gitopsView(d, after, nil, Caps{})
 	v.Note = ptr(fmt.Sprintf("New webhook URL above. The old one (%s) stopped working: update whatever calls it (your Git host's webhook settings).", d.WebhookURL(old)))
 	return Result(v)
 }
@@ -744,9 +684,7 @@ func GetStackGitops(ctx context.Context, d *Deps, a Args, stackID int) (*mcp.Cal
 	if res != nil {
 		return res, nil
 	}
-	v := gitopsView(d, st)
-	applySource(&v, src, d.Caps(ctx))
-	return Result(v)
+	return Result(gitopsView(d, st, src, d.Caps(ctx)))
 }
 
 // RedeployStack implements redeploy_stack.
@@ -783,7 +721,7 @@ func RedeployStack(ctx context.Context, d *Deps, a Args) (*mcp.CallToolResult, e
 	if res != nil {
 		return res, nil
 	}
-	v := gitopsView(d, after)
+	v := gitopsView(d, after, nil, Caps{})
 	v.Redeployed = ptr(true)
 	now := deref(after.GitConfig).ConfigHash
 	if deref(now) != before {

@@ -131,13 +131,32 @@ func (h *harness) call(name string, args map[string]any) *mcp.CallToolResult {
 	var req mcp.CallToolRequest
 	req.Params.Name = name
 	req.Params.Arguments = args
+	var before string
+	if name == "recreate_stack" {
+		before = h.state()
+	}
 	res, err := h.c.CallTool(context.Background(), req)
 	if err != nil {
 		h.t.Fatalf("%s: protocol error %v", name, err)
 	}
 	raw, _ := json.Marshal(res)
 	h.seen = append(h.seen, string(raw))
+	if name == "recreate_stack" {
+		h.checkRecreate(textOf(res), before != h.state())
+	}
 	return res
+}
+
+// checkRecreate checks every recreate_stack answer, whatever the test: it reads well
+// (readsBadly), and it does not say that nothing was changed when something was.
+func (h *harness) checkRecreate(msg string, changed bool) {
+	h.t.Helper()
+	for _, p := range readsBadly(msg) {
+		h.t.Errorf("recreate_stack answer: %s:\n%s", p, msg)
+	}
+	if changed && strings.Contains(strings.ToLower(msg), "nothing was changed") {
+		h.t.Errorf("recreate_stack changed the simulator's stacks or Sources, but its answer says nothing was changed:\n%s", msg)
+	}
 }
 
 func textOf(res *mcp.CallToolResult) string { return tools.ResultText(res) }

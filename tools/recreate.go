@@ -46,8 +46,7 @@ func RecreateStack(ctx context.Context, d *Deps, a Args) (*mcp.CallToolResult, e
 		return ArgError(tool, fmt.Errorf("gitops=none turns polling off, so interval %s contradicts it: drop one of the two", *in.Interval)), nil
 	}
 	unchanged := func(res *mcp.CallToolResult) (*mcp.CallToolResult, error) {
-		res.Content = append(res.Content, mcp.NewTextContent("Nothing was changed: the flow stops before deleting or changing anything when a check or a read fails."))
-		return res, nil
+		return sayUnchanged(res, "the flow stops before deleting or changing anything when a check or a read fails."), nil
 	}
 
 	st, res := getStack(ctx, d, tool, in.StackId)
@@ -223,8 +222,7 @@ func (p *recreatePlan) changeInPlace(ctx context.Context, d *Deps, tool string) 
 		sent = APIError(tool, resp.HTTPResponse, resp.Body)
 		if writeOutcome(nil, resp.StatusCode()) == failed {
 			sent.Content = append(sent.Content, mcp.NewTextContent(restartJob(flow, d, p.st)))
-			sent.Content = append(sent.Content, mcp.NewTextContent(fmt.Sprintf("Nothing was changed: stack %d is as it was.", id)))
-			return sent, nil
+			return sayUnchanged(sent, fmt.Sprintf("stack %d is as it was.", id)), nil
 		}
 	}
 	after, res := d.settled(flow, tool, id)
@@ -237,8 +235,7 @@ func (p *recreatePlan) changeInPlace(ctx context.Context, d *Deps, tool string) 
 	}
 	if problems := sourceDiff(p.target, after); len(problems) > 0 {
 		if sent != nil { // the answer was lost and the change did not happen
-			sent.Content = append(sent.Content, mcp.NewTextContent(fmt.Sprintf("Nothing was changed: stack %d still has its old settings.", id)))
-			return sent, nil
+			return sayUnchanged(sent, fmt.Sprintf("stack %d still has its old settings.", id)), nil
 		}
 		// This Portainer took the request but ignored the fields: put back the rest.
 		_, back := updateGit(flow, d, tool, after, p.gitPayload(p.old))
@@ -297,8 +294,7 @@ func (p *recreatePlan) finish(ctx context.Context, d *Deps, tool, result string,
 	if result == "re-created" {
 		out.NewStackId = st.Id
 	}
-	v := gitopsView(d, st)
-	applySource(&v, src, d.Caps(ctx))
+	v := gitopsView(d, st, src, d.Caps(ctx))
 	out.Stack = &v
 	return Result(out)
 }
@@ -388,7 +384,7 @@ func (p *recreatePlan) deleteAndCreate(ctx context.Context, d *Deps, tool string
 	if res == nil {
 		newSt, res = d.AwaitDeploy(flow, tool, "the create", created, DeployWait{Wait: true, Verify: true})
 		if res == nil {
-			problems := p.target.matches(newSt)
+			problems := p.target.matches(newSt, d.Caps(flow))
 			if len(problems) > 0 {
 				// The original's definition may still be wanted: the snapshot stays.
 				p.warnings = append(p.warnings, "The new stack differs from what was asked: "+strings.Join(problems, "; ")+".")
@@ -474,9 +470,22 @@ func (p *recreatePlan) keepStopped(ctx context.Context, d *Deps, tool string, st
 
 func (p *recreatePlan) wasStopped() bool { return deref(p.st.Status) == papi.StackStatusInactive }
 
+// sayUnchanged ends the answer of a re-create stopped before it changed anything with
+// "Nothing was changed: detail", saying it once: the failed step's own message may say it
+// already, and then only the detail is added.
+func sayUnchanged(res *mcp.CallToolResult, detail string) *mcp.CallToolResult {
+	text := nothingChanged + ": " + detail
+	if strings.Contains(ResultText(res), nothingChanged) {
+		text = strings.ToUpper(detail[:1]) + detail[1:]
+	}
+	res.Content = append(res.Content, mcp.NewTextContent(text))
+	return res
+}
+
 // cause is what a failed step said went wrong, to quote in a re-create's own answer: without
 // the tool's name in front and without the advice meant for a caller of that step alone (the
-// re-create gives its own), and without a final full stop.
+// re-create gives its own, and says itself what was changed: a step's "Nothing was changed"
+// is about that step only), and without a final full stop.
 func cause(tool string, st *papi.Stack, res *mcp.CallToolResult) string {
 	if st != nil && deref(st.Status) == statusError {
 		msg := deployMessage(st)
@@ -495,6 +504,7 @@ func cause(tool string, st *papi.Stack, res *mcp.CallToolResult) string {
 	if i := strings.Index(text, uncertainOutcome); i >= 0 {
 		text = text[:i]
 	}
+	text = readOnlyText(text)
 	lines := strings.Split(strings.TrimSpace(text), "\n")
 	for len(lines) > 1 && strings.Contains(strings.ToLower(lines[len(lines)-1]), "fix the cause") {
 		lines = lines[:len(lines)-1]
@@ -517,7 +527,7 @@ func withoutHint(tool, text string) string {
 	for i := strings.LastIndex(text, ". "); i > 0; i = strings.LastIndex(text[:i], ". ") {
 		head := text[:i]
 		said := strings.TrimPrefix(strings.TrimPrefix(head, prefix), ": ")
-		if hint(tool, status, said) == text[i+2:] {
+		if joinSentences(hint(tool, status, said)) == text[i+2:] { // APIError ends it with a full stop
 			return head
 		}
 	}
@@ -564,11 +574,13 @@ func currentDef(ctx context.Context, d *Deps, tool string, st *papi.Stack, caps 
 	if deref(st.SupportRelativePath) {
 		def.FilesystemPath = deref(st.FilesystemPath)
 	}
-	if st.AutoUpdate != nil && mechanism(st.AutoUpdate) != views.GitopsSettingsMechanismNone {
-		au := *st.AutoUpdate
-		au.JobID = nil
-		def.AutoUpdate = &au
+	// The GitOps settings as they work: from 2.44 the Source's interval polls the stack, and
+	// its own is cleared (PC §1 "Polling moved off the stack").
+	poll, res := d.stackPoll(ctx, tool, st)
+	if res != nil {
+		return def, res
 	}
+	def.AutoUpdate = poll.apply(st.AutoUpdate)
 	if !credentialsStored(g) {
 		return def, nil
 	}
@@ -799,7 +811,7 @@ func createAndFind(ctx context.Context, d *Deps, tool string, def stackDef) (*pa
 	}
 	for i := 0; ; i++ {
 		found, lookErr := findStack(ctx, d, tool, def.EnvironmentID, def.Name)
-		if lookErr == nil && found != nil && len(def.matches(found)) == 0 {
+		if lookErr == nil && found != nil && len(def.matches(found, d.Caps(ctx))) == 0 {
 			return found, nil
 		}
 		if i == len(settleWaits) || d.sleepCtx(ctx, settleWaits[i]) != nil {

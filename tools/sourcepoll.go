@@ -22,21 +22,32 @@ type sourcePoll struct {
 	interval string // "" : the Source does not poll
 }
 
-// apply is au with the Source's polling in place of the stack's own; nil when the result
-// neither polls nor has a webhook.
+// apply is a stack's AutoUpdate au as it works: a copy with the Source's polling in place
+// of the stack's own where the Source is known, without the runtime JobID; nil when it
+// neither polls nor has a webhook. It is the one way the tools compute effective GitOps
+// settings.
 func (p sourcePoll) apply(au *papi.AutoUpdateSettings) *papi.AutoUpdateSettings {
-	if !p.known {
-		return au
-	}
 	var c papi.AutoUpdateSettings
 	if au != nil {
 		c = *au
 	}
-	c.Interval = opt(p.interval)
+	c.JobID = nil // runtime only
+	if p.known {
+		c.Interval = opt(p.interval)
+	}
 	if mechanism(&c) == views.GitopsSettingsMechanismNone {
 		return nil
 	}
 	return &c
+}
+
+// poll is how Source s polls its stacks where Portainer polls per Source; the zero value for
+// no Source or before 2.44.
+func (s *sourceInfo) poll(caps Caps) sourcePoll {
+	if s == nil || !caps.SourcePolling {
+		return sourcePoll{}
+	}
+	return sourcePoll{known: true, interval: deref(s.Interval)}
 }
 
 // describeGitops says in words how a stack is kept up to date: "none", "polling every 5m",

@@ -250,7 +250,10 @@ func gitopsRow(d *Deps, s *papi.StackSummary, poll sourcePoll, sourceID int) vie
 	return r
 }
 
-func gitopsView(d *Deps, s *papi.Stack) views.GitopsView {
+// gitopsView is a Git stack as the GitOps tools show it, with src, its GitOps Source (nil
+// before 2.43 or when not read): from 2.44 the Source's interval is the one that polls
+// (sourcePoll.apply).
+func gitopsView(d *Deps, s *papi.Stack, src *sourceInfo, caps Caps) views.GitopsView {
 	v := views.GitopsView{
 		StackId:       deref(s.Id),
 		Name:          deref(s.Name),
@@ -258,11 +261,15 @@ func gitopsView(d *Deps, s *papi.Stack) views.GitopsView {
 		Type:          ptr(stackTypeName(s.Type)),
 		Status:        ptr(stackStatusName(s.Status)),
 		Git:           gitView(s),
-		Gitops:        gitopsSettings(d, s, s.AutoUpdate),
+		Gitops:        gitopsSettings(d, s, src.poll(caps).apply(s.AutoUpdate)),
 		EnvNames:      envNames(s.Env),
 	}
 	if s.Option != nil {
 		v.Prune = optb(deref(s.Option.Prune))
+	}
+	if src != nil {
+		sv := src.SourceView
+		v.Source = &sv
 	}
 	return v
 }
