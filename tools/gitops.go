@@ -668,8 +668,8 @@ func RegenerateStackWebhook(ctx context.Context, d *Deps, a Args) (*mcp.CallTool
 	if res != nil {
 		return res, nil
 	}
-	v := gitopsView(d, after, nil, Caps{})
-	v.Note = ptr(fmt.Sprintf("New webhook URL above. The old one (%s) stopped working: update whatever calls it (your Git host's webhook settings).", d.WebhookURL(old)))
+	v, unread := d.gitopsViewAfter(ctx, tool, after)
+	v.Note = ptr(joinSentences(fmt.Sprintf("New webhook URL above. The old one (%s) stopped working: update whatever calls it (your Git host's webhook settings).", d.WebhookURL(old)), unread))
 	return Result(v)
 }
 
@@ -721,15 +721,28 @@ func RedeployStack(ctx context.Context, d *Deps, a Args) (*mcp.CallToolResult, e
 	if res != nil {
 		return res, nil
 	}
-	v := gitopsView(d, after, nil, Caps{})
+	v, unread := d.gitopsViewAfter(ctx, tool, after)
 	v.Redeployed = ptr(true)
 	now := deref(after.GitConfig).ConfigHash
+	what := fmt.Sprintf("Redeployed at the same commit %s (no new commit on the reference).", short(before))
 	if deref(now) != before {
-		v.Note = ptr(fmt.Sprintf("Redeployed: commit %s -> %s.", short(before), short(deref(now))))
-	} else {
-		v.Note = ptr(fmt.Sprintf("Redeployed at the same commit %s (no new commit on the reference).", short(before)))
+		what = fmt.Sprintf("Redeployed: commit %s -> %s.", short(before), short(deref(now)))
 	}
+	v.Note = ptr(joinSentences(what, unread))
 	return Result(v)
+}
+
+// gitopsViewAfter is the GitOps view of stack st after a change that went through, with its
+// Source where Portainer has them, so that the polling shown is the one that works (from 2.44
+// the Source's). A Source that cannot be read does not fail the answer: the view keeps the
+// stack's own settings and the sentence returned says so.
+func (d *Deps) gitopsViewAfter(ctx context.Context, tool string, st *papi.Stack) (views.GitopsView, string) {
+	caps := d.Caps(ctx)
+	src, res := d.stackSource(ctx, tool, st)
+	if res != nil {
+		return gitopsView(d, st, nil, Caps{}), fmt.Sprintf("GitOps Source %d could not be read: the GitOps settings shown are the stack's own; get_stack_gitops shows the Source's.", deref(st.GitSourceId))
+	}
+	return gitopsView(d, st, src, caps), ""
 }
 
 func short(commit string) string {

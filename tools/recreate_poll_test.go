@@ -93,3 +93,36 @@ func TestRecreatePlanOfSeededDemo(t *testing.T) {
 		})
 	}
 }
+
+// TestGitopsAnswersShowSourcePolling: redeploy_stack and regenerate_stack_webhook answer with
+// the polling that works, from 2.44 the Source's, not the stack's own empty interval.
+func TestGitopsAnswersShowSourcePolling(t *testing.T) {
+	for _, version := range []string{"2.23.0", "2.45.0"} {
+		t.Run(version, func(t *testing.T) {
+			h := newHarnessOn(t, version)
+			var id int
+			if h.caps().SourcePolling { // the stack's own settings: a webhook; its Source polls
+				id = h.gitStack("app", map[string]any{"gitops": "webhook"})
+				h.ok("update_gitops_source", map[string]any{"source_id": h.stack(id).SourceID, "interval": "5m"})
+				if iv := deref(deref(h.stack(id).Stack.AutoUpdate).Interval); iv != "" {
+					t.Fatalf("the stack's own interval is %q: the case needs polling on the Source alone", iv)
+				}
+			} else {
+				id = h.gitStack("app", map[string]any{"gitops": "polling+webhook", "interval": "5m"})
+			}
+			for _, call := range []struct {
+				tool string
+				args map[string]any
+			}{
+				{"redeploy_stack", map[string]any{"stack_id": id}},
+				{"regenerate_stack_webhook", map[string]any{"stack_id": id}},
+			} {
+				out := h.ok(call.tool, call.args)
+				g, _ := out["gitops"].(map[string]any)
+				if g["mechanism"] != "polling+webhook" || g["interval"] != "5m" {
+					t.Errorf("%s answers gitops %v, want polling+webhook every 5m", call.tool, g)
+				}
+			}
+		})
+	}
+}
