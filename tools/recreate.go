@@ -176,6 +176,9 @@ func (p *recreatePlan) check(ctx context.Context, d *Deps, tool string) *mcp.Cal
 	} else if !p.inPlace {
 		p.kept = append(p.kept, "named volumes (same name, same environment)")
 	}
+	if res := p.sourceChange(ctx, d, tool); res != nil {
+		return res
+	}
 	if target.Git != nil {
 		if res := checkSource(ctx, d, tool, target); res != nil {
 			return res
@@ -200,6 +203,36 @@ func (p *recreatePlan) check(ctx context.Context, d *Deps, tool string) *mcp.Cal
 		p.kept = append(p.kept, "its stopped state: Portainer starts the stack to deploy it; once it runs as asked it is stopped again")
 	}
 	return nil
+}
+
+// sourceChange refuses what a re-create on the same repository cannot do to a stack on a
+// GitOps Source (2.43 and later). Its TLS setting lives on the Source, which Portainer keeps
+// when the stack is created or changed with it (PC §3 "With SourceID"), so a new one would be
+// ignored. And an in-place change that carries credentials writes them onto the Source, for
+// every stack on it (PC §3 "New side effect (2.43+)"): recreate_stack asks no consent for
+// that; update_stack_gitops does.
+func (p *recreatePlan) sourceChange(ctx context.Context, d *Deps, tool string) *mcp.CallToolResult {
+	o, t := p.old.Git, p.target.Git
+	if o == nil || t == nil || !d.Caps(ctx).GitSources || deref(p.st.GitSourceId) == 0 || !sameRepo(o.URL, t.URL) {
+		return nil
+	}
+	if t.TLSSkip != o.TLSSkip {
+		return ArgError(tool, fmt.Errorf("tls_skip_verify: stack %d takes its TLS setting from GitOps Source %d, which a re-create from the same repository keeps: change it with update_stack_gitops tls_skip_verify, then call recreate_stack without it", p.id(), deref(p.st.GitSourceId)))
+	}
+	if !p.inPlace || t.SourceID != 0 || t.User == "" {
+		return nil
+	}
+	src, res := d.stackSource(ctx, tool, p.st)
+	if res != nil || src == nil {
+		return res
+	}
+	others := src.others(p.id())
+	if others.count() == 0 {
+		return nil
+	}
+	return mcp.NewToolResultError(fmt.Sprintf("%s: stack %d shares GitOps Source %d (%s) with %s, and this change in place would give all of them the credentials sent with it (Portainer writes them onto the Source). %s. "+
+		"Change the credentials with update_stack_gitops (apply_to_shared_source=true), then call recreate_stack without username and password: the stack keeps its Source's credentials.",
+		tool, p.id(), src.Id, src.Url, others, nothingChanged))
 }
 
 // changeInPlace changes repository, compose path and files through POST /stacks/{id}/git,
@@ -326,7 +359,7 @@ func (p *recreatePlan) gitPayload(def stackDef) papi.StackGitUpdatePayload {
 func sourceDiff(def stackDef, st *papi.Stack) []string {
 	var out []string
 	g := deref(st.GitConfig)
-	if !strings.EqualFold(strings.TrimSuffix(deref(g.URL), ".git"), strings.TrimSuffix(def.Git.URL, ".git")) {
+	if !sameRepo(deref(g.URL), def.Git.URL) {
 		out = append(out, "the repository "+deref(g.URL))
 	}
 	if strings.TrimPrefix(deref(g.ConfigFilePath), "/") != strings.TrimPrefix(def.Git.Path, "/") {
@@ -336,6 +369,12 @@ func sourceDiff(def stackDef, st *papi.Stack) []string {
 		out = append(out, fmt.Sprintf("the additional files %v", deref(st.AdditionalFiles)))
 	}
 	return out
+}
+
+// sameRepo tells whether two repository URLs name one repository (case and a final .git
+// aside).
+func sameRepo(a, b string) bool {
+	return strings.EqualFold(strings.TrimSuffix(a, ".git"), strings.TrimSuffix(b, ".git"))
 }
 
 // deleteAndCreate snapshots, deletes, creates and waits for the new stack, restoring the

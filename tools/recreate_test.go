@@ -496,3 +496,41 @@ func TestRecreateQuestionReadsWell(t *testing.T) {
 		t.Errorf("%s: %s", p, a.questions[0])
 	}
 }
+
+// TestRecreateInPlaceSharedSource: from 2.43 a stack's TLS setting lives on its GitOps Source,
+// which a re-create from the same repository keeps, and an in-place change that carries
+// credentials would rewrite the Source every stack on it uses (PC §3): both are refused,
+// changing nothing; without them the change goes through and leaves the Source as it was.
+func TestRecreateInPlaceSharedSource(t *testing.T) {
+	h := newHarnessOn(t, "2.45.0")
+	h.sim.Commit(private, "refs/heads/main", map[string]string{"docker-compose.yml": composeA, "deploy/compose.yml": composeA})
+	a := h.gitStack("alpha", nil)
+	b := h.gitStack("beta", nil)
+	srcID := h.stack(b).SourceID
+	if srcID == 0 || h.stack(a).SourceID != srcID {
+		t.Fatalf("alpha and beta are not on one Source: %d, %d", h.stack(a).SourceID, srcID)
+	}
+	for _, c := range []struct {
+		extra map[string]any
+		say   string
+	}{{map[string]any{"tls_skip_verify": true}, "update_stack_gitops tls_skip_verify"}, {map[string]any{"username": gitUser, "password": sentinel}, "beta"}} {
+		extra := c.extra
+		args := map[string]any{"stack_id": a, "compose_path": "deploy/compose.yml", "dry_run": false}
+		for k, v := range extra {
+			args[k] = v
+		}
+		before := h.state()
+		h.fails("recreate_stack", args, c.say, "update_stack_gitops", "Nothing was changed")
+		if h.state() != before {
+			t.Fatalf("the refused in-place change %v changed the simulator", extra)
+		}
+	}
+	out := h.ok("recreate_stack", map[string]any{"stack_id": a, "compose_path": "deploy/compose.yml", "dry_run": false})
+	if out["method"] != "in place" {
+		t.Fatalf("method = %v, want in place", out["method"])
+	}
+	if src, _ := h.sim.Source(srcID); src.TLSSkipVerify || src.Password != sentinel {
+		t.Errorf("the Source beta uses changed: TLS skip %v, password kept %v", src.TLSSkipVerify, src.Password == sentinel)
+	}
+	h.noLeak()
+}
