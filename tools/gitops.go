@@ -244,7 +244,8 @@ func verifyGit(st *papi.Stack, p papi.StackGitUpdatePayload, caps Caps) []string
 	if deref(st.GitConfig.ReferenceName) != deref(p.RepositoryReferenceName) {
 		out = append(out, fmt.Sprintf("reference is %q, not %q", deref(st.GitConfig.ReferenceName), deref(p.RepositoryReferenceName)))
 	}
-	if credentialsStored(st.GitConfig) != deref(p.RepositoryAuthentication) {
+	// With SourceID the credentials are the Source's (PC §3 "With SourceID"): none are sent.
+	if p.SourceID == nil && credentialsStored(st.GitConfig) != deref(p.RepositoryAuthentication) {
 		out = append(out, fmt.Sprintf("credentials stored is %v, not %v", credentialsStored(st.GitConfig), deref(p.RepositoryAuthentication)))
 	}
 	if want := deref(p.RepositoryGitCredentialID); want != 0 && deref(p.RepositoryPassword) == "" && storedCredential(st) != want {

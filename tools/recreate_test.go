@@ -529,6 +529,9 @@ func TestRecreateInPlaceSharedSource(t *testing.T) {
 	if out["method"] != "in place" {
 		t.Fatalf("method = %v, want in place", out["method"])
 	}
+	if w := fmt.Sprint(out["warnings"]); strings.Contains(w, "Reading the stack back") {
+		t.Errorf("a change on the stack's Source warns of a difference: %s", w)
+	}
 	if src, _ := h.sim.Source(srcID); src.TLSSkipVerify || src.Password != sentinel {
 		t.Errorf("the Source beta uses changed: TLS skip %v, password kept %v", src.TLSSkipVerify, src.Password == sentinel)
 	}
