@@ -389,7 +389,7 @@ func changeGitops(ctx context.Context, d *Deps, a Args, tool string) (*mcp.CallT
 	if res != nil {
 		return res, nil
 	}
-	if err := checkUnset(deref(st.Env), deref(in.UnsetEnv)); err != nil {
+	if err := checkUnset(deref(st.Env), deref(in.SetEnv), deref(in.UnsetEnv)); err != nil {
 		return ArgError(tool, err), nil
 	}
 	caps := d.Caps(ctx)
@@ -550,13 +550,17 @@ func checkNewReference(ctx context.Context, d *Deps, tool string, st *papi.Stack
 }
 
 // checkUnset refuses unset_env names the stack does not have, naming those it has (never
-// their values): a typo must not pass for a removal.
-func checkUnset(env []papi.Pair, unset []string) error {
+// their values), and a name given in both set_env and unset_env: a typo must not pass for a
+// removal.
+func checkUnset(env, set []papi.Pair, unset []string) error {
 	var have, missing []string
 	for _, p := range env {
 		have = append(have, p.Name)
 	}
 	for _, u := range unset {
+		if slices.ContainsFunc(set, func(p papi.Pair) bool { return p.Name == u }) {
+			return fmt.Errorf("%s is in both set_env and unset_env: name it in one", u)
+		}
 		if !slices.Contains(have, u) {
 			missing = append(missing, u)
 		}
@@ -567,8 +571,7 @@ func checkUnset(env []papi.Pair, unset []string) error {
 	case len(have) == 0:
 		return fmt.Errorf("unset_env names %s, but the stack has no env variables", strings.Join(missing, ", "))
 	}
-	slices.Sort(have)
-	return fmt.Errorf("unset_env names %s, which the stack does not have; its variables are %s", strings.Join(missing, ", "), strings.Join(have, ", "))
+	return fmt.Errorf("unset_env names %s, which the stack does not have; its variables are %s", strings.Join(missing, ", "), listOrNone(have))
 }
 
 func editEnv(env []papi.Pair, set []papi.Pair, unset []string) []papi.Pair {

@@ -95,6 +95,11 @@ func TestGitopsLifecycleKeepsEverythingElse(t *testing.T) {
 func TestGitopsEnvAndReferenceChanges(t *testing.T) {
 	eachProfile(t, func(t *testing.T, h *harness) {
 		id := h.gitStack("app", map[string]any{"gitops": "polling", "interval": "5m"})
+		before := h.state()
+		h.fails("update_stack_gitops", map[string]any{"stack_id": id, "set_env": []map[string]any{{"name": "MODE", "value": "x"}}, "unset_env": []string{"MODE"}}, "both set_env and unset_env", "Nothing was changed")
+		if h.state() != before {
+			t.Fatal("a contradictory set_env/unset_env changed the stack")
+		}
 		h.ok("update_stack_gitops", map[string]any{"stack_id": id, "set_env": []map[string]any{{"name": "MODE", "value": "staging"}, {"name": "NEW", "value": "1"}}, "unset_env": []string{"DB_PASSWORD"}})
 		inv := invariantOf(t, h.stack(id))
 		if !reflect.DeepEqual(inv.Env, map[string]string{"MODE": "staging", "NEW": "1"}) {

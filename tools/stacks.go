@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -350,17 +349,8 @@ func updatedEnv(st *papi.Stack, replace *[]papi.Pair, a Args) (env []papi.Pair, 
 	if err := checkEnv(edit.Set); err != nil {
 		return nil, nil, err
 	}
-	names := make([]string, 0, len(have))
-	for _, p := range have {
-		names = append(names, p.Name)
-	}
-	for _, u := range edit.Unset {
-		switch {
-		case !slices.Contains(names, u):
-			return nil, nil, fmt.Errorf("unset_env names %s, which stack %d does not have; its variables: %s", u, deref(st.Id), listOrNone(names))
-		case slices.ContainsFunc(edit.Set, func(p papi.Pair) bool { return p.Name == u }):
-			return nil, nil, fmt.Errorf("%s is in both set_env and unset_env: name it in one", u)
-		}
+	if err := checkUnset(have, edit.Set, edit.Unset); err != nil {
+		return nil, nil, err
 	}
 	return editEnv(have, edit.Set, edit.Unset), nil, nil
 }
