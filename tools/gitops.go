@@ -847,7 +847,7 @@ func ValidateGitRepository(ctx context.Context, d *Deps, a Args) (*mcp.CallToolR
 
 // gitSource is a repository, reference and file, with credentials: given (User and
 // Password), or stored in Portainer (CredentialID: a saved Git credential; SourceID: a GitOps
-// Source; StackID: a stack's own, for the file preview of 2.43 and later).
+// Source, 2.43 and later).
 type gitSource struct {
 	URL, Ref, Path, User, Password string
 	TLSSkip                        bool

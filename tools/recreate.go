@@ -645,10 +645,7 @@ func currentDef(ctx context.Context, d *Deps, tool string, st *papi.Stack, caps 
 func targetDef(d *Deps, old stackDef, st *papi.Stack, in views.RecreateInput) (stackDef, []string, error) {
 	t := old
 	t.Env = append([]papi.Pair{}, old.Env...)
-	mech := string(deref(in.Gitops))
-	if mech == "none" && in.Interval != nil {
-		return t, nil, fmt.Errorf("gitops=none turns polling off, so interval %s contradicts it: drop one of the two", *in.Interval)
-	}
+	mech := string(deref(in.Gitops)) // gitops=none with an interval is refused by RecreateStack
 	var changes []string
 	if in.Name != nil && *in.Name != old.Name {
 		if err := checkStackName(*in.Name); err != nil {

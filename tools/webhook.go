@@ -66,7 +66,7 @@ func TriggerStackWebhook(ctx context.Context, d *Deps, a Args) (*mcp.CallToolRes
 		return Done("Webhook accepted: Portainer pulls and redeploys the stack in the background when the reference has a new commit. Check the deployed commit with get_stack_gitops in a moment, or call again with wait=true.",
 			map[string]any{"webhook_url": d.WebhookURL(id)})
 	}
-	after, changed, res := d.awaitWebhookRedeploy(ctx, tool, st, waitArgs(Args{"verify": a.Bool("verify", true)}))
+	after, changed, res := d.awaitWebhookRedeploy(ctx, tool, st, DeployWait{Wait: true, Verify: a.Bool("verify", true)})
 	if res != nil {
 		return res, nil
 	}
