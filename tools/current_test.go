@@ -188,6 +188,11 @@ func TestSourcesInListsAndChecks(t *testing.T) {
 	if row := rows[0].(map[string]any); row["interval"] != "15m" || row["gitops"] != "polling" || row["source_id"] != float64(srcID) {
 		t.Errorf("row: %v", row)
 	}
+	// A username alone would pair with the stored password: refused, and the Source keeps its own.
+	h.fails("update_gitops_source", map[string]any{"source_id": srcID, "username": "someone-else"}, "give password", "stored password", "Nothing was changed")
+	if src := h.ok("get_gitops_source", map[string]any{"source_id": srcID}); src["username"] == "someone-else" {
+		t.Errorf("the refused username reached the Source: %v", src)
+	}
 	out := h.ok("validate_git_repository", map[string]any{"source_id": srcID})
 	if out["readable"] != true || out["repository_url"] != private || !strings.Contains(out["first_lines"].(string), "services:") {
 		t.Errorf("validate by Source: %v", out)

@@ -275,7 +275,7 @@ func UpdateGitopsSource(ctx context.Context, d *Deps, a Args) (*mcp.CallToolResu
 		changes = append(changes, "credentials removed")
 	case in.Username != nil || in.Password != nil:
 		if in.Password == nil || deref(in.Password) == "" {
-			return ArgError(tool, fmt.Errorf("give password (or a token) with username: Portainer keeps no password it is not given here")), nil
+			return ArgError(tool, fmt.Errorf("give password (or a token) with username: without one Portainer keeps the stored password and would pair it with the new username")), nil
 		}
 		body.Authentication = &papi.GitSourceAuthPayload{Username: in.Username, Password: in.Password}
 		changes = append(changes, "new credentials")
