@@ -190,7 +190,7 @@ func wrap(def Def, d *Deps) server.ToolHandlerFunc {
 			c.progress = req.Params.Meta.ProgressToken
 		}
 		ctx = context.WithValue(ctx, keyCall, c)
-		res, err := def.Handler(ctx, d, args)
+		res, err := runHandler(ctx, def, d, args)
 		if err != nil {
 			d.logger().Error("tool failed", "tool", def.Name, "error", scrub.String(err.Error()))
 			res = mcp.NewToolResultError(def.Name + ": internal error: " + err.Error())
@@ -210,6 +210,18 @@ func wrap(def Def, d *Deps) server.ToolHandlerFunc {
 		d.logger().Info("tool call", "tool", def.Name, "operation", def.Operation, "error", res.IsError, "ms", time.Since(start).Milliseconds())
 		return res, nil
 	}
+}
+
+// runHandler runs the tool's handler and turns a panic into an error, so that it takes the
+// path of every other failure: scrubbed, logged and audited. mcp-go's own recovery would send
+// the panic's value to the client as it is.
+func runHandler(ctx context.Context, def Def, d *Deps, args Args) (res *mcp.CallToolResult, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			res, err = nil, fmt.Errorf("panic: %v", p)
+		}
+	}()
+	return def.Handler(ctx, d, args)
 }
 
 // capText cuts the text parts of an answer (errors included) to MaxText.

@@ -1,10 +1,13 @@
 package tools_test
 
 import (
+	"context"
 	"encoding/json"
+	"log/slog"
 	"strings"
 	"testing"
 
+	"github.com/mark3labs/mcp-go/client"
 	"github.com/mark3labs/mcp-go/mcp"
 
 	"github.com/portainer-mcp/portainer-mcp/gen/mcptools"
@@ -168,4 +171,52 @@ func TestArgumentValidation(t *testing.T) {
 		t.Errorf("invalid arguments reached Portainer: %v", h.sim.Requests())
 	}
 	h.noLeak()
+}
+
+// TestPanicIsAnInternalError: a handler that panics answers like one that failed: a tool
+// error with the secrets of the call scrubbed, a log line and, for a write, an audit line.
+// mcp-go's own recovery would send the panic's value to the client unscrubbed.
+func TestPanicIsAnInternalError(t *testing.T) {
+	const pw = "panic-password-sentinel-77"
+	def := tools.Def{Name: "boom", Toolset: "stacks", InputSchema: `{"type":"object","properties":{"password":{"type":"string"}}}`,
+		Handler: func(context.Context, *tools.Deps, tools.Args) (*mcp.CallToolResult, error) {
+			panic("cannot use " + pw)
+		}}
+	logs, audit := &lockedBuf{}, &lockedBuf{}
+	deps := &tools.Deps{Log: slog.New(slog.NewTextHandler(logs, nil)), Audit: tools.NewAuditor(audit)}
+	mc, err := client.NewInProcessClient(tools.NewServer("test", []tools.Def{def}, deps, nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer mc.Close()
+	ctx := context.Background()
+	if err := mc.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	var init mcp.InitializeRequest
+	init.Params.ClientInfo = mcp.Implementation{Name: "t", Version: "1"}
+	if _, err := mc.Initialize(ctx, init); err != nil {
+		t.Fatal(err)
+	}
+	var req mcp.CallToolRequest
+	req.Params.Name, req.Params.Arguments = "boom", map[string]any{"password": pw}
+	res, err := mc.CallTool(ctx, req)
+	if err != nil {
+		t.Fatalf("a panic became a protocol error: %v", err)
+	}
+	txt := tools.ResultText(res)
+	if !res.IsError || !strings.Contains(txt, "boom: internal error: panic: cannot use "+tools.Redacted) {
+		t.Errorf("answer: error=%v %s", res.IsError, txt)
+	}
+	if !strings.Contains(logs.String(), "tool failed") {
+		t.Errorf("no log line:\n%s", logs.String())
+	}
+	if !strings.Contains(audit.String(), `"tool":"boom"`) || !strings.Contains(audit.String(), `"outcome":"error"`) {
+		t.Errorf("no audit line for the write:\n%s", audit.String())
+	}
+	for _, s := range []string{txt, logs.String(), audit.String()} {
+		if strings.Contains(s, pw) {
+			t.Errorf("the password leaked: %s", s)
+		}
+	}
 }

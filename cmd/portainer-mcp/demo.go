@@ -16,11 +16,16 @@ import (
 
 // demoTour shows a person who started the demo in a terminal that it works: a client connects
 // over HTTP, lists the demo's stacks, and the tour says how to connect an assistant.
-func demoTour(ctx context.Context, cfg config, base string, out io.Writer) {
+// A tour cut short by the server stopping says nothing.
+func demoTour(parent context.Context, cfg config, base string, out io.Writer) {
 	url := base + "/mcp"
-	ctx, cancel := context.WithTimeout(ctx, 20*time.Second)
+	ctx, cancel := context.WithTimeout(parent, 20*time.Second)
 	defer cancel()
-	say := func(format string, args ...any) { fmt.Fprintf(out, format+"\n", args...) }
+	say := func(format string, args ...any) {
+		if parent.Err() == nil {
+			fmt.Fprintf(out, format+"\n", args...)
+		}
+	}
 	c, err := client.NewStreamableHttpClient(url)
 	if err != nil {
 		say("demo: %v", err)

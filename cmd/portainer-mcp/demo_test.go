@@ -3,15 +3,22 @@ package main
 import (
 	"bytes"
 	"context"
+	"log/slog"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/mark3labs/mcp-go/client"
 	"github.com/mark3labs/mcp-go/client/transport"
 	"github.com/mark3labs/mcp-go/mcp"
+
+	"github.com/portainer-mcp/portainer-mcp/gen/mcptools"
+	"github.com/portainer-mcp/portainer-mcp/gen/papi"
+	"github.com/portainer-mcp/portainer-mcp/tools"
 )
 
 // noEnv is an empty environment, but for a home of the test's own.
@@ -171,5 +178,71 @@ func TestDemoMore(t *testing.T) {
 	}
 	if got := demoMore(config{DemoVersion: "2.23.0", DemoEdition: "BE", Toolsets: []string{"all"}}); got != "" {
 		t.Errorf("hint with everything on: %q", got)
+	}
+}
+
+// lateWriter records what is written to it after it is closed.
+type lateWriter struct {
+	mu     sync.Mutex
+	b      bytes.Buffer
+	closed bool
+	late   string
+}
+
+func (w *lateWriter) Write(p []byte) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.closed {
+		w.late += string(p)
+	}
+	return w.b.Write(p)
+}
+
+func (w *lateWriter) close() (string, string) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.closed = true
+	return w.b.String(), w.late
+}
+
+// TestDemoTourStopsWithTheServer: a server stopped while the demo's tour runs returns only once
+// the tour ended (it writes to stderr, which the caller reads then), and the tour cut short
+// prints no error.
+func TestDemoTourStopsWithTheServer(t *testing.T) {
+	url, key, shutdown, err := startDemo(context.Background(), "2.45.0", "CE")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer shutdown()
+	c, err := papi.NewClientWithResponses(url+"/api", papi.WithHTTPClient(&http.Client{Transport: &tools.Transport{APIKey: key, Read: 5 * time.Second, Write: 5 * time.Second}}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	logs := &syncBuf{}
+	log := slog.New(slog.NewTextHandler(logs, nil))
+	srv := tools.NewServer(version, mcptools.Tools, &tools.Deps{Client: c, PortainerURL: url, Log: log}, []string{key})
+	cfg := config{Demo: true, URL: url, APIKey: key, HTTP: "127.0.0.1:0", AllowedHosts: []string{"127.0.0.1"}, MaxBody: 4 << 20,
+		Timeout: 5 * time.Second, DeployTimeout: 5 * time.Second, DemoVersion: "2.45.0", DemoEdition: "CE"}
+	out := &lateWriter{}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	done := make(chan int, 1)
+	go func() { done <- serveHTTP(ctx, cfg, srv, c, log, nil, out) }()
+	waitFor(t, func() bool { return strings.Contains(logs.String(), "serving streamable HTTP") }) // the tour starts now
+	cancel()
+	select {
+	case code := <-done:
+		if code != 0 {
+			t.Errorf("exit code %d", code)
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("the server did not stop")
+	}
+	all, late := out.close()
+	if late != "" {
+		t.Errorf("the tour wrote after the server returned: %q", late)
+	}
+	if strings.Contains("\n"+all, "\ndemo: ") { // an error line (a tour that ended first is fine)
+		t.Errorf("the tour cut short printed an error: %q", all)
 	}
 }

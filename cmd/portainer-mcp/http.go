@@ -117,11 +117,20 @@ func (h *httpServer) serve(ctx context.Context, ready func(addr string)) error {
 	}
 	h.stopping.Store(true)
 	n := h.inflight.Load()
-	h.log.Info("shutting down: no new requests; letting the calls in flight finish", "in_flight", n)
 	grace, cancel := context.WithTimeout(context.Background(), h.cfg.DeployTimeout+30*time.Second)
 	defer cancel()
-	h.mcp.CloseSessions(grace) // ends the listening (GET) streams, which never go idle
-	if err := hs.Shutdown(grace); err != nil {
+	// Shutdown closes the listener first, then runs this hook: the line below is true when it
+	// is written (no new request is taken), and the listening (GET) streams, which never go
+	// idle, end so that Shutdown can finish.
+	hooked := make(chan struct{})
+	hs.RegisterOnShutdown(func() {
+		defer close(hooked)
+		h.log.Info("shutting down: no new requests; letting the calls in flight finish", "in_flight", n)
+		h.mcp.CloseSessions(grace)
+	})
+	err = hs.Shutdown(grace)
+	<-hooked // nothing logs after serve returns
+	if err != nil {
 		h.log.Warn("calls still running when the shutdown grace ended", "error", err.Error(), "in_flight", h.inflight.Load())
 		return nil
 	}

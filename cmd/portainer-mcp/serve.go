@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"sync"
 	"time"
 
 	"github.com/mark3labs/mcp-go/server"
@@ -21,6 +22,8 @@ import (
 // serveHTTP runs the streamable HTTP server until ctx ends.
 func serveHTTP(ctx context.Context, cfg config, srv *server.MCPServer, client *papi.ClientWithResponses, log *slog.Logger, audit *tools.Auditor, stderr io.Writer) int {
 	h := newHTTPServer(cfg, srv, client, log, audit)
+	var tour sync.WaitGroup
+	defer tour.Wait() // the tour writes to stderr: not after run returns
 	err := h.serve(ctx, func(url string) {
 		who := "each caller's own key (" + keyHeader + ")"
 		if cfg.APIKey != "" {
@@ -29,7 +32,11 @@ func serveHTTP(ctx context.Context, cfg config, srv *server.MCPServer, client *p
 		log.Info("portainer-mcp serving streamable HTTP", "url", url+"/mcp", "portainer", cfg.URL, "keys", who,
 			"gate_token", cfg.HTTPToken != "", "allowed_hosts", cfg.AllowedHosts, "audit_log", cfg.AuditLog != "")
 		if cfg.Demo {
-			go demoTour(ctx, cfg, url, stderr)
+			tour.Add(1)
+			go func() {
+				defer tour.Done()
+				demoTour(ctx, cfg, url, stderr)
+			}()
 		}
 	})
 	if err != nil && !errors.Is(err, http.ErrServerClosed) {
