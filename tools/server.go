@@ -195,6 +195,10 @@ func wrap(def Def, d *Deps) server.ToolHandlerFunc {
 			d.logger().Error("tool failed", "tool", def.Name, "error", scrub.String(err.Error()))
 			res = mcp.NewToolResultError(def.Name + ": internal error: " + err.Error())
 		}
+		if res == nil { // a handler bug: answered nothing and no error
+			d.logger().Error("tool answered nothing", "tool", def.Name)
+			res = mcp.NewToolResultError(def.Name + ": internal error: no answer. Read the stack again (get_stack, list_stacks) before retrying.")
+		}
 		if res.NeedsInput() {
 			// A question for the user (multi round-trip): the client calls again with the answer.
 			return res, nil

@@ -184,20 +184,7 @@ func TestPanicIsAnInternalError(t *testing.T) {
 		}}
 	logs, audit := &lockedBuf{}, &lockedBuf{}
 	deps := &tools.Deps{Log: slog.New(slog.NewTextHandler(logs, nil)), Audit: tools.NewAuditor(audit)}
-	mc, err := client.NewInProcessClient(tools.NewServer("test", []tools.Def{def}, deps, nil))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer mc.Close()
-	ctx := context.Background()
-	if err := mc.Start(ctx); err != nil {
-		t.Fatal(err)
-	}
-	var init mcp.InitializeRequest
-	init.Params.ClientInfo = mcp.Implementation{Name: "t", Version: "1"}
-	if _, err := mc.Initialize(ctx, init); err != nil {
-		t.Fatal(err)
-	}
+	mc, ctx := oneToolClient(t, def, deps)
 	var req mcp.CallToolRequest
 	req.Params.Name, req.Params.Arguments = "boom", map[string]any{"password": pw}
 	res, err := mc.CallTool(ctx, req)
@@ -219,4 +206,46 @@ func TestPanicIsAnInternalError(t *testing.T) {
 			t.Errorf("the password leaked: %s", s)
 		}
 	}
+}
+
+// TestNilAnswerIsAnInternalError: a handler that answers nothing and no error gives the client
+// a tool error, not a crash of the server.
+func TestNilAnswerIsAnInternalError(t *testing.T) {
+	def := tools.Def{Name: "quiet", Toolset: "stacks", InputSchema: `{"type":"object"}`,
+		Handler: func(context.Context, *tools.Deps, tools.Args) (*mcp.CallToolResult, error) { return nil, nil }}
+	logs := &lockedBuf{}
+	deps := &tools.Deps{Log: slog.New(slog.NewTextHandler(logs, nil)), Audit: tools.NewAuditor(&lockedBuf{})}
+	mc, ctx := oneToolClient(t, def, deps)
+	var req mcp.CallToolRequest
+	req.Params.Name = "quiet"
+	res, err := mc.CallTool(ctx, req)
+	if err != nil {
+		t.Fatalf("a nil answer became a protocol error: %v", err)
+	}
+	if txt := tools.ResultText(res); !res.IsError || !strings.Contains(txt, "quiet: internal error: no answer") {
+		t.Errorf("answer: error=%v %s", res.IsError, txt)
+	}
+	if !strings.Contains(logs.String(), "tool answered nothing") {
+		t.Errorf("no log line:\n%s", logs.String())
+	}
+}
+
+// oneToolClient is an initialized in-process client of a server offering def alone.
+func oneToolClient(t *testing.T, def tools.Def, deps *tools.Deps) (*client.Client, context.Context) {
+	t.Helper()
+	mc, err := client.NewInProcessClient(tools.NewServer("test", []tools.Def{def}, deps, nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { mc.Close() })
+	ctx := context.Background()
+	if err := mc.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	var init mcp.InitializeRequest
+	init.Params.ClientInfo = mcp.Implementation{Name: "t", Version: "1"}
+	if _, err := mc.Initialize(ctx, init); err != nil {
+		t.Fatal(err)
+	}
+	return mc, ctx
 }
