@@ -286,7 +286,7 @@ func (d *Deps) failureResult(ctx context.Context, tool string, sn *stackState, b
 			fmt.Fprintf(&b, "; restart policy %s", f.unit.policy)
 		}
 		b.WriteString(".\n")
-		b.WriteString(scrub.String(d.lastLines(ctx, sn, f)))
+		b.WriteString(scrub.String(d.lastLines(ctx, sn, f, scrub)))
 	}
 	if only != "" {
 		b.WriteString("\nFix the cause (configuration, image, dependencies), then redeploy the stack; get_stack_logs reads more of the log.")
@@ -299,8 +299,8 @@ func (d *Deps) failureResult(ctx context.Context, tool string, sn *stackState, b
 // lastLines is the end of a failing unit's log as the error quotes it: the container's own
 // log (a swarm task's: its service's), else Docker's error (a command that does not exist
 // writes nothing), else the failing healthcheck's output.
-func (d *Deps) lastLines(ctx context.Context, sn *stackState, f failure) string {
-	lr := &logReader{max: logLinesOnFailure}
+func (d *Deps) lastLines(ctx context.Context, sn *stackState, f failure, scrub *Scrubber) string {
+	lr := &logReader{max: logLinesOnFailure, scrub: scrub.String}
 	ref, service := f.unit.id, false
 	if sn.swarm {
 		ref, service = f.service.id, true

@@ -118,23 +118,27 @@ func GetStackLogs(ctx context.Context, d *Deps, a Args) (*mcp.CallToolResult, er
 		}
 		req.since = at.Add(-la.since)
 	}
-	// Lines are scrubbed before they are filtered: a grep over the raw text would tell, by
-	// which lines come back, what a redacted value is.
+	// Lines are scrubbed before they are cut or filtered: a cut could leave the first part of
+	// a secret, and a grep over the raw text would tell, by which lines come back, what a
+	// redacted value is.
 	stackScrub := d.stackScrubber(st)
 	callScrub := (*Scrubber)(nil)
 	if c := callFrom(ctx); c != nil {
 		callScrub = c.scrub
 	}
+	scrub := func(text string) string {
+		text = stackScrub.String(text)
+		if callScrub != nil {
+			text = callScrub.String(text)
+		}
+		return text
+	}
 	var lines []logLine
 	total, scanned := 0, false
 	for _, src := range sources {
 		seen := 0
-		lr := &logReader{max: la.tail, keep: func(l *logLine) bool {
+		lr := &logReader{max: la.tail, scrub: scrub, keep: func(l *logLine) bool {
 			seen++
-			l.text = stackScrub.String(l.text)
-			if callScrub != nil {
-				l.text = callScrub.String(l.text)
-			}
 			return la.keep(l)
 		}}
 		if err := d.readLogOf(ctx, deref(st.EndpointId), src.ref, src.service, req, lr, src.name); err != nil {

@@ -159,6 +159,22 @@ func TestStackLogsScrubSecrets(t *testing.T) {
 	}
 }
 
+// A line longer than the cut must not keep the first part of a secret that straddles the cut.
+func TestStackLogsScrubBeforeCut(t *testing.T) {
+	h, _ := clockHarness(t)
+	out := h.ok("create_stack", map[string]any{"environment_id": 1, "name": "app", "compose": "services:\n  app:\n    image: a\n",
+		"env": []map[string]any{{"name": "DB_PASSWORD", "value": "hunter2-db-0123456789"}}})
+	// The cut comes within maxLineLen bytes of the line (a timestamp may count): the secret
+	// starts just before it, at several offsets.
+	for _, pad := range []int{3962, 3966, 3988, 3992, 3996} {
+		h.write("app-app-1", false, strings.Repeat("x", pad)+"hunter2-db-0123456789 end")
+	}
+	log, _ := h.logs(map[string]any{"stack_id": out["id"]})
+	if strings.Contains(log, "hunt") || strings.Count(log, "[line cut]") < 3 {
+		t.Errorf("log:\n%s", log)
+	}
+}
+
 func TestSwarmStackLogs(t *testing.T) {
 	h, clock := clockHarness(t)
 	id := h.deploy("q", "services:\n  worker:\n    image: w\n    command: exit 1 1s lost connection\n    deploy: {replicas: 2}\n", true)

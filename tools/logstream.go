@@ -21,6 +21,7 @@ type logLine struct {
 // Bounds of reading one log stream.
 const (
 	maxLineLen   = 4000     // longer lines are cut (a minified JSON blob says little)
+	scrubSlack   = 4096     // bytes kept past maxLineLen so that a secret across the cut is scrubbed whole
 	maxLogStream = 64 << 20 // bytes read of one stream at most; Docker sends the oldest first
 	logChunk     = 32 << 10
 )
@@ -32,6 +33,7 @@ const (
 // a stream has is seen from its first bytes.
 type logReader struct {
 	keep    func(*logLine) bool // which lines to keep (stream, grep); nil keeps all
+	scrub   func(string) string // removes secrets from a line before it is cut and kept; nil: none
 	max     int                 // the newest max kept lines are returned
 	lines   []logLine
 	total   int  // lines kept before the newest max were taken
@@ -119,7 +121,7 @@ func (lr *logReader) feed(stream int, p []byte, stamped bool, source string) {
 		if i >= 0 {
 			part = p[:i]
 		}
-		if room := maxLineLen - lr.pending[stream].Len(); room > 0 {
+		if room := maxLineLen + scrubSlack - lr.pending[stream].Len(); room > 0 {
 			lr.pending[stream].Write(part[:min(len(part), room)])
 			lr.long[stream] = lr.long[stream] || len(part) > room
 		} else if len(part) > 0 {
@@ -139,19 +141,26 @@ func (lr *logReader) flush(stream int, stamped bool, source string) {
 	if b.Len() == 0 && !lr.long[stream] {
 		return
 	}
-	text := strings.TrimSuffix(b.String(), "\r")
-	if lr.long[stream] {
-		text += " [line cut]"
-	}
+	long := lr.long[stream]
+	l := logLine{stderr: stream == 2, text: strings.TrimSuffix(b.String(), "\r"), source: source}
 	b.Reset()
 	lr.long[stream] = false
-	l := logLine{stderr: stream == 2, text: text, source: source}
 	if stamped {
-		if ts, rest, ok := strings.Cut(text, " "); ok {
+		if ts, rest, ok := strings.Cut(l.text, " "); ok {
 			if at, err := time.Parse(time.RFC3339Nano, ts); err == nil {
 				l.at, l.text = at, rest
 			}
 		}
+	}
+	// Scrubbed before the cut: a cut through a secret would leave its first part.
+	if lr.scrub != nil {
+		l.text = lr.scrub(l.text)
+	}
+	if len(l.text) > maxLineLen {
+		l.text, long = l.text[:maxLineLen], true
+	}
+	if long {
+		l.text += " [line cut]"
 	}
 	if lr.keep != nil && !lr.keep(&l) {
 		return
