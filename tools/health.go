@@ -65,18 +65,18 @@ type watch struct {
 	settle   time.Duration
 }
 
-// codesKnown tells whether the exit code of every failing container is known. A container
-// caught restarting while its process runs again shows no exit code (Docker clears it on
-// start); reading on for up to exitCodeWait usually catches it between two runs.
-func (w *watch) codesKnown(bad []failure) bool {
-	for _, f := range bad {
+// codeUnknown is the first failing container whose exit code is not known, or nil. A
+// container caught restarting while its process runs again shows no exit code (Docker clears
+// it on start); reading on for up to exitCodeWait usually catches it between two runs.
+func (w *watch) codeUnknown(bad []failure) *failure {
+	for i, f := range bad {
 		if f.unit != nil && f.unit.exitCode == nil && f.restarted {
 			if _, ok := w.codes[f.unit.id]; !ok {
-				return false
+				return &bad[i]
 			}
 		}
 	}
-	return true
+	return nil
 }
 
 // awaitRunning reads the stack (one service when only is not empty) until everything runs and
@@ -109,8 +109,8 @@ func (d *Deps) awaitRunning(ctx context.Context, tool string, st *papi.Stack, on
 				if w.firstBad < 0 {
 					w.firstBad = elapsed()
 				}
-				if !w.codesKnown(bad) && elapsed()-w.firstBad < exitCodeWait && elapsed() < budget {
-					Progress(ctx, fmt.Sprintf("stack %d (%s): %s %s; reading on to learn its exit code", deref(st.Id), deref(st.Name), bad[0].unit.name, bad[0].why))
+				if f := w.codeUnknown(bad); f != nil && elapsed()-w.firstBad < exitCodeWait && elapsed() < budget {
+					Progress(ctx, fmt.Sprintf("stack %d (%s): %s %s; reading on to learn its exit code", deref(st.Id), deref(st.Name), f.unit.name, f.why))
 					break
 				}
 				return d.failureResult(ctx, tool, sn, bad, only, w.codes)

@@ -159,3 +159,19 @@ func TestUnitCondition(t *testing.T) {
 		})
 	}
 }
+
+func TestWatchCodeUnknown(t *testing.T) {
+	// A failure without a container (an update paused, no container created) may come first:
+	// the one whose exit code is awaited is the restarted container.
+	w := &watch{codes: map[string]int{"seen": 1}}
+	code := 2
+	noCode := failure{service: &service{name: "b"}, unit: &unit{id: "c2", name: "s-b-1"}, why: "restarted 1 time while it was checked", restarted: true}
+	bad := []failure{{service: &service{name: "a"}, why: "no container was created for it"}, noCode}
+	if f := w.codeUnknown(bad); f == nil || f.unit.name != "s-b-1" {
+		t.Errorf("codeUnknown = %+v, want the restarted container", f)
+	}
+	known := []failure{bad[0], {unit: &unit{id: "seen"}, restarted: true}, {unit: &unit{id: "c3", exitCode: &code}, restarted: true}}
+	if f := w.codeUnknown(known); f != nil {
+		t.Errorf("codeUnknown = %+v, want none: every code is known", f)
+	}
+}
