@@ -93,7 +93,7 @@ func (d *Deps) AwaitDeploy(ctx context.Context, tool, what string, st *papi.Stac
 		if err := d.sleepCtx(ctx, waitStep(i)); err != nil {
 			return st, d.waitCancelled(tool, what, st, err)
 		}
-		next, res := d.readStack(ctx, tool, id)
+		next, res := getStack(ctx, d, tool, id)
 		if res != nil {
 			if ctx.Err() != nil {
 				return st, d.waitCancelled(tool, what, st, ctx.Err())
@@ -139,11 +139,6 @@ func (d *Deps) waitCancelled(tool, what string, st *papi.Stack, err error) *mcp.
 		tool, why, what, deref(st.Id), deref(st.Name), deref(st.Id)))
 }
 
-// readStack reads a stack (a GET, with the read timeout).
-func (d *Deps) readStack(ctx context.Context, tool string, id int) (*papi.Stack, *mcp.CallToolResult) {
-	return getStack(ctx, d, tool, id)
-}
-
 func (d *Deps) deployTimeout() time.Duration {
 	if d.DeployTimeout > 0 {
 		return d.DeployTimeout
@@ -182,7 +177,7 @@ func (d *Deps) readStackRetry(ctx context.Context, tool string, id int) (*papi.S
 	var res *mcp.CallToolResult
 	for i := 0; i < 5; i++ {
 		var st *papi.Stack
-		if st, res = d.readStack(ctx, tool, id); res == nil {
+		if st, res = getStack(ctx, d, tool, id); res == nil {
 			return st, nil
 		}
 		if d.sleepCtx(ctx, waitStep(i)) != nil {
@@ -235,7 +230,7 @@ func (d *Deps) whatRuns(ctx context.Context, tool string, st *papi.Stack) runSta
 // after a failed compose up and still shows the stack active at its old commit (measured on a
 // real 2.23); later releases show Status 4.
 func (d *Deps) afterFailure(ctx context.Context, tool string, id int) string {
-	st, res := d.readStack(ctx, tool, id)
+	st, res := getStack(ctx, d, tool, id)
 	if res != nil {
 		return ""
 	}
