@@ -215,10 +215,7 @@ func (d *Deps) logSources(ctx context.Context, tool string, st *papi.Stack, la *
 		if res != nil {
 			return "", nil, at, res
 		}
-		names := map[string]string{}
-		for i := range list {
-			names[strings.TrimPrefix(specString(list[i].Spec, "Name"), name+"_")] = deref(list[i].ID)
-		}
+		names := serviceIDs(list, name)
 		svc, err := pickService(st, names, la.service, stopped)
 		if err != nil {
 			return "", nil, at, ArgError(tool, err)
@@ -229,9 +226,7 @@ func (d *Deps) logSources(ctx context.Context, tool string, st *papi.Stack, la *
 	if res != nil {
 		return "", nil, at, res
 	}
-	slices.SortFunc(list, func(a, b papi.DockerContainerSummary) int {
-		return strings.Compare(containerName(&a), containerName(&b))
-	})
+	sortContainers(list)
 	if la.container != "" {
 		for i := range list {
 			c := &list[i]
@@ -245,11 +240,7 @@ func (d *Deps) logSources(ctx context.Context, tool string, st *papi.Stack, la *
 		}
 		return "", nil, at, ArgError(tool, fmt.Errorf("stack %d has no container %q; its containers: %s.%s", deref(st.Id), la.container, listOrNone(names), stopped))
 	}
-	byService := map[string]string{}
-	for i := range list {
-		byService[deref(list[i].Labels)[labelService]] = ""
-	}
-	svc, err := pickService(st, byService, la.service, stopped)
+	svc, err := pickService(st, composeServices(list), la.service, stopped)
 	if err != nil {
 		return "", nil, at, ArgError(tool, err)
 	}

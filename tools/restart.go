@@ -3,7 +3,6 @@ package tools
 import (
 	"context"
 	"fmt"
-	"slices"
 	"strings"
 	"time"
 
@@ -72,17 +71,11 @@ func (d *Deps) restartContainers(ctx context.Context, tool string, st *papi.Stac
 	if res != nil {
 		return "", nil, res
 	}
-	services := map[string]string{}
-	for i := range list {
-		services[deref(list[i].Labels)[labelService]] = ""
-	}
-	service, err := pickService(st, services, want, "")
+	service, err := pickService(st, composeServices(list), want, "")
 	if err != nil {
 		return "", nil, ArgError(tool, err)
 	}
-	slices.SortFunc(list, func(a, b papi.DockerContainerSummary) int {
-		return strings.Compare(containerName(&a), containerName(&b))
-	})
+	sortContainers(list)
 	var done []string
 	for i := range list {
 		c := &list[i]
@@ -121,10 +114,7 @@ func (d *Deps) forceUpdate(ctx context.Context, tool string, st *papi.Stack, wan
 	if res != nil {
 		return "", nil, res
 	}
-	ids := map[string]string{}
-	for i := range list {
-		ids[strings.TrimPrefix(specString(list[i].Spec, "Name"), name+"_")] = deref(list[i].ID)
-	}
+	ids := serviceIDs(list, name)
 	service, err := pickService(st, ids, want, "")
 	if err != nil {
 		return "", nil, ArgError(tool, err)

@@ -376,9 +376,7 @@ func (d *Deps) readCompose(ctx context.Context, tool string, sn *stackState, onl
 		return res
 	}
 	sn.at = at
-	slices.SortFunc(list, func(a, b papi.DockerContainerSummary) int {
-		return strings.Compare(containerName(&a), containerName(&b))
-	})
+	sortContainers(list)
 	var ids []string
 	for i := range list {
 		if i < inspectLimit {
@@ -395,6 +393,36 @@ func (d *Deps) readCompose(ctx context.Context, tool string, sn *stackState, onl
 		s.units = append(s.units, containerUnit(c, details[deref(c.Id)]))
 	}
 	return nil
+}
+
+// sortContainers sorts containers by name.
+func sortContainers(list []papi.DockerContainerSummary) {
+	slices.SortFunc(list, func(a, b papi.DockerContainerSummary) int {
+		return strings.Compare(containerName(&a), containerName(&b))
+	})
+}
+
+// composeServices is the set of compose services the containers belong to.
+func composeServices(list []papi.DockerContainerSummary) map[string]string {
+	out := map[string]string{}
+	for i := range list {
+		out[deref(list[i].Labels)[labelService]] = ""
+	}
+	return out
+}
+
+// serviceName is a swarm service's name in the compose file: without the "<stack>_" prefix.
+func serviceName(ds *papi.DockerService, stack string) string {
+	return strings.TrimPrefix(specString(ds.Spec, "Name"), stack+"_")
+}
+
+// serviceIDs maps the services of a swarm stack, by their names in the compose file, to their ids.
+func serviceIDs(list []papi.DockerService, stack string) map[string]string {
+	out := map[string]string{}
+	for i := range list {
+		out[serviceName(&list[i], stack)] = deref(list[i].ID)
+	}
+	return out
 }
 
 func containerName(c *papi.DockerContainerSummary) string {
@@ -493,7 +521,7 @@ func (d *Deps) readSwarm(ctx context.Context, tool string, sn *stackState, only 
 	var ids []string
 	for i := range list {
 		ds := &list[i]
-		name := strings.TrimPrefix(specString(ds.Spec, "Name"), stack+"_")
+		name := serviceName(ds, stack)
 		if only != "" && name != only {
 			continue
 		}
