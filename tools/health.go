@@ -286,14 +286,16 @@ func (d *Deps) failureResult(ctx context.Context, tool string, sn *stackState, b
 			fmt.Fprintf(&b, "; restart policy %s", f.unit.policy)
 		}
 		b.WriteString(".\n")
-		b.WriteString(scrub.String(d.lastLines(ctx, sn, f, scrub)))
+		b.WriteString(d.lastLines(ctx, sn, f, scrub))
 	}
 	if only != "" {
 		b.WriteString("\nFix the cause (configuration, image, dependencies), then redeploy the stack; get_stack_logs reads more of the log.")
 	} else {
 		b.WriteString("\nThe stack stays deployed as it is. Fix the cause (the compose file, the image, the configuration), then redeploy it (update_stack for a file-based stack, redeploy_stack for a Git stack); get_stack_status shows every service, get_stack_logs more of the log. (verify=false skips this check.)")
 	}
-	return mcp.NewToolResultError(b.String())
+	// The stack's secrets are scrubbed from all of it: a healthcheck's output or Docker's
+	// error may quote a command line that holds one.
+	return mcp.NewToolResultError(scrub.String(b.String()))
 }
 
 // lastLines is the end of a failing unit's log as the error quotes it: the container's own

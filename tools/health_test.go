@@ -258,6 +258,22 @@ func TestVerifyContainers(t *testing.T) {
 	})
 }
 
+// The error of a failed check quotes the healthcheck's output: the stack's secrets in it are
+// scrubbed like those in the log.
+func TestVerifyScrubsHealthcheckOutput(t *testing.T) {
+	h, _ := clockHarness(t)
+	out := h.ok("create_stack", map[string]any{"environment_id": 1, "name": "db", "verify": false,
+		"compose": "services:\n  db:\n    image: db\n    healthcheck: {test: [CMD, fail-ping, \"-phunter2-db\"], interval: 2s, retries: 2}\n",
+		"env":     []map[string]any{{"name": "DB_PASSWORD", "value": "hunter2-db"}}})
+	res := h.awaitDeploy(int(out["id"].(float64)), time.Minute)
+	if res == nil || !res.IsError {
+		t.Fatal("an unhealthy container passed the check")
+	}
+	if txt := textOf(res); strings.Contains(txt, "hunter2-db") || !strings.Contains(txt, "unhealthy (healthcheck: simulated healthcheck failure: fail-ping -p"+tools.Redacted) {
+		t.Errorf("error:\n%s", txt)
+	}
+}
+
 func TestRestartStackService(t *testing.T) {
 	h, clock := clockHarness(t)
 	id := h.deploy("shop", "services:\n  web:\n    image: nginx\n    deploy: {replicas: 2}\n  api:\n    image: a\n    restart: always\n    command: exit 2\n", false)
