@@ -334,24 +334,13 @@ func logResult(v views.StackLogsView, text string, notes []string) (*mcp.CallToo
 	}
 }
 
-// secretEnvName tells the env variables whose values are secrets by their names.
-func secretEnvName(name string) bool {
-	n := strings.ToLower(name)
-	for _, w := range []string{"password", "passwd", "secret", "token", "apikey", "api_key", "private_key", "credential", "access_key"} {
-		if strings.Contains(n, w) {
-			return true
-		}
-	}
-	return false
-}
-
 // stackScrubber removes from container output the values of the stack's env variables that
 // hold secrets (a process that prints its configuration would show them); the API key and
 // the call's own secrets are scrubbed from every answer by the server.
 func (d *Deps) stackScrubber(st *papi.Stack) *Scrubber {
 	var secrets []string
 	for _, p := range deref(st.Env) {
-		if secretEnvName(p.Name) {
+		if secretName(p.Name) {
 			secrets = append(secrets, deref(p.Value))
 		}
 	}

@@ -18,22 +18,39 @@ const Redacted = "[REDACTED]"
 // words and numbers out of answers.
 const minSecret = 3
 
-// secretArg tells whether an argument holds a secret.
-func secretArg(name string) bool {
+// secretName tells, by its name, an argument or env variable whose value is a secret.
+func secretName(name string) bool {
 	n := strings.ToLower(name)
-	return strings.Contains(n, "password") || strings.Contains(n, "token") || strings.Contains(n, "secret")
+	for _, w := range []string{"password", "passwd", "secret", "token", "apikey", "api_key", "private_key", "credential", "access_key"} {
+		if strings.Contains(n, w) {
+			return true
+		}
+	}
+	return false
 }
 
-// argSecrets collects the secret values a call carries: arguments named for secrets, and
+// argSecrets collects the secret values a call carries: arguments named for secrets, the
+// values of env variables named for secrets (env, set_env: lists of name and value), and
 // passwords written into URL-like arguments (user:password@host), even malformed ones.
 func argSecrets(a Args) []string {
 	var out []string
 	for k, v := range a {
+		if pairs, ok := v.([]any); ok {
+			for _, p := range pairs {
+				if m, ok := p.(map[string]any); ok {
+					name, _ := m["name"].(string)
+					if value, _ := m["value"].(string); value != "" && secretName(name) {
+						out = append(out, value)
+					}
+				}
+			}
+			continue
+		}
 		s, ok := v.(string)
 		if !ok || s == "" {
 			continue
 		}
-		if secretArg(k) {
+		if secretName(k) {
 			out = append(out, s)
 		}
 		out = append(out, userinfoPasswords(s)...)
