@@ -61,7 +61,13 @@ func RestartStackService(ctx context.Context, d *Deps, a Args) (*mcp.CallToolRes
 	if len(notes) > 0 {
 		v.Note = ptr(strings.Join(notes, " "))
 	}
-	return Result(v)
+	// Docker's error texts of the units can quote the stack's secret env values, as in
+	// get_stack_status.
+	res, err = Result(v)
+	if err != nil {
+		return nil, err
+	}
+	return d.stackScrubber(st).Result(res), nil
 }
 
 // restartContainers restarts the containers of one service of a compose stack.
