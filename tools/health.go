@@ -97,13 +97,14 @@ func (d *Deps) awaitRunning(ctx context.Context, tool string, st *papi.Stack, on
 		switch {
 		case res != nil && ctx.Err() != nil:
 			return d.verifyCancelled(tool, st, ctx.Err())
-		case res != nil && readFailures < 3: // Docker's proxy can fail while Portainer is busy
+		case res != nil && readFailures < 3: // Docker's proxy can fail while Portainer is busy: three in a row end the check
 			readFailures++
 		case res != nil:
 			res.Content = append(res.Content, mcp.NewTextContent(fmt.Sprintf(
 				"Portainer reported the deploy of stack %d as finished, but its containers could not be read to check that they run: check with get_stack_status %d.", deref(st.Id), deref(st.Id))))
 			return res
 		default:
+			readFailures = 0
 			sn.watching = true
 			if bad := w.failing(sn); len(bad) > 0 {
 				if w.firstBad < 0 {

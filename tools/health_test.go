@@ -189,6 +189,23 @@ func TestVerifyContainers(t *testing.T) {
 			t.Errorf("the check waited %s", waited)
 		}
 	})
+	t.Run("read failures end the check only three in a row", func(t *testing.T) {
+		h, _ := clockHarness(t)
+		id := h.deploy("ok", healthyCompose, false)
+		// Reads 1-2 and 4-5 of the containers fail, read 3 and the rest answer: four failures
+		// in all, never three in a row, while the healthcheck is still starting.
+		list := "/api/endpoints/1/docker/containers/json"
+		h.sim.InjectFault(sim.Fault{Method: "GET", PathPrefix: list, Nth: 1, Times: 2, Status: 502})
+		h.sim.InjectFault(sim.Fault{Method: "GET", PathPrefix: list, Nth: 4, Times: 2, Status: 502})
+		if res := h.awaitDeploy(id, time.Minute); res != nil {
+			t.Fatalf("scattered read failures failed the check: %s", textOf(res))
+		}
+		h.sim.ClearFaults()
+		h.sim.InjectFault(sim.Fault{Method: "GET", PathPrefix: list, Times: -1, Status: 502})
+		if res := h.awaitDeploy(id, time.Minute); res == nil || !strings.Contains(textOf(res), "could not be read") {
+			t.Fatalf("containers that cannot be read passed the check: %v", res)
+		}
+	})
 	t.Run("a crash loop names the service, the exit code and the log", func(t *testing.T) {
 		h, _ := clockHarness(t)
 		id := h.deploy("shop", "services:\n  web:\n    image: nginx\n  api:\n    image: acme/api:2\n    restart: always\n    command: exit 3 2s cannot reach db:5432\n", false)
