@@ -69,7 +69,7 @@ func (g *cancelGate) serve(w http.ResponseWriter, r *http.Request, body []byte, 
 			}
 			g.mu.Unlock()
 		}()
-		ww := &watchWriter{ResponseWriter: w}
+		ww := &watchWriter{ResponseWriter: w, cancelled: &run.cancelled}
 		next.ServeHTTP(ww, r.WithContext(ctx))
 		if run.cancelled.Load() && !ww.wrote.Load() {
 			// No answer: an event stream that ends without one.
@@ -90,17 +90,26 @@ func compact(raw json.RawMessage) string {
 	return b.String()
 }
 
-// watchWriter notes whether anything was written; it streams like the writer it wraps.
+// watchWriter notes whether anything was written, and drops what is written once the request
+// is cancelled, so that no answer leaves whatever the MCP library does after the cancel; it
+// streams like the writer it wraps.
 type watchWriter struct {
 	http.ResponseWriter
-	wrote atomic.Bool
+	cancelled *atomic.Bool
+	wrote     atomic.Bool
 }
 
 func (w *watchWriter) WriteHeader(status int) {
+	if w.cancelled.Load() {
+		return
+	}
 	w.wrote.Store(true)
 	w.ResponseWriter.WriteHeader(status)
 }
 func (w *watchWriter) Write(p []byte) (int, error) {
+	if w.cancelled.Load() {
+		return len(p), nil
+	}
 	w.wrote.Store(true)
 	return w.ResponseWriter.Write(p)
 }
