@@ -320,6 +320,9 @@ func envOr(getenv func(string) string, name, fallback string) string {
 }
 
 // parseSize reads 4MiB, 512KiB, 1GiB or a number of bytes.
+// maxSize is the largest request size limit taken.
+const maxSize = 1 << 30
+
 func parseSize(s string) (int64, error) {
 	s = strings.TrimSpace(s)
 	mult := int64(1)
@@ -335,6 +338,9 @@ func parseSize(s string) (int64, error) {
 	n, err := strconv.ParseInt(s, 10, 64)
 	if err != nil || n <= 0 {
 		return 0, errors.New("write a size like 4MiB, 512KiB or a number of bytes")
+	}
+	if n > maxSize/mult {
+		return 0, errors.New("at most 1GiB: a request that large is not an MCP call")
 	}
 	return n * mult, nil
 }

@@ -655,6 +655,8 @@ func TestConfigErrors(t *testing.T) {
 		{"port out of range", []string{"PORTAINER_API_KEY=k"}, []string{"--url", "http://127.0.0.1:99999"}, "not between 1 and 65535"},
 		{"password in a malformed url", []string{"PORTAINER_API_KEY=k"}, []string{"--url", "http://u:pw-SENTINEL-9@h:99x"}, "PORTAINER_URL"},
 		{"password in a url", []string{"PORTAINER_API_KEY=k"}, []string{"--url", "https://u:pw-SENTINEL-9@h"}, "must not carry a user"},
+		{"bad body size", []string{"PORTAINER_URL=p.example", "PORTAINER_API_KEY=k"}, []string{"--http", "127.0.0.1:0", "--http-max-body", "4 megs"}, "like 4MiB"},
+		{"body size that overflows", []string{"PORTAINER_URL=p.example", "PORTAINER_API_KEY=k"}, []string{"--http", "127.0.0.1:0", "--http-max-body", "99999999999GiB"}, "at most 1GiB"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
