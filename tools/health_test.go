@@ -72,6 +72,8 @@ func TestStackStatus(t *testing.T) {
 			reasons: []string{"service db is starting: container hc-db-1 health: starting"}},
 		{name: "crash loop", stack: "crash", compose: crashCompose, after: 1050 * time.Millisecond, verdict: "degraded", services: map[string]string{"web": "healthy", "api": "down"},
 			reasons: []string{"service api is down: container crash-api-1 restarting (crash loop): exited with code 3, restarted 1 time"}},
+		{name: "slow crash loop", stack: "slow", compose: "services:\n  api:\n    image: a\n    restart: always\n    command: exit 4 40s out of memory\n", after: 4*40*time.Second + 35*time.Second, verdict: "down",
+			reasons: []string{"service api is down: container slow-api-1 restarted 4 times since it was created", "crash-looping"}},
 		{name: "unhealthy", stack: "sick", compose: "services:\n  cache:\n    image: redis\n    healthcheck: {test: [CMD, \"false\"], interval: 2s, retries: 2}\n", after: 5 * time.Second, verdict: "down",
 			reasons: []string{"service cache is down: container sick-cache-1 unhealthy (healthcheck: simulated healthcheck failure: false)"}},
 		{name: "a one-shot job that finished", stack: "oneshot", compose: "services:\n  migrate:\n    image: m\n    command: exit 0\n  web:\n    image: w\n", after: time.Minute, verdict: "healthy"},

@@ -79,6 +79,22 @@ const (
 // loop is rarely caught between two of its runs otherwise).
 const flapWindow = 30 * time.Second
 
+// loopCycle is the longest average time between restarts that still counts as a crash loop:
+// a container restarted at least twice since it was created, on average within this, and up
+// for less than two such cycles now, is crash-looping slowly (a process that dies every
+// minute is not healthy between two deaths). A container that restarted a few times long ago
+// and has run since averages far more and is judged by its state alone.
+const loopCycle = 10 * time.Minute
+
+// slowLoop says whether u restarts in a slow loop at time at, and how often on average.
+func (u *unit) slowLoop(at time.Time) (time.Duration, bool) {
+	if u.restarts < 2 || u.created.IsZero() || at.IsZero() || u.started.IsZero() {
+		return 0, false
+	}
+	cycle := at.Sub(u.created) / time.Duration(u.restarts)
+	return cycle, cycle > 0 && cycle <= loopCycle && at.Sub(u.started) < 2*cycle
+}
+
 // condition judges a unit; why says it in words when it is not fine.
 func (sn *stackState) condition(u *unit) (condition, string) {
 	if sn.swarm {
@@ -102,6 +118,11 @@ func (sn *stackState) condition(u *unit) (condition, string) {
 			return condStarting, "health: starting"
 		case !sn.watching && u.restarts > 0 && !at.IsZero() && !u.started.IsZero() && at.Sub(u.started) < flapWindow:
 			return condBad, fmt.Sprintf("restarted %s and up only %s: crash-looping", times(u.restarts), max(0, at.Sub(u.started)).Round(time.Second))
+		case !sn.watching && u.restarts > 0:
+			if cycle, ok := u.slowLoop(at); ok {
+				return condBad, fmt.Sprintf("restarted %s since it was created %s ago, about every %s, and up %s: crash-looping",
+					times(u.restarts), at.Sub(u.created).Round(time.Second), cycle.Round(time.Second), max(0, at.Sub(u.started)).Round(time.Second))
+			}
 		}
 		return condOK, ""
 	case "restarting":
