@@ -32,18 +32,24 @@ func decodeList[T any](data []byte, out *[]T) error {
 	buf.WriteByte('[')
 	i := skipSpace(data, 1)
 	for n := 0; i < len(data) && data[i] != ']'; n++ {
-		if data[i] != '{' {
-			return fmt.Errorf("offset %d: want an object", i)
-		}
 		if n > 0 {
 			buf.WriteByte(',')
 		}
-		buf.WriteByte('{')
-		var err error
-		if i, err = keepFields(data, i, names, &buf); err != nil {
-			return err
+		switch {
+		case data[i] == '{':
+			buf.WriteByte('{')
+			var err error
+			if i, err = keepFields(data, i, names, &buf); err != nil {
+				return err
+			}
+			buf.WriteByte('}')
+		case bytes.HasPrefix(data[i:], []byte("null")):
+			// encoding/json decodes a null element as the zero T.
+			buf.WriteString("null")
+			i += len("null")
+		default:
+			return fmt.Errorf("offset %d: want an object", i)
 		}
-		buf.WriteByte('}')
 		i = skipSpace(data, i)
 		if i >= len(data) {
 			return errors.New("unexpected end of JSON")

@@ -34,6 +34,20 @@ func TestDecodeList(t *testing.T) {
 		`[{"Id":1},{"Id":2,"Name":"b\u00e9\"q"},{"Unknown":true}]`,
 		`[{"Id":1,"Status":1,"Extra":[[[[]]]],"More":"\\\\"}]`,
 		`[{"Id":"x"}]`, `[{"Id":1}`, `[{"Id":1}] x`, `{"Id":1}`, `[1]`, `[{"Id":1,}]`,
+		// null elements decode as zero values, as encoding/json decodes them
+		`[null]`, `[{"Id":1},null]`, `[ null , {"Id":2} ]`, `[nullx]`, `[nul]`,
+		// keys encoding/json matches by Unicode folding ("ſ" is "s") or through escapes
+		`[{"\u017ftatus":1,"Id":6}]`, `[{"N\u0061me":"esc-key","Id":1}]`,
+		// numbers in every form, kept or skipped
+		`[{"Id":1e2}]`, `[{"Id":-0}]`, `[{"Skip":1.5e-3,"Id":2}]`, `[{"Skip":-1E+10,"Id":2}]`,
+		// escapes and brackets inside strings, nested values in skipped fields, null objects
+		`[{"Name":"a\"b\\\"c\\","Skip":"\"}]{[","Id":3}]`,
+		`[{"Skip":{"a":{"b":[{"c":"]}"}]}},"Id":4}]`,
+		`[{"Name":"\ud83d\ude00 \u00e9","Id":5}]`,
+		`[{"Id":2,"GitConfig":null,"AutoUpdate":null,"CurrentDeploymentInfo":null}]`,
+		`[{"Id":1,"Id":2}]`, `[{"Name":"x","name":"y"}]`, `[{"Type":null}]`,
+		"[\n\t{\r\n\"Id\" : 7 ,\n\"Name\"\t:\t\"n\"\n}\n]\n",
+		`[{"Id":1},]`, `[,{"Id":1}]`, `[{"Id":1}{"Id":2}]`, `[{"Id" 1}]`, `[{Id:1}]`,
 	} {
 		sameAsEncodingJSON(t, []byte(s))
 	}
