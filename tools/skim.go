@@ -8,6 +8,7 @@ import (
 	"reflect"
 	"strings"
 	"sync"
+	"unicode/utf8"
 )
 
 // decodeList decodes a JSON array of objects into *out, reading only the top-level fields T
@@ -134,11 +135,14 @@ func keepFields(data []byte, i int, names [][]byte, buf *bytes.Buffer) (int, err
 }
 
 // wanted tells whether a raw key (with quotes) is one of names, compared as encoding/json
-// compares them (without case). Keys with escapes are kept, for encoding/json to judge.
+// compares them (without case). Keys with escapes or non-ASCII letters (encoding/json folds
+// "ſ" to "s" and "K" to "k") are kept, for encoding/json to judge.
 func wanted(names [][]byte, raw []byte) bool {
 	k := raw[1 : len(raw)-1]
-	if bytes.IndexByte(k, '\\') >= 0 {
-		return true
+	for _, c := range k {
+		if c == '\\' || c >= utf8.RuneSelf {
+			return true
+		}
 	}
 	for _, n := range names {
 		if len(n) == len(k) && bytes.EqualFold(n, k) {

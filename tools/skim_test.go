@@ -37,7 +37,7 @@ func TestDecodeList(t *testing.T) {
 		// null elements decode as zero values, as encoding/json decodes them
 		`[null]`, `[{"Id":1},null]`, `[ null , {"Id":2} ]`, `[nullx]`, `[nul]`,
 		// keys encoding/json matches by Unicode folding ("ſ" is "s") or through escapes
-		`[{"\u017ftatus":1,"Id":6}]`, `[{"N\u0061me":"esc-key","Id":1}]`,
+		`[{"ſtatus":1,"Id":6}]`, `[{"\u017ftatus":1,"Id":6}]`, `[{"N\u0061me":"esc-key","Id":1}]`,
 		// numbers in every form, kept or skipped
 		`[{"Id":1e2}]`, `[{"Id":-0}]`, `[{"Skip":1.5e-3,"Id":2}]`, `[{"Skip":-1E+10,"Id":2}]`,
 		// escapes and brackets inside strings, nested values in skipped fields, null objects
