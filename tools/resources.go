@@ -130,9 +130,9 @@ func (d *Deps) stackRef(ctx context.Context, ref string) (int, error) {
 	var ids []string
 	var id int
 	for _, st := range stacks {
-		if strings.EqualFold(deref(st.Name), ref) {
-			id = deref(st.Id)
-			ids = append(ids, fmt.Sprintf("%d (environment %d)", id, deref(st.EndpointId)))
+		if strings.EqualFold(st.Name, ref) {
+			id = st.Id
+			ids = append(ids, fmt.Sprintf("%d (environment %d)", id, st.EndpointId))
 		}
 	}
 	switch len(ids) {
@@ -144,15 +144,13 @@ func (d *Deps) stackRef(ctx context.Context, ref string) (int, error) {
 	return 0, fmt.Errorf("%d stacks are named %q: %s; use the id", len(ids), ref, strings.Join(ids, ", "))
 }
 
-func (d *Deps) allStacks(ctx context.Context) ([]papi.Stack, error) {
-	resp, err := d.Client.StackListWithResponse(ctx, nil)
-	if err != nil {
-		return nil, errors.New(d.describeCallError(err))
+// allStacks is every stack the caller may see, read as the list tools read it, or why not.
+func (d *Deps) allStacks(ctx context.Context) ([]papi.StackSummary, error) {
+	stacks, res := allStacks(ctx, d, "reading the list of stacks")
+	if res != nil {
+		return nil, errors.New(readOnlyText(ResultText(res)))
 	}
-	if resp.JSON200 == nil {
-		return nil, fmt.Errorf("Portainer answered %s to the list of stacks: %s", resp.Status(), portainerSaid(resp.Body))
-	}
-	return *resp.JSON200, nil
+	return stacks, nil
 }
 
 // completer completes the stack of a resource template and the stack and environment
@@ -184,7 +182,7 @@ func (c completer) stacks(ctx context.Context, prefix string) (*mcp.Completion, 
 	}
 	var names []string
 	for _, st := range stacks {
-		names = append(names, strconv.Itoa(deref(st.Id)), deref(st.Name))
+		names = append(names, strconv.Itoa(st.Id), st.Name)
 	}
 	return complete(names, prefix), nil
 }
