@@ -119,26 +119,35 @@ func (d *Deps) stackResource(ctx context.Context, r mcp.ReadResourceRequest, mim
 }
 
 // stackRef is the id of the stack named by ref: its id, or its name when one stack has it.
+// Names of digits alone are valid ("2024"): a number that is no visible stack's id but is one
+// stack's name is that stack; a number that is both is the id.
 func (d *Deps) stackRef(ctx context.Context, ref string) (int, error) {
-	if id, err := strconv.Atoi(ref); err == nil && id > 0 {
-		return id, nil
-	}
+	n, err := strconv.Atoi(ref)
+	isID := err == nil && n > 0
 	stacks, err := d.allStacks(ctx)
 	if err != nil {
+		if isID {
+			return n, nil // the read by id says what is wrong
+		}
 		return 0, err
 	}
 	var ids []string
 	var id int
 	for _, st := range stacks {
+		if isID && st.Id == n {
+			return n, nil
+		}
 		if strings.EqualFold(st.Name, ref) {
 			id = st.Id
 			ids = append(ids, fmt.Sprintf("%d (environment %d)", id, st.EndpointId))
 		}
 	}
-	switch len(ids) {
-	case 0:
+	switch {
+	case len(ids) == 0 && isID:
+		return n, nil
+	case len(ids) == 0:
 		return 0, noStack{ref}
-	case 1:
+	case len(ids) == 1:
 		return id, nil
 	}
 	return 0, fmt.Errorf("%d stacks are named %q: %s; use the id", len(ids), ref, strings.Join(ids, ", "))

@@ -16,6 +16,8 @@ func TestStackResources(t *testing.T) {
 	h := newHarness(t)
 	web := int(h.ok("create_stack", map[string]any{"environment_id": 1, "name": "web", "compose": composeA})["id"].(float64))
 	h.gitStack("shop", nil)
+	year := int(h.ok("create_stack", map[string]any{"environment_id": 1, "name": "2024", "compose": composeA})["id"].(float64))
+	h.ok("create_stack", map[string]any{"environment_id": 1, "name": strconv.Itoa(web), "compose": composeA}) // the first row reads web
 	ctx := context.Background()
 	list, err := h.c.ListResourceTemplates(ctx, mcp.ListResourceTemplatesRequest{})
 	if err != nil || len(list.ResourceTemplates) != 2 {
@@ -29,6 +31,8 @@ func TestStackResources(t *testing.T) {
 		{"portainer://stacks/" + strconv.Itoa(web), "application/json", []string{`"name":"web"`, `"status":"active"`}, ""},
 		{"portainer://stacks/web/compose", "application/yaml", []string{"image: nginx:1.27"}, ""},
 		{"portainer://stacks/SHOP", "application/json", []string{`"repository_url":"` + private}, ""},
+		// a name of digits that is no stack's id is that stack
+		{"portainer://stacks/2024", "application/json", []string{`"name":"2024"`, `"id":` + strconv.Itoa(year) + `,`}, ""},
 		{"portainer://stacks/nope", "", nil, `no stack is named "nope"`},
 		{"portainer://stacks/999/compose", "", nil, "999"},
 	}
