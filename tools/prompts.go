@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"unicode"
 
 	"github.com/mark3labs/mcp-go/mcp"
 	"github.com/mark3labs/mcp-go/server"
@@ -16,6 +17,7 @@ import (
 type guide struct {
 	prompt mcp.Prompt
 	needs  []string
+	check  func(a map[string]string) error // optional: the arguments' values, before steps
 	steps  func(a map[string]string, has func(tool string) bool) string
 }
 
@@ -29,6 +31,13 @@ var guides = []guide{
 			mcp.WithArgument("gitops", mcp.ArgumentDescription("polling (default, every 5m), webhook, or none")),
 		),
 		needs: []string{"list_environments", "validate_git_repository", "create_stack_from_git", "get_stack_gitops", "list_stacks"},
+		check: func(a map[string]string) error {
+			// The first word becomes create_stack_from_git's gitops argument.
+			if g := strings.Fields(a["gitops"]); len(g) > 0 && !slices.Contains(gitopsMechanisms, g[0]) {
+				return fmt.Errorf("gitops is %q; give %s (polling may add an interval, such as \"polling 10m\")", g[0], strings.Join(gitopsMechanisms, ", "))
+			}
+			return nil
+		},
 		steps: func(a map[string]string, _ func(string) bool) string {
 			env := or(a["environment"], "the environment I choose (list them with list_environments and ask me)")
 			path := or(a["compose_path"], "docker-compose.yml")
@@ -100,6 +109,9 @@ func serverPrompts(defs []Def) []server.ServerPrompt {
 	return out
 }
 
+// gitopsMechanisms are the values of create_stack_from_git's gitops argument.
+var gitopsMechanisms = []string{"none", "polling", "webhook", "polling+webhook"}
+
 // maxPromptArg bounds each prompt argument: they are names, ids, URLs and paths.
 const maxPromptArg = 500
 
@@ -116,12 +128,21 @@ func (g guide) handler(has func(string) bool) server.PromptHandlerFunc {
 				return nil, fmt.Errorf("prompt %s: argument %s is %d characters; give at most %d (a name, an id, a URL or a path)",
 					g.prompt.Name, arg.Name, len(v), maxPromptArg)
 			}
+			if strings.ContainsFunc(v, unicode.IsControl) {
+				return nil, fmt.Errorf("prompt %s: argument %s holds a line break or control character; give one line (a name, an id, a URL or a path)",
+					g.prompt.Name, arg.Name)
+			}
 			secrets = append(secrets, userinfoPasswords(v)...)
 			args[arg.Name] = v
 		}
 		for name := range r.Params.Arguments {
 			if !slices.ContainsFunc(g.prompt.Arguments, func(a mcp.PromptArgument) bool { return a.Name == name }) {
 				return nil, fmt.Errorf("prompt %s has no argument %q; it takes %s", g.prompt.Name, name, argNames(g.prompt.Arguments))
+			}
+		}
+		if g.check != nil {
+			if err := g.check(args); err != nil {
+				return nil, fmt.Errorf("prompt %s: %w", g.prompt.Name, err)
 			}
 		}
 		text := g.steps(args, has)
