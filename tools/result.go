@@ -150,6 +150,10 @@ func ResultLen(r *mcp.CallToolResult) int {
 
 func listAnswer[R any](key string, tbl *Table[R], rows []R, total int, p Paging, cut bool, narrow string) (*mcp.CallToolResult, bool, error) {
 	end := p.Offset + len(rows)
+	tooLarge := cut && len(rows) == 0 // the page's first row alone does not fit
+	if tooLarge {
+		end++ // go on after it
+	}
 	var next int
 	more := end < total
 	if more {
@@ -157,6 +161,10 @@ func listAnswer[R any](key string, tbl *Table[R], rows []R, total int, p Paging,
 	}
 	var note string
 	switch {
+	case tooLarge && more:
+		note = fmt.Sprintf("Row %d alone is over %d characters: pass offset=%d to skip it, or %s.", p.Offset+1, MaxText, next, narrow)
+	case tooLarge:
+		note = fmt.Sprintf("Row %d alone is over %d characters: %s.", p.Offset+1, MaxText, narrow)
 	case cut:
 		note = fmt.Sprintf("Answer cut at %d rows to stay under %d characters: pass offset=%d for the next rows, a smaller limit, or %s.", len(rows), MaxText, next, narrow)
 	case more:
