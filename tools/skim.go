@@ -14,8 +14,9 @@ import (
 // decodeList decodes a JSON array of objects into *out, reading only the top-level fields T
 // declares: the rest of each object (env lists, access settings, deployment histories) is
 // skipped by a byte scanner instead of being parsed. Portainer's list answers run to hundreds of
-// kilobytes of which a list tool reads a few fields; this makes decoding them several times
-// faster than encoding/json alone. The fields kept are decoded by encoding/json, so T's
+// kilobytes of which a list tool reads a few fields: 1,000 stacks decode in about 4.6 ms this
+// way, 7.9 ms with encoding/json into the same few fields and 11.9 ms into whole records
+// (BenchmarkDecodeStackList on 2 cores). The fields kept are decoded by encoding/json, so T's
 // semantics are unchanged (case-insensitive names, as encoding/json matches them).
 func decodeList[T any](data []byte, out *[]T) error {
 	names := jsonNames(reflect.TypeFor[T]())
