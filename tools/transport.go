@@ -26,7 +26,12 @@ type Transport struct {
 	Read, Write time.Duration
 	APIKey      string
 	UserAgent   string
+	// MaxAnswer bounds what is read of one answer (default 64 MiB, some hundred times a list
+	// of 1,000 stacks): past it the read fails instead of filling the server's memory.
+	MaxAnswer int64
 }
+
+const defaultMaxAnswer = 64 << 20
 
 // RoundTrip implements http.RoundTripper.
 func (t *Transport) RoundTrip(r *http.Request) (*http.Response, error) {
@@ -74,7 +79,11 @@ func (t *Transport) RoundTrip(r *http.Request) (*http.Response, error) {
 		level = mcp.LoggingLevelDebug
 	}
 	Tell(r.Context(), level, "%s %s: Portainer answered %s", r.Method, r.URL.Path, resp.Status)
-	resp.Body = cancelOnClose{ReadCloser: resp.Body, cancel: cancel}
+	most := t.MaxAnswer
+	if most <= 0 {
+		most = defaultMaxAnswer
+	}
+	resp.Body = &answerBody{ReadCloser: resp.Body, cancel: cancel, left: most, max: most, what: r.Method + " " + r.URL.Path}
 	return resp, nil
 }
 
@@ -91,14 +100,42 @@ func checkPath(u *url.URL) error {
 	return nil
 }
 
-type cancelOnClose struct {
+// answerBody is an answer's body that ends its request's timeout when closed and fails a
+// read past max bytes.
+type answerBody struct {
 	io.ReadCloser
-	cancel context.CancelFunc
+	cancel    context.CancelFunc
+	left, max int64
+	what      string
 }
 
-func (c cancelOnClose) Close() error {
-	err := c.ReadCloser.Close()
-	c.cancel()
+func (b *answerBody) Read(p []byte) (int, error) {
+	if b.left <= 0 {
+		var one [1]byte
+		n, err := b.ReadCloser.Read(one[:])
+		switch {
+		case n > 0:
+			size := fmt.Sprintf("%d bytes", b.max)
+			if b.max >= 1<<20 {
+				size = fmt.Sprintf("%d MiB", b.max>>20)
+			}
+			return 0, fmt.Errorf("Portainer's answer to %s is over %s, more than this server reads: ask for less (a filter, a page, a shorter log)", b.what, size)
+		case err != nil:
+			return 0, err
+		}
+		return 0, nil
+	}
+	if int64(len(p)) > b.left {
+		p = p[:b.left]
+	}
+	n, err := b.ReadCloser.Read(p)
+	b.left -= int64(n)
+	return n, err
+}
+
+func (b *answerBody) Close() error {
+	err := b.ReadCloser.Close()
+	b.cancel()
 	return err
 }
 
