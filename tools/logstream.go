@@ -157,7 +157,7 @@ func (lr *logReader) flush(stream int, stamped bool, source string) {
 		l.text = lr.scrub(l.text)
 	}
 	if len(l.text) > maxLineLen {
-		l.text, long = l.text[:maxLineLen], true
+		l.text, long = cutRunes(l.text, maxLineLen), true
 	}
 	if long {
 		l.text += " [line cut]"

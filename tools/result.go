@@ -259,17 +259,32 @@ func CutText(s string, max int, tail bool) (string, bool) {
 		return s, false
 	}
 	if tail {
-		s = s[len(s)-max:]
+		start := len(s) - max
+		for start < len(s) && !utf8.RuneStart(s[start]) { // never half a character
+			start++
+		}
+		s = s[start:]
 		if i := strings.IndexByte(s, '\n'); i >= 0 && i < len(s)-1 {
 			s = s[i+1:]
 		}
 		return s, true
 	}
-	s = s[:max]
+	s = cutRunes(s, max)
 	if i := strings.LastIndexByte(s, '\n'); i > 0 {
 		s = s[:i+1]
 	}
 	return s, true
+}
+
+// cutRunes is the start of s of at most n bytes that does not end in half a character.
+func cutRunes(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n]
 }
 
 // CutEncoded is the longest start of s, cut at a line boundary where it can be, whose JSON

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"strings"
 	"testing"
+	"unicode/utf8"
 )
 
 type pageRow struct {
@@ -81,5 +82,22 @@ func TestListPaging(t *testing.T) {
 				t.Errorf("text has %d lines, want a header, %d rows and the paging line", lines+1, tt.count)
 			}
 		})
+	}
+}
+
+// TestCutTextKeepsCharactersWhole: a cut, from the start or keeping the tail, never splits a
+// multi-byte character, whatever byte the limit falls on.
+func TestCutTextKeepsCharactersWhole(t *testing.T) {
+	s := strings.Repeat("é€😀", 40) // 2, 3 and 4 bytes
+	for max := 1; max < 30; max++ {
+		for _, tail := range []bool{false, true} {
+			got, cut := CutText(s, max, tail)
+			if !cut || len(got) > max || !utf8.ValidString(got) {
+				t.Fatalf("CutText(max %d, tail %v) = %q (%d bytes), cut %v", max, tail, got, len(got), cut)
+			}
+		}
+	}
+	if got := cutRunes("a€", 2); got != "a" {
+		t.Errorf("cutRunes = %q", got)
 	}
 }
