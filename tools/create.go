@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net/http"
 	"strings"
 
 	"github.com/mark3labs/mcp-go/mcp"
@@ -60,24 +61,6 @@ func (s gitSource) MarshalJSON() ([]byte, error) {
 
 // create makes the stack in Portainer, and says what became of the request.
 func (s stackDef) create(ctx context.Context, d *Deps, tool string) (*papi.Stack, outcome, *mcp.CallToolResult) {
-	st, res := s.createOnce(ctx, d, tool)
-	if res == nil {
-		return st, done, nil
-	}
-	return nil, resultOutcome(res), res
-}
-
-// resultOutcome reads the outcome of a write from its tool error: one whose answer never
-// came, or came from a proxy, may have happened.
-func resultOutcome(res *mcp.CallToolResult) outcome {
-	txt := ResultText(res)
-	if strings.Contains(txt, uncertainOutcome) || strings.Contains(txt, "answered 502") || strings.Contains(txt, "answered 503") || strings.Contains(txt, "answered 504") {
-		return unknown
-	}
-	return failed
-}
-
-func (s stackDef) createOnce(ctx context.Context, d *Deps, tool string) (*papi.Stack, *mcp.CallToolResult) {
 	if s.Git != nil {
 		return createGitStack(ctx, d, tool, s)
 	}
@@ -88,21 +71,33 @@ func (s stackDef) createOnce(ctx context.Context, d *Deps, tool string) (*papi.S
 	if s.Swarm {
 		swarmID, res := d.swarmID(ctx, tool, s.EnvironmentID)
 		if res != nil {
-			return nil, res
+			return nil, failed, res
 		}
 		resp, err := d.Client.StackCreateDockerSwarmStringWithResponse(ctx, &papi.StackCreateDockerSwarmStringParams{EndpointId: s.EnvironmentID},
 			papi.SwarmStackFromStringPayload{Name: s.Name, SwarmID: swarmID, StackFileContent: s.File, Env: env})
 		if err != nil {
-			return nil, d.CallFailed(tool, err)
+			out, res := d.writeFailed(tool, err)
+			return nil, out, res
 		}
-		return stackOf(tool, resp.JSON200, resp.HTTPResponse, resp.Body)
+		return writtenStack(tool, resp.JSON200, resp.HTTPResponse, resp.Body)
 	}
 	resp, err := d.Client.StackCreateDockerStandaloneStringWithResponse(ctx, &papi.StackCreateDockerStandaloneStringParams{EndpointId: s.EnvironmentID},
 		papi.ComposeStackFromStringPayload{Name: s.Name, StackFileContent: s.File, Env: env})
 	if err != nil {
-		return nil, d.CallFailed(tool, err)
+		out, res := d.writeFailed(tool, err)
+		return nil, out, res
 	}
-	return stackOf(tool, resp.JSON200, resp.HTTPResponse, resp.Body)
+	return writtenStack(tool, resp.JSON200, resp.HTTPResponse, resp.Body)
+}
+
+// writtenStack is the stack a write (a create, a redeploy) answered with, what became of the
+// write, and its tool error.
+func writtenStack(tool string, st *papi.Stack, r *http.Response, body []byte) (*papi.Stack, outcome, *mcp.CallToolResult) {
+	st, res := stackOf(tool, st, r, body)
+	if res != nil {
+		return nil, writeOutcome(nil, statusOf(r)), res
+	}
+	return st, done, nil
 }
 
 // matches lists how a stack in Portainer differs from the definition (nil when it matches).
@@ -234,7 +229,7 @@ func shortRef(given string) bool {
 }
 
 // createGitStack creates a Git stack (it does no checks of its own beyond Portainer's).
-func createGitStack(ctx context.Context, d *Deps, tool string, g stackDef) (*papi.Stack, *mcp.CallToolResult) {
+func createGitStack(ctx context.Context, d *Deps, tool string, g stackDef) (*papi.Stack, outcome, *mcp.CallToolResult) {
 	src := *g.Git
 	auth := src.SourceID == 0 && (src.User != "" || src.Password != "")
 	var env *[]papi.Pair
@@ -267,25 +262,27 @@ func createGitStack(ctx context.Context, d *Deps, tool string, g stackDef) (*pap
 	if g.Swarm {
 		swarmID, res := d.swarmID(ctx, tool, g.EnvironmentID)
 		if res != nil {
-			return nil, res
+			return nil, failed, res
 		}
 		// The swarm payload is the compose one plus the swarm id.
 		var sp papi.SwarmStackFromGitPayload
 		if err := convert(payload, &sp); err != nil {
-			return nil, mcp.NewToolResultError(tool + ": " + err.Error())
+			return nil, failed, mcp.NewToolResultError(tool + ": " + err.Error())
 		}
 		sp.SwarmID = swarmID
 		resp, err := d.Client.StackCreateDockerSwarmRepositoryWithResponse(ctx, &papi.StackCreateDockerSwarmRepositoryParams{EndpointId: g.EnvironmentID}, sp)
 		if err != nil {
-			return nil, d.CallFailed(tool, err)
+			out, res := d.writeFailed(tool, err)
+			return nil, out, res
 		}
-		return stackOf(tool, resp.JSON200, resp.HTTPResponse, resp.Body)
+		return writtenStack(tool, resp.JSON200, resp.HTTPResponse, resp.Body)
 	}
 	resp, err := d.Client.StackCreateDockerStandaloneRepositoryWithResponse(ctx, &papi.StackCreateDockerStandaloneRepositoryParams{EndpointId: g.EnvironmentID}, payload)
 	if err != nil {
-		return nil, d.CallFailed(tool, err)
+		out, res := d.writeFailed(tool, err)
+		return nil, out, res
 	}
-	return stackOf(tool, resp.JSON200, resp.HTTPResponse, resp.Body)
+	return writtenStack(tool, resp.JSON200, resp.HTTPResponse, resp.Body)
 }
 
 // CreateStackFromGit implements create_stack_from_git.
@@ -348,7 +345,7 @@ func CreateStackFromGit(ctx context.Context, d *Deps, a Args) (*mcp.CallToolResu
 	if res != nil {
 		return res, nil
 	}
-	st, res := createGitStack(ctx, d, tool, g)
+	st, _, res := g.create(ctx, d, tool)
 	if res != nil {
 		return res, nil
 	}

@@ -205,6 +205,43 @@ func (d *Deps) describeCallError(err error) string {
 		}
 		err = ue.Err
 	}
+	switch classifyCall(err) {
+	case callTLS:
+		return fmt.Sprintf("the TLS certificate of %s is not trusted (%v). Give its CA with --tls-ca-file (PORTAINER_TLS_CA_FILE), or, for a self-signed test server only, --tls-skip-verify.", where, err)
+	case callTimeout:
+		return fmt.Sprintf("%s did not answer in time (%s). Check that it is reachable, or raise the timeout. %s.", where, d.timeouts(), outcome)
+	case callNoHost:
+		var dnsErr *net.DNSError
+		errors.As(err, &dnsErr)
+		return fmt.Sprintf("cannot resolve the host of %s (%v). Check PORTAINER_URL.", where, dnsErr)
+	case callNoConnection:
+		var opErr *net.OpError
+		errors.As(err, &opErr)
+		return fmt.Sprintf("cannot reach Portainer at %s (%v). Check PORTAINER_URL and that Portainer is running. %s.", where, opErr.Err, nothingChanged)
+	case callCutOff:
+		return fmt.Sprintf("the connection to %s closed before an answer (%v). %s.", where, err, outcome)
+	}
+	return fmt.Sprintf("the request to %s failed: %v", where, err)
+}
+
+// callFailure is how a call to Portainer failed without an answer.
+type callFailure int
+
+const (
+	callNotSent      callFailure = iota // refused before it was sent (a cancelled call, an id the transport refuses)
+	callTLS                             // Portainer's certificate was refused: nothing was sent
+	callTimeout                         // no answer in time
+	callNoHost                          // the host name does not resolve
+	callNoConnection                    // the connection could not be made: the request never left
+	callCutOff                          // the connection closed before an answer
+)
+
+// classifyCall says how a call failed with err.
+func classifyCall(err error) callFailure {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		err = ue.Err
+	}
 	var certErr *x509.UnknownAuthorityError
 	var hostErr x509.HostnameError
 	var invalid x509.CertificateInvalidError
@@ -212,18 +249,40 @@ func (d *Deps) describeCallError(err error) string {
 	var dnsErr *net.DNSError
 	switch {
 	case errors.As(err, &certErr), errors.As(err, &invalid), errors.As(err, &hostErr) || strings.Contains(err.Error(), "x509:"):
-		return fmt.Sprintf("the TLS certificate of %s is not trusted (%v). Give its CA with --tls-ca-file (PORTAINER_TLS_CA_FILE), or, for a self-signed test server only, --tls-skip-verify.", where, err)
+		return callTLS
 	case errors.Is(err, context.DeadlineExceeded) || isTimeout(err):
-		return fmt.Sprintf("%s did not answer in time (%s). Check that it is reachable, or raise the timeout. %s.", where, d.timeouts(), outcome)
+		return callTimeout
 	case errors.As(err, &dnsErr):
-		return fmt.Sprintf("cannot resolve the host of %s (%v). Check PORTAINER_URL.", where, dnsErr)
+		return callNoHost
 	case errors.As(err, &opErr) && opErr.Op == "dial":
-		// Only a failed dial means the request never left.
-		return fmt.Sprintf("cannot reach Portainer at %s (%v). Check PORTAINER_URL and that Portainer is running. %s.", where, opErr.Err, nothingChanged)
+		return callNoConnection
 	case errors.As(err, &opErr) || strings.Contains(err.Error(), "EOF") || strings.Contains(err.Error(), "connection reset"):
-		return fmt.Sprintf("the connection to %s closed before an answer (%v). %s.", where, err, outcome)
+		return callCutOff
 	}
-	return fmt.Sprintf("the request to %s failed: %v", where, err)
+	return callNotSent
+}
+
+// writeOutcome is what became of a write that failed with err, or was answered with status:
+// one whose answer never came (a timeout, a connection cut) or came from a proxy (502, 503,
+// 504) may have happened; a refused or unsent one did not.
+func writeOutcome(err error, status int) outcome {
+	switch {
+	case err != nil:
+		if c := classifyCall(err); c == callTimeout || c == callCutOff {
+			return unknown
+		}
+		return failed
+	case status/100 == 2:
+		return done
+	case status >= 500 && status != 500:
+		return unknown
+	}
+	return failed
+}
+
+// writeFailed is the outcome and the tool error of a write whose call failed with err.
+func (d *Deps) writeFailed(tool string, err error) (outcome, *mcp.CallToolResult) {
+	return writeOutcome(err, 0), d.CallFailed(tool, err)
 }
 
 func isTimeout(err error) bool {

@@ -1,6 +1,13 @@
 package tools
 
-import "testing"
+import (
+	"context"
+	"errors"
+	"io"
+	"net"
+	"net/url"
+	"testing"
+)
 
 // Portainer's libhttp writes the details of an error capitalised and the message as the handler
 // gave it, and compose's errors end with a newline (measured on a real 2.23): one text, said once.
@@ -50,6 +57,35 @@ func TestReadOnlyText(t *testing.T) {
 	} {
 		if got := readOnlyText(c.in); got != c.want {
 			t.Errorf("readOnlyText(%q) = %q, want %q", c.in, got, c.want)
+		}
+	}
+}
+
+// TestWriteOutcome: a write whose request never left, or was refused, changed nothing; one
+// whose answer never came or came from a proxy may have happened.
+func TestWriteOutcome(t *testing.T) {
+	post := func(err error) error { return &url.Error{Op: "Post", URL: "http://p/api/stacks", Err: err} }
+	cases := []struct {
+		name   string
+		err    error
+		status int
+		want   outcome
+	}{
+		{"no connection", post(&net.OpError{Op: "dial", Net: "tcp", Err: errors.New("connection refused")}), 0, failed},
+		{"unknown host", post(&net.DNSError{Err: "no such host", Name: "p"}), 0, failed},
+		{"cancelled before it was sent", post(context.Canceled), 0, failed},
+		{"timed out", post(context.DeadlineExceeded), 0, unknown},
+		{"connection cut", post(&net.OpError{Op: "read", Net: "tcp", Err: errors.New("connection reset by peer")}), 0, unknown},
+		{"closed before an answer", post(io.ErrUnexpectedEOF), 0, unknown},
+		{"done", nil, 200, done},
+		{"refused", nil, 400, failed},
+		{"failed in Portainer", nil, 500, failed},
+		{"a proxy's 502", nil, 502, unknown},
+		{"a proxy's 504", nil, 504, unknown},
+	}
+	for _, c := range cases {
+		if got := writeOutcome(c.err, c.status); got != c.want {
+			t.Errorf("%s: outcome %d, want %d", c.name, got, c.want)
 		}
 	}
 }

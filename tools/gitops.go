@@ -304,7 +304,8 @@ func samePairs(a, b []papi.Pair) bool {
 }
 
 // redeploy pulls and redeploys a Git stack with its stored credentials and current env.
-func redeploy(ctx context.Context, d *Deps, tool string, st *papi.Stack, pullImage, prune *bool, password string) (*papi.Stack, *mcp.CallToolResult) {
+// It says what became of the redeploy when it failed.
+func redeploy(ctx context.Context, d *Deps, tool string, st *papi.Stack, pullImage, prune *bool, password string) (*papi.Stack, outcome, *mcp.CallToolResult) {
 	g := st.GitConfig
 	body := papi.StackGitRedeployPayload{
 		RepositoryReferenceName:  ptr(deref(g.ReferenceName)),
@@ -329,16 +330,17 @@ func redeploy(ctx context.Context, d *Deps, tool string, st *papi.Stack, pullIma
 	}
 	resp, err := d.Client.StackGitRedeployWithResponse(ctx, deref(st.Id), &papi.StackGitRedeployParams{EndpointId: st.EndpointId}, body)
 	if err != nil {
-		return nil, d.CallFailed(tool, err)
+		what, res := d.writeFailed(tool, err)
+		return nil, what, res
 	}
-	out, res := stackOf(tool, resp.JSON200, resp.HTTPResponse, resp.Body)
+	out, what, res := writtenStack(tool, resp.JSON200, resp.HTTPResponse, resp.Body)
 	if res != nil && resp.StatusCode() == http.StatusInternalServerError {
 		// A deploy that failed (500 with compose's error) may have taken the stack down.
 		if now := d.afterFailure(ctx, tool, deref(st.Id)); now != "" {
 			res.Content = append(res.Content, mcp.NewTextContent(now))
 		}
 	}
-	return out, res
+	return out, what, res
 }
 
 // changeRequest reads the arguments of enable/update_stack_gitops.
@@ -498,7 +500,7 @@ func changeGitops(ctx context.Context, d *Deps, a Args, tool string) (*mcp.CallT
 	}
 	v := gitopsView(d, after, src, caps)
 	if deref(in.Redeploy) {
-		red, res := redeploy(ctx, d, tool, after, nil, nil, "")
+		red, _, res := redeploy(ctx, d, tool, after, nil, nil, "")
 		if res == nil {
 			red, res = d.AwaitDeploy(ctx, tool, "the redeploy", red, waitArgs(a))
 		}
@@ -717,7 +719,7 @@ func RedeployStack(ctx context.Context, d *Deps, a Args) (*mcp.CallToolResult, e
 		return res, nil
 	}
 	before := deref(st.GitConfig.ConfigHash)
-	after, res := redeploy(ctx, d, tool, st, in.Pull, in.Prune, in.Password)
+	after, _, res := redeploy(ctx, d, tool, st, in.Pull, in.Prune, in.Password)
 	if res != nil {
 		return res, nil
 	}

@@ -767,20 +767,6 @@ func findStack(ctx context.Context, d *Deps, tool string, envID int, name string
 	return nil, nil
 }
 
-// writeOutcome classifies the answer to a write.
-func writeOutcome(err error, status int) outcome {
-	switch {
-	case err != nil:
-		return unknown
-	case status/100 == 2:
-		return done
-	case status >= 500 && status != 500:
-		// 502, 503, 504: a proxy or a restart between us and Portainer; it may have happened.
-		return unknown
-	}
-	return failed
-}
-
 func deleteStack(ctx context.Context, d *Deps, tool string, st *papi.Stack) (outcome, *mcp.CallToolResult) {
 	resp, err := d.Client.StackDeleteWithResponse(ctx, deref(st.Id), &papi.StackDeleteParams{EndpointId: st.EndpointId})
 	if err != nil {

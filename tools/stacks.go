@@ -186,7 +186,7 @@ func CreateStack(ctx context.Context, d *Deps, a Args) (*mcp.CallToolResult, err
 		return ArgError(tool, fmt.Errorf("compose is empty: give the compose file text")), nil
 	}
 	def := stackDef{EnvironmentID: in.EnvironmentID, Name: in.Name, Swarm: in.Type == "swarm", Env: in.Env, File: in.Compose}
-	st, res := def.createOnce(ctx, d, tool)
+	st, _, res := def.create(ctx, d, tool)
 	if res != nil {
 		return res, nil
 	}

@@ -157,11 +157,11 @@ func (d *Deps) readTimeout() time.Duration {
 // answer is lost, the stack is read again: a deploy under way or a new commit means it
 // happened, and it is waited for like any other.
 func (d *Deps) redeployAndAwait(ctx context.Context, tool string, st *papi.Stack, password string, w DeployWait) (*papi.Stack, *mcp.CallToolResult) {
-	out, res := redeploy(ctx, d, tool, st, nil, nil, password)
+	out, what, res := redeploy(ctx, d, tool, st, nil, nil, password)
 	if res == nil {
 		return d.AwaitDeploy(ctx, tool, "the redeploy", out, w)
 	}
-	if resultOutcome(res) != unknown {
+	if what != unknown {
 		return st, res
 	}
 	now, res2 := d.readStackRetry(ctx, tool, deref(st.Id))
