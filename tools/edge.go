@@ -226,6 +226,11 @@ func (d *Deps) edgeView(ctx context.Context, tool string, st *papi.EdgeStack) (v
 	if edgeIsGit(st) {
 		v.Git = edgeGitView(st)
 		v.Gitops = d.edgeGitops(st)
+		if g := v.Gitops; g != nil && g.Interval != nil && d.Caps(ctx).SourcePolling {
+			// edge-be.md §2.2: from 2.44 an edge stack's interval lives on its GitOps Source;
+			// whether the interval the edge stack keeps still polls is UNVERIFIED.
+			notes = append(notes, "From 2.44 Portainer polls per GitOps Source: the interval shown is the edge stack's own, and its Source's interval (list_gitops_sources) may be the one that polls.")
+		}
 	} else if w := deref(st.Webhook); w != "" {
 		v.Gitops = &views.EdgeGitops{Mechanism: string(views.GitopsSettingsMechanismWebhook), WebhookId: &w, WebhookUrl: ptr(d.EdgeWebhookURL(w))}
 	}

@@ -216,3 +216,20 @@ func TestRelativePathsBusinessEdition(t *testing.T) {
 		t.Errorf("the stack has no relative paths: %+v", st.Stack)
 	}
 }
+
+// TestEdgeIntervalNoteFrom244: from 2.44, where polling lives on GitOps Sources, a Git edge
+// stack's view says its own interval may not be the one that polls; before, it says nothing.
+func TestEdgeIntervalNoteFrom244(t *testing.T) {
+	for version, want := range map[string]bool{"2.39.0": false, "2.45.0": true} {
+		h := beHarness(t, version)
+		out := h.ok("create_edge_stack", map[string]any{"name": "shop", "edge_group_ids": []int{1}, "repository_url": repoA,
+			"gitops": "polling", "interval": "5m"})
+		read := h.ok("get_edge_stack", map[string]any{"edge_stack_id": num(out, "id")})
+		for what, v := range map[string]map[string]any{"create": out, "get": read} {
+			note, _ := v["note"].(string)
+			if got := strings.Contains(note, "list_gitops_sources"); got != want {
+				t.Errorf("%s on %s: note %q, want the Source note %v", what, version, note, want)
+			}
+		}
+	}
+}

@@ -105,7 +105,7 @@ func UpdateEdgeStackGitops(ctx context.Context, d *Deps, a Args) (*mcp.CallToolR
 		if res != nil {
 			return res, nil
 		}
-		v.Note = ptr("Nothing to change: the edge stack already has these settings.")
+		v.Note = ptr(joinSentences("Nothing to change: the edge stack already has these settings.", deref(v.Note)))
 		return Result(v)
 	}
 	auth, res := edgeAuth(tool, st, deref(in.Password))
@@ -171,6 +171,9 @@ func UpdateEdgeStackGitops(ctx context.Context, d *Deps, a Args) (*mcp.CallToolR
 		notes = append(notes, "The old webhook URL no longer works.")
 	} else if now != "" && old == "" {
 		notes = append(notes, fmt.Sprintf("Give %s to your Git host (push event, POST).", d.EdgeWebhookURL(now)))
+	}
+	if n := deref(v.Note); n != "" { // the view's own note last
+		notes = append(notes, n)
 	}
 	v.Note = ptr(strings.Join(notes, " "))
 	return Result(v)

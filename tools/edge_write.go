@@ -77,6 +77,9 @@ func CreateEdgeStack(ctx context.Context, d *Deps, a Args) (*mcp.CallToolResult,
 	if v.Environments == 0 {
 		notes = append(notes, "Its edge groups hold no edge environment yet: nothing is deployed until one joins them.")
 	}
+	if n := deref(v.Note); n != "" { // the view's own note last
+		notes = append(notes, n)
+	}
 	v.Note = ptr(strings.Join(notes, " "))
 	return Result(v)
 }
@@ -207,7 +210,7 @@ func UpdateEdgeStack(ctx context.Context, d *Deps, a Args) (*mcp.CallToolResult,
 		if res != nil {
 			return res, nil
 		}
-		v.Note = ptr("Nothing to change: the edge stack already has this compose, these groups and this env.")
+		v.Note = ptr(joinSentences("Nothing to change: the edge stack already has this compose, these groups and this env.", deref(v.Note)))
 		return Result(v)
 	}
 	p.UpdateVersion = ptr(newVersion)
@@ -245,6 +248,9 @@ func UpdateEdgeStack(ctx context.Context, d *Deps, a Args) (*mcp.CallToolResult,
 	}
 	if groupsChange {
 		notes = append(notes, "Edge groups changed: agents of environments that joined deploy it when they next poll; those that left remove it.")
+	}
+	if n := deref(v.Note); n != "" { // the view's own note last
+		notes = append(notes, n)
 	}
 	v.Note = ptr(strings.Join(notes, " "))
 	return Result(v)
