@@ -44,8 +44,7 @@ type logReader struct {
 
 // read consumes one stream. stamped says each line starts with Docker's timestamp.
 func (lr *logReader) read(r io.Reader, stamped bool, source string) error {
-	counted := &countingReader{r: r, left: maxLogStream}
-	br := bufio.NewReaderSize(counted, logChunk)
+	br := bufio.NewReaderSize(&capReader{r: r, left: maxLogStream, over: func() error { return errStreamLimit }}, logChunk)
 	head, err := br.Peek(8)
 	if err != nil && len(head) == 0 {
 		if errors.Is(err, io.EOF) {
@@ -58,7 +57,7 @@ func (lr *logReader) read(r io.Reader, stamped bool, source string) error {
 	} else {
 		err = lr.readRaw(br, 1, stamped, source)
 	}
-	lr.cut = lr.cut || counted.left <= 0
+	lr.cut = lr.cut || errors.Is(err, errStreamLimit)
 	if errors.Is(err, io.EOF) || errors.Is(err, errStreamLimit) {
 		err = nil
 	}
@@ -182,20 +181,3 @@ func (lr *logReader) newest() []logLine {
 
 // errStreamLimit ends a stream longer than maxLogStream.
 var errStreamLimit = errors.New("log stream limit reached")
-
-type countingReader struct {
-	r    io.Reader
-	left int64
-}
-
-func (c *countingReader) Read(p []byte) (int, error) {
-	if c.left <= 0 {
-		return 0, errStreamLimit
-	}
-	if int64(len(p)) > c.left {
-		p = p[:c.left]
-	}
-	n, err := c.r.Read(p)
-	c.left -= int64(n)
-	return n, err
-}

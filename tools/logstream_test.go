@@ -3,6 +3,7 @@ package tools
 import (
 	"bytes"
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -178,5 +179,20 @@ func TestWatchCodeUnknown(t *testing.T) {
 	known := []failure{bad[0], {unit: &unit{id: "seen"}, restarted: true}, {unit: &unit{id: "c3", exitCode: &code}, restarted: true}}
 	if f := w.codeUnknown(known); f != nil {
 		t.Errorf("codeUnknown = %+v, want none: every code is known", f)
+	}
+}
+
+// TestCapReader: a stream of exactly the limit reads whole and ends as usual; one byte more
+// fails with the cap's own error once the limit is read.
+func TestCapReader(t *testing.T) {
+	over := errors.New("over the cap")
+	read := func(s string) ([]byte, error) {
+		return io.ReadAll(&capReader{r: strings.NewReader(s), left: 4, over: func() error { return over }})
+	}
+	if got, err := read("abcd"); err != nil || string(got) != "abcd" {
+		t.Errorf("exactly the cap: %q, %v", got, err)
+	}
+	if got, err := read("abcde"); !errors.Is(err, over) || string(got) != "abcd" {
+		t.Errorf("over the cap: %q, %v", got, err)
 	}
 }

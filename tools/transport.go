@@ -83,7 +83,14 @@ func (t *Transport) RoundTrip(r *http.Request) (*http.Response, error) {
 	if most <= 0 {
 		most = defaultMaxAnswer
 	}
-	resp.Body = &answerBody{ReadCloser: resp.Body, cancel: cancel, left: most, max: most, what: r.Method + " " + r.URL.Path}
+	what := r.Method + " " + r.URL.Path
+	resp.Body = &answerBody{ReadCloser: resp.Body, cancel: cancel, capReader: capReader{r: resp.Body, left: most, over: func() error {
+		size := fmt.Sprintf("%d bytes", most)
+		if most >= 1<<20 {
+			size = fmt.Sprintf("%d MiB", most>>20)
+		}
+		return fmt.Errorf("Portainer's answer to %s is over %s, more than this server reads: ask for less (a filter, a page, a shorter log)", what, size)
+	}}}
 	return resp, nil
 }
 
@@ -101,35 +108,40 @@ func checkPath(u *url.URL) error {
 }
 
 // answerBody is an answer's body that ends its request's timeout when closed and fails a
-// read past max bytes.
+// read past Transport.MaxAnswer bytes.
 type answerBody struct {
 	io.ReadCloser
-	cancel    context.CancelFunc
-	left, max int64
-	what      string
+	capReader
+	cancel context.CancelFunc
 }
 
-func (b *answerBody) Read(p []byte) (int, error) {
-	if b.left <= 0 {
+func (b *answerBody) Read(p []byte) (int, error) { return b.capReader.Read(p) }
+
+// capReader reads r up to left bytes; a read past them fails with over() when r has more
+// (a stream of exactly left bytes ends as usual).
+type capReader struct {
+	r    io.Reader
+	left int64
+	over func() error
+}
+
+func (c *capReader) Read(p []byte) (int, error) {
+	if c.left <= 0 {
 		var one [1]byte
-		n, err := b.ReadCloser.Read(one[:])
+		n, err := c.r.Read(one[:])
 		switch {
 		case n > 0:
-			size := fmt.Sprintf("%d bytes", b.max)
-			if b.max >= 1<<20 {
-				size = fmt.Sprintf("%d MiB", b.max>>20)
-			}
-			return 0, fmt.Errorf("Portainer's answer to %s is over %s, more than this server reads: ask for less (a filter, a page, a shorter log)", b.what, size)
+			return 0, c.over()
 		case err != nil:
 			return 0, err
 		}
 		return 0, nil
 	}
-	if int64(len(p)) > b.left {
-		p = p[:b.left]
+	if int64(len(p)) > c.left {
+		p = p[:c.left]
 	}
-	n, err := b.ReadCloser.Read(p)
-	b.left -= int64(n)
+	n, err := c.r.Read(p)
+	c.left -= int64(n)
 	return n, err
 }
 
