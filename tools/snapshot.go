@@ -72,15 +72,22 @@ func writeSnapshot(d *Deps, st *papi.Stack, old, target stackDef) (string, error
 	if err != nil {
 		return "", err
 	}
-	if _, err := f.Write(data); err != nil {
-		f.Close()
+	// A file that was not written whole is removed: the caller says nothing was changed and
+	// names no file, so a part of the env values must not stay behind on disk.
+	if err := writeAll(f, data); err != nil {
+		_ = os.Remove(path)
 		return "", err
 	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return "", err
+	return path, nil
+}
+
+// writeAll writes data to f, syncs and closes it.
+func writeAll(f *os.File, data []byte) error {
+	_, err := f.Write(data)
+	if err == nil {
+		err = f.Sync()
 	}
-	return path, f.Close()
+	return errors.Join(err, f.Close())
 }
 
 // removeSnapshot deletes a snapshot that is no longer needed. A failure is logged and
