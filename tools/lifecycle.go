@@ -172,8 +172,8 @@ func keptVolumes(vols []string, known bool, verb string) string {
 // name the file gives. External volumes are not the stack's. known is false when the file
 // could not be read or parsed.
 func (d *Deps) namedVolumes(ctx context.Context, st *papi.Stack) (names []string, known bool) {
-	f, err := d.Client.StackFileInspectWithResponse(ctx, deref(st.Id))
-	if err != nil || f.JSON200 == nil {
+	text, ok := d.stackFileText(ctx, deref(st.Id))
+	if !ok {
 		return nil, false
 	}
 	var doc struct {
@@ -182,7 +182,7 @@ func (d *Deps) namedVolumes(ctx context.Context, st *papi.Stack) (names []string
 			External any    `yaml:"external"`
 		} `yaml:"volumes"`
 	}
-	if yaml.Unmarshal([]byte(deref(f.JSON200.StackFileContent)), &doc) != nil {
+	if yaml.Unmarshal([]byte(text), &doc) != nil {
 		return nil, false
 	}
 	for key, v := range doc.Volumes {

@@ -53,7 +53,7 @@ func TriggerStackWebhook(ctx context.Context, d *Deps, a Args) (*mcp.CallToolRes
 	}
 	var fileBefore string
 	if wait {
-		fileBefore = d.stackFileText(ctx, deref(st.Id))
+		fileBefore, _ = d.stackFileText(ctx, deref(st.Id))
 	}
 	resp, err := d.Client.WebhookInvokeWithResponse(ctx, id)
 	if err != nil {
@@ -94,7 +94,7 @@ func (d *Deps) webhookUnseen(ctx context.Context, tool string, st *papi.Stack, f
 	id, name := deref(st.Id), deref(st.Name)
 	deployed := short(deref(st.GitConfig.ConfigHash))
 	fields := map[string]any{"webhook_url": d.WebhookURL(hook)}
-	fileAfter := d.stackFileText(ctx, id)
+	fileAfter, _ := d.stackFileText(ctx, id)
 	pulled := fileBefore != "" && fileAfter != "" && fileAfter != fileBefore
 	r := d.whatRuns(ctx, tool, st)
 	down := r.ok && len(r.down) > 0
@@ -123,14 +123,14 @@ func (d *Deps) webhookUnseen(ctx context.Context, tool string, st *papi.Stack, f
 		tool, id, name, deref(st.GitConfig.ReferenceName), deployed, what)), nil
 }
 
-// stackFileText is a stack's compose file as Portainer has it on disk, or "" when it cannot be
-// read.
-func (d *Deps) stackFileText(ctx context.Context, id int) string {
+// stackFileText is a stack's compose file as Portainer has it on disk; ok is false when it
+// cannot be read.
+func (d *Deps) stackFileText(ctx context.Context, id int) (text string, ok bool) {
 	resp, err := d.Client.StackFileInspectWithResponse(ctx, id)
 	if err != nil || resp.JSON200 == nil {
-		return ""
+		return "", false
 	}
-	return deref(resp.JSON200.StackFileContent)
+	return deref(resp.JSON200.StackFileContent), true
 }
 
 // awaitWebhookRedeploy waits for the background redeploy a webhook starts: the stack turns
