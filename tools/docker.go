@@ -30,9 +30,10 @@ const (
 // log, start time); beyond it the list's state and status text are used.
 const inspectLimit = 40
 
-// labelFilter is Docker's filters parameter selecting on labels (all must match).
-func labelFilter(labels ...string) *string {
-	raw, _ := json.Marshal(map[string][]string{"label": labels})
+// dockerFilter is Docker's filters parameter selecting on one key: "label" (all must match)
+// or "service" (any of the ids).
+func dockerFilter(key string, values ...string) *string {
+	raw, _ := json.Marshal(map[string][]string{key: values})
 	s := string(raw)
 	return &s
 }
@@ -58,7 +59,7 @@ func (d *Deps) projectContainers(ctx context.Context, tool string, envID int, pr
 	if service != "" {
 		labels = append(labels, labelService+"="+service)
 	}
-	resp, err := d.Client.DockerContainerListWithResponse(ctx, envID, &papi.DockerContainerListParams{All: ptr(true), Filters: labelFilter(labels...)})
+	resp, err := d.Client.DockerContainerListWithResponse(ctx, envID, &papi.DockerContainerListParams{All: ptr(true), Filters: dockerFilter("label", labels...)})
 	if err != nil {
 		return nil, time.Time{}, d.CallFailed(tool, err)
 	}
@@ -95,7 +96,7 @@ func (d *Deps) inspectAll(ctx context.Context, envID int, ids []string) map[stri
 
 // stackServices lists the swarm services of a stack, with Docker's time of the answer.
 func (d *Deps) stackServices(ctx context.Context, tool string, envID int, stack string) ([]papi.DockerService, time.Time, *mcp.CallToolResult) {
-	resp, err := d.Client.DockerServiceListWithResponse(ctx, envID, &papi.DockerServiceListParams{Filters: labelFilter(labelNamespace + "=" + stack)})
+	resp, err := d.Client.DockerServiceListWithResponse(ctx, envID, &papi.DockerServiceListParams{Filters: dockerFilter("label", labelNamespace+"="+stack)})
 	if err != nil {
 		return nil, time.Time{}, d.CallFailed(tool, err)
 	}
@@ -110,8 +111,7 @@ func (d *Deps) serviceTasks(ctx context.Context, tool string, envID int, service
 	if len(serviceIDs) == 0 {
 		return nil, nil
 	}
-	raw, _ := json.Marshal(map[string][]string{"service": serviceIDs})
-	resp, err := d.Client.DockerTaskListWithResponse(ctx, envID, &papi.DockerTaskListParams{Filters: ptr(string(raw))})
+	resp, err := d.Client.DockerTaskListWithResponse(ctx, envID, &papi.DockerTaskListParams{Filters: dockerFilter("service", serviceIDs...)})
 	if err != nil {
 		return nil, d.CallFailed(tool, err)
 	}
