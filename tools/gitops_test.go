@@ -277,6 +277,7 @@ func TestWebhookFlow(t *testing.T) {
 		}
 		h.fails("trigger_stack_webhook", map[string]any{"webhook_id": "not-a-uuid"}, "is not a webhook id")
 		h.fails("trigger_stack_webhook", map[string]any{"webhook_id": hook}, "404")
+		h.fails("trigger_stack_webhook", map[string]any{"stack_id": id, "webhook_id": hook}, "is not the webhook of stack", "leave webhook_id out", "Nothing was changed")
 	})
 }
 

@@ -35,7 +35,7 @@ func TriggerStackWebhook(ctx context.Context, d *Deps, a Args) (*mcp.CallToolRes
 			return mcp.NewToolResultError(fmt.Sprintf("%s: stack %d (%s) has no webhook. Nothing was triggered. Use redeploy_stack to redeploy now, or add a webhook with update_stack_gitops mechanism=webhook.", tool, sid, deref(st.Name))), nil
 		}
 		if id != "" && id != hook {
-			return ArgError(tool, fmt.Errorf("webhook_id %s is not the webhook of stack %d", id, sid)), nil
+			return ArgError(tool, fmt.Errorf("webhook_id %s is not the webhook of stack %d: leave webhook_id out to trigger the stack's own, or leave stack_id out to trigger that webhook", id, sid)), nil
 		}
 		id = hook
 	}
