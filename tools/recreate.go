@@ -596,14 +596,11 @@ func spaced(s string) string {
 // stored password, so the caller must give it.
 func currentDef(ctx context.Context, d *Deps, tool string, st *papi.Stack, caps Caps, oldPassword, password string) (stackDef, *mcp.CallToolResult) {
 	def := stackDef{EnvironmentID: deref(st.EndpointId), Name: deref(st.Name), Swarm: deref(st.Type) == papi.StackTypeSwarm, Env: deref(st.Env)}
-	f, err := d.Client.StackFileInspectWithResponse(ctx, deref(st.Id))
-	if err != nil {
-		return def, d.CallFailed(tool, err)
+	file, res := d.stackFile(ctx, tool, deref(st.Id))
+	if res != nil {
+		return def, res
 	}
-	if f.JSON200 == nil {
-		return def, APIError(tool, f.HTTPResponse, f.Body)
-	}
-	def.File = deref(f.JSON200.StackFileContent)
+	def.File = file
 	if !isGit(st) {
 		return def, nil
 	}

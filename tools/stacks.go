@@ -263,14 +263,11 @@ func UpdateStack(ctx context.Context, d *Deps, a Args, stackID int, params *papi
 		}
 	}
 	if body.StackFileContent == nil {
-		f, err := d.Client.StackFileInspectWithResponse(ctx, stackID)
-		if err != nil {
-			return d.CallFailed(tool, err), nil
+		file, res := d.stackFile(ctx, tool, stackID)
+		if res != nil {
+			return res, nil
 		}
-		if f.JSON200 == nil {
-			return APIError(tool, f.HTTPResponse, f.Body), nil
-		}
-		body.StackFileContent = f.JSON200.StackFileContent
+		body.StackFileContent = &file
 	}
 	if strings.TrimSpace(deref(body.StackFileContent)) == "" {
 		return ArgError(tool, fmt.Errorf("compose is empty: give the compose file text")), nil
@@ -355,6 +352,24 @@ func updatedEnv(st *papi.Stack, replace *[]papi.Pair, a Args) (env []papi.Pair, 
 	return editEnv(have, edit.Set, edit.Unset), nil, nil
 }
 
+// stackFile is a stack's compose file as Portainer has it on disk.
+func (d *Deps) stackFile(ctx context.Context, tool string, id int) (string, *mcp.CallToolResult) {
+	resp, err := d.Client.StackFileInspectWithResponse(ctx, id)
+	if err != nil {
+		return "", d.CallFailed(tool, err)
+	}
+	if resp.JSON200 == nil {
+		return "", APIError(tool, resp.HTTPResponse, resp.Body)
+	}
+	return deref(resp.JSON200.StackFileContent), nil
+}
+
+// stackFileText is stackFile where a file that cannot be read is not an error: ok is false.
+func (d *Deps) stackFileText(ctx context.Context, id int) (text string, ok bool) {
+	text, res := d.stackFile(ctx, "", id)
+	return text, res == nil
+}
+
 // GetStackFile implements get_stack_file. A file longer than an answer may be is cut at a
 // line boundary, with a note.
 func GetStackFile(ctx context.Context, d *Deps, a Args, stackID int) (*mcp.CallToolResult, error) {
@@ -363,14 +378,10 @@ func GetStackFile(ctx context.Context, d *Deps, a Args, stackID int) (*mcp.CallT
 	if res != nil {
 		return res, nil
 	}
-	f, err := d.Client.StackFileInspectWithResponse(ctx, stackID)
-	if err != nil {
-		return d.CallFailed(tool, err), nil
+	content, res := d.stackFile(ctx, tool, stackID)
+	if res != nil {
+		return res, nil
 	}
-	if f.JSON200 == nil {
-		return APIError(tool, f.HTTPResponse, f.Body), nil
-	}
-	content := deref(f.JSON200.StackFileContent)
 	v := views.StackFileView{StackId: stackID, Name: deref(st.Name), Lines: ptr(strings.Count(content, "\n") + 1)}
 	// The structured answer carries the file JSON-escaped: cut on that length, leaving room
 	// for the other fields.

@@ -655,8 +655,8 @@ func specAt(spec *papi.DockerServiceSpec, path ...string) any {
 // out, since compose up does not start them. Nil when the file cannot be read or parsed: the
 // status then rests on what Docker has.
 func (d *Deps) fileServices(ctx context.Context, st *papi.Stack) map[string]int {
-	resp, err := d.Client.StackFileInspectWithResponse(ctx, deref(st.Id))
-	if err != nil || resp.JSON200 == nil {
+	file, ok := d.stackFileText(ctx, deref(st.Id))
+	if !ok {
 		return nil
 	}
 	var doc struct {
@@ -669,7 +669,7 @@ func (d *Deps) fileServices(ctx context.Context, st *papi.Stack) map[string]int 
 			} `yaml:"deploy"`
 		} `yaml:"services"`
 	}
-	if yaml.Unmarshal([]byte(deref(resp.JSON200.StackFileContent)), &doc) != nil {
+	if yaml.Unmarshal([]byte(file), &doc) != nil {
 		return nil
 	}
 	swarm := deref(st.Type) == papi.StackTypeSwarm

@@ -123,16 +123,6 @@ func (d *Deps) webhookUnseen(ctx context.Context, tool string, st *papi.Stack, f
 		tool, id, name, deref(st.GitConfig.ReferenceName), deployed, what)), nil
 }
 
-// stackFileText is a stack's compose file as Portainer has it on disk; ok is false when it
-// cannot be read.
-func (d *Deps) stackFileText(ctx context.Context, id int) (text string, ok bool) {
-	resp, err := d.Client.StackFileInspectWithResponse(ctx, id)
-	if err != nil || resp.JSON200 == nil {
-		return "", false
-	}
-	return deref(resp.JSON200.StackFileContent), true
-}
-
 // awaitWebhookRedeploy waits for the background redeploy a webhook starts: the stack turns
 // deploying (2.41 and later) or its update date or deployed commit changes (2.23).
 func (d *Deps) awaitWebhookRedeploy(ctx context.Context, tool string, st *papi.Stack, w DeployWait) (*papi.Stack, bool, *mcp.CallToolResult) {
