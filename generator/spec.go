@@ -34,7 +34,8 @@ type Tool struct {
 	ReplaceInput                      bool
 	ResolveEndpoint                   bool
 	PathArgs                          []Arg
-	QueryArgs                         []Arg
+	QueryArgs                         []Arg // offered to the caller
+	Endpoint                          *Arg  // with ResolveEndpoint: endpointId, read from the stack, never offered
 	BodyArgs                          []Arg
 	HasParams                         bool
 	HasBody                           bool
@@ -237,7 +238,7 @@ func buildTool(r *refs, path, method string, item *openapi3.PathItem, op *openap
 		if t.ResolveEndpoint && p.Name == "endpointId" && p.In == openapi3.ParameterInQuery {
 			// Read from the stack and never offered: the caller cannot name another one.
 			delete(hidden, p.Name)
-			t.QueryArgs = append(t.QueryArgs, Arg{Name: rename(p.Name), Wire: p.Name, Pointer: !p.Required})
+			t.Endpoint = &Arg{Name: rename(p.Name), Wire: p.Name, Pointer: !p.Required}
 			t.HasParams = true
 			continue
 		}
@@ -270,7 +271,7 @@ func buildTool(r *refs, path, method string, item *openapi3.PathItem, op *openap
 			return t, err
 		}
 	}
-	if t.ResolveEndpoint && !hasWire(t.QueryArgs, "endpointId") {
+	if t.ResolveEndpoint && t.Endpoint == nil {
 		return t, fmt.Errorf("resolveEndpoint needs an endpointId query parameter")
 	}
 	if t.ResolveEndpoint && (len(t.PathArgs) != 1 || t.PathArgs[0].GoType != "int") {
@@ -384,15 +385,6 @@ func buildTool(r *refs, path, method string, item *openapi3.PathItem, op *openap
 func overlayName(tool string) string {
 	c := camel(tool)
 	return strings.ToUpper(c[:1]) + c[1:]
-}
-
-func hasWire(args []Arg, wire string) bool {
-	for _, a := range args {
-		if a.Wire == wire {
-			return true
-		}
-	}
-	return false
 }
 
 func contains(list []string, s string) bool {

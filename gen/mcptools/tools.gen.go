@@ -607,9 +607,6 @@ func handleDeleteStack(ctx context.Context, d *tools.Deps, a tools.Args) (*mcp.C
 		return tools.ArgError("delete_stack", err), nil
 	}
 	var params papi.StackDeleteParams
-	if err := a.Decode(&params, map[string]string{"environment_id": "endpointId"}); err != nil {
-		return tools.ArgError("delete_stack", err), nil
-	}
 	// The stack's own environment: Portainer would act on any environment it is given.
 	endpointID, res := tools.StackEndpoint(ctx, d, "delete_stack", stackID)
 	if res != nil {
@@ -644,9 +641,6 @@ func handleUpdateStack(ctx context.Context, d *tools.Deps, a tools.Args) (*mcp.C
 		return tools.ArgError("update_stack", err), nil
 	}
 	var params papi.StackUpdateParams
-	if err := a.Decode(&params, map[string]string{"environment_id": "endpointId"}); err != nil {
-		return tools.ArgError("update_stack", err), nil
-	}
 	var body papi.StackUpdateJSONRequestBody
 	if err := a.Decode(&body, map[string]string{"env": "Env", "prune": "Prune", "pull_image": "PullImage", "compose": "StackFileContent"}); err != nil {
 		return tools.ArgError("update_stack", err), nil
