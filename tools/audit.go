@@ -58,8 +58,8 @@ func (a *Auditor) SetFallback(c Caller) {
 	a.fallback = c
 }
 
-// Record writes e as one line.
-func (a *Auditor) Record(e AuditEntry) {
+// Record writes e as one line; the error is the write's (a full disk, a closed file).
+func (a *Auditor) Record(e AuditEntry) error {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	if e.User == "" {
@@ -70,9 +70,10 @@ func (a *Auditor) Record(e AuditEntry) {
 	}
 	line, err := json.Marshal(e)
 	if err != nil {
-		return
+		return err
 	}
-	_, _ = a.w.Write(append(line, '\n'))
+	_, err = a.w.Write(append(line, '\n'))
+	return err
 }
 
 // auditKind is what a write tool changes: "edge stack" (the edge toolset), "credential"
@@ -138,5 +139,8 @@ func (d *Deps) audit(ctx context.Context, def Def, args Args, c *call, res *mcp.
 			e.Stack = made.Name
 		}
 	}
-	d.Audit.Record(e)
+	if err := d.Audit.Record(e); err != nil {
+		// The write itself is done; only its record is lost, and the operator must know.
+		d.logger().Error("audit log: a write could not be recorded", "tool", def.Name, "outcome", e.Outcome, "error", err.Error())
+	}
 }

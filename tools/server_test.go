@@ -3,6 +3,7 @@ package tools_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"log/slog"
 	"strings"
 	"testing"
@@ -248,4 +249,28 @@ func oneToolClient(t *testing.T, def tools.Def, deps *tools.Deps) (*client.Clien
 		t.Fatal(err)
 	}
 	return mc, ctx
+}
+
+type failingWriter struct{}
+
+func (failingWriter) Write([]byte) (int, error) { return 0, errors.New("no space left on device") }
+
+// TestAuditFailureIsLogged: a write whose audit line cannot be written is logged as such, so
+// an operator learns that records are being lost.
+func TestAuditFailureIsLogged(t *testing.T) {
+	def := tools.Def{Name: "touch", Toolset: "stacks", InputSchema: `{"type":"object"}`,
+		Handler: func(context.Context, *tools.Deps, tools.Args) (*mcp.CallToolResult, error) {
+			return mcp.NewToolResultText("done"), nil
+		}}
+	logs := &lockedBuf{}
+	deps := &tools.Deps{Log: slog.New(slog.NewTextHandler(logs, nil)), Audit: tools.NewAuditor(failingWriter{})}
+	mc, ctx := oneToolClient(t, def, deps)
+	var req mcp.CallToolRequest
+	req.Params.Name = "touch"
+	if res, err := mc.CallTool(ctx, req); err != nil || res.IsError {
+		t.Fatalf("the write itself failed: %v %v", err, res)
+	}
+	if l := logs.String(); !strings.Contains(l, "audit log: a write could not be recorded") || !strings.Contains(l, "no space left on device") {
+		t.Errorf("no log of the lost audit line:\n%s", l)
+	}
 }
