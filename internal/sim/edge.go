@@ -126,10 +126,10 @@ func (s *Sim) SettingsUpdate(_ context.Context, req papi.SettingsUpdateRequestOb
 	return papi.SettingsUpdate200JSONResponse{EnableEdgeComputeFeatures: ptr(s.edge.on)}, nil
 }
 
-// edgeGate answers what Portainer's bouncer answers before an edge handler runs: 503 while
-// Edge Compute is off (edge-be.md §1.1, bouncer.go:571-588). The agents' status route and the Business
-// Edition's public webhook are not behind it (edgestacks/handler.go; the webhook's gate is
-// unverified, the simulator leaves it open).
+// edgeGate answers what Portainer's bouncer answers before an edge handler runs: 403 to a
+// non-administrator, then 503 while Edge Compute is off (edge-be.md §1.1, bouncer.go:571-588).
+// The agents' status route and the Business Edition's public webhook are not behind it
+// (edgestacks/handler.go; the webhook's gate is unverified, the simulator leaves it open).
 func (s *Sim) edgeGate(r *http.Request) *apiError {
 	segs := splitPath(r.URL.Path)
 	if len(segs) < 2 || (segs[1] != "edge_groups" && segs[1] != "edge_stacks") {
@@ -137,6 +137,9 @@ func (s *Sim) edgeGate(r *http.Request) *apiError {
 	}
 	if segs[1] == "edge_stacks" && len(segs) == 4 && (segs[3] == "status" || segs[2] == "webhooks") {
 		return nil
+	}
+	if s.standardUser(r) {
+		return errAdminOnly // edge-be.md §1.1: AdminAccess, checked before Edge Compute
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()

@@ -65,6 +65,45 @@ func TestEdgeComputeOff(t *testing.T) {
 	}
 }
 
+// TestEdgeAdminOnly: edge groups, edge stacks and the settings are for administrators: a
+// standard user gets 403 before the Edge Compute check, an administrator's key goes through;
+// the agents' status report is not behind the check (PB "Edge stacks, git credentials,
+// settings"; edge-be.md §1.1, §2.2).
+func TestEdgeAdminOnly(t *testing.T) {
+	users := []sim.User{{ID: 2, Username: "bob", Key: "bob-key"}, {ID: 3, Username: "carol", Key: "carol-key", Admin: true}}
+	bob, carol := map[string]string{"X-API-Key": "bob-key"}, map[string]string{"X-API-Key": "carol-key"}
+	routes := []struct{ method, path, body string }{
+		{"GET", "/api/edge_stacks", ""},
+		{"GET", "/api/edge_stacks/1", ""},
+		{"GET", "/api/edge_groups", ""},
+		{"POST", "/api/edge_groups", `{"Name":"g"}`},
+		{"PUT", "/api/settings", `{"EnableEdgeComputeFeatures":true}`},
+	}
+	off := newHarness(t, sim.Options{Empty: true, Users: users})
+	for _, r := range routes {
+		status, body := off.do(t, r.method, r.path, r.body, bob)
+		wantExactError(t, status, body, http.StatusForbidden, "Access denied", "Unauthorized")
+	}
+	if status, body := off.do(t, "GET", "/api/edge_stacks", "", carol); status != http.StatusServiceUnavailable {
+		t.Errorf("an administrator with Edge Compute off: %d %s, want 503", status, body)
+	}
+	on := edgeHarness(t, sim.Options{Users: users})
+	for _, r := range routes {
+		status, body := on.do(t, r.method, r.path, r.body, bob)
+		wantExactError(t, status, body, http.StatusForbidden, "Access denied", "Unauthorized")
+	}
+	if status, body := on.do(t, "GET", "/api/edge_stacks", "", carol); status != http.StatusOK {
+		t.Errorf("an administrator with Edge Compute on: %d %s", status, body)
+	}
+	created, err := on.c.EdgeStackCreateStringWithResponse(on.ctx, papi.EdgeStackFromStringPayload{Name: "kiosk", StackFileContent: composeOK, EdgeGroups: []int{1}})
+	if err != nil || created.JSON200 == nil {
+		t.Fatalf("edge stack: %v %s", err, created.Body)
+	}
+	status, body := on.do(t, "PUT", "/api/edge_stacks/"+itoa(deref(created.JSON200.Id))+"/status", `{"EndpointID":2,"Status":7}`,
+		map[string]string{"X-API-Key": "bob-key", "X-PortainerAgent-EdgeID": "x"})
+	wantStatus(t, status, body, http.StatusOK)
+}
+
 // TestEdgeGroups: 200 on create, duplicate names 400, non-edge environments dropped from a
 // static group, a dynamic group's members from its tags, delete refused while an edge stack
 // uses the group (edge-be.md §1.2-1.4).

@@ -38,6 +38,10 @@ func (s *Sim) buildHandler() http.Handler {
 			writeError(w, http.StatusNotFound, "404 page not found", "no route for "+r.Method+" "+r.URL.Path)
 			return
 		}
+		if strings.HasPrefix(r.URL.Path, "/api/settings") && s.standardUser(r) {
+			writeError(w, errAdminOnly.Status, errAdminOnly.Message, errAdminOnly.Details) // PB: settings are admin only
+			return
+		}
 		if e := s.edgeGate(r); e != nil {
 			writeError(w, e.Status, e.Message, e.Details)
 			return
@@ -121,13 +125,7 @@ func (s *Sim) authenticate(r *http.Request) *apiError {
 	if isPublic(r) {
 		return nil
 	}
-	if key == "" {
-		for k, v := range r.URL.Query() {
-			if strings.EqualFold(k, "x-api-key") && len(v) > 0 {
-				key = v[0]
-			}
-		}
-	}
+	key = apiKeyOf(r)
 	switch {
 	case key != "":
 		if equalSecret(key, s.opts.APIKey) {
@@ -147,6 +145,35 @@ func (s *Sim) authenticate(r *http.Request) *apiError {
 	}
 	return newErr(http.StatusUnauthorized, msgTokenMissing, detailUnauthorized)
 }
+
+// standardUser tells whether the request's API key belongs to a user who is not an
+// administrator (Options.Users); the main key and the bearer token are the administrator's.
+func (s *Sim) standardUser(r *http.Request) bool {
+	key := apiKeyOf(r)
+	for _, u := range s.opts.Users {
+		if equalSecret(key, u.Key) {
+			return !u.Admin
+		}
+	}
+	return false
+}
+
+// apiKeyOf is the request's API key: the X-API-Key header, else an x-api-key query parameter.
+func apiKeyOf(r *http.Request) string {
+	if key := r.Header.Get("X-API-Key"); key != "" {
+		return key
+	}
+	for k, v := range r.URL.Query() {
+		if strings.EqualFold(k, "x-api-key") && len(v) > 0 {
+			return v[0]
+		}
+	}
+	return ""
+}
+
+// errAdminOnly is what Portainer's bouncer (AdminAccess) answers a non-administrator
+// (edge-be.md §1.1, measured on 2.23).
+var errAdminOnly = newErr(http.StatusForbidden, "Access denied", detailUnauthorized)
 
 func equalSecret(got, want string) bool {
 	return subtle.ConstantTimeCompare([]byte(got), []byte(want)) == 1

@@ -283,12 +283,9 @@ func (s *Sim) Sources() []SourceState {
 // status is "unknown": how 2.41 rates a workflow's repository is UNVERIFIED, and the tools
 // do not read this list.
 func (s *Sim) repositoriesInUse(w http.ResponseWriter, r *http.Request) {
-	key := r.Header.Get("X-API-Key")
-	for _, u := range s.opts.Users {
-		if equalSecret(key, u.Key) && !u.Admin {
-			writeError(w, http.StatusForbidden, "Access denied", "Access denied")
-			return
-		}
+	if s.standardUser(r) {
+		writeError(w, http.StatusForbidden, "Access denied", "Access denied")
+		return
 	}
 	s.mu.Lock()
 	type use struct{ stacks, envs map[int]bool }
