@@ -1,10 +1,7 @@
 package main
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
-	"mime/multipart"
 	"net/http"
 	"strconv"
 	"strings"
@@ -26,7 +23,7 @@ func TestRealPortainerEdge(t *testing.T) {
 	p := realtest.Load(t)
 	ctx := context.Background()
 	edgeComputeOn(t, p)
-	env := addEdgeEnvironment(t, p, realtest.Name("edge-env"))
+	env := p.AddEdgeEnvironment(t, realtest.Name("edge-env"))
 	groupName := realtest.Name("edge-group")
 	grp, err := p.Client.EdgeGroupCreateWithResponse(ctx, papi.EdgeGroupPayload{Name: groupName, Endpoints: &[]int{env}})
 	if err != nil || grp.JSON200 == nil {
@@ -153,31 +150,6 @@ type statusError struct {
 }
 
 func (e *statusError) Error() string { return strconv.Itoa(e.status) + " " + e.body }
-
-// addEdgeEnvironment makes an edge environment no agent will ever poll (edge-be.md §3:
-// EndpointCreationType 4, a URL that is not localhost, ContainerEngine docker for 2.4x) and
-// removes it when the test ends.
-func addEdgeEnvironment(t *testing.T, p *realtest.Portainer, name string) int {
-	t.Helper()
-	host := strings.Replace(p.URL, "localhost", "127.0.0.1", 1)
-	var buf bytes.Buffer
-	w := multipart.NewWriter(&buf)
-	for k, v := range map[string]string{"Name": name, "EndpointCreationType": "4", "URL": host, "ContainerEngine": "docker"} {
-		_ = w.WriteField(k, v)
-	}
-	_ = w.Close()
-	status, raw := p.Do(t, http.MethodPost, "/api/endpoints", w.FormDataContentType(), &buf)
-	var out struct{ Id, Type int }
-	if status != http.StatusOK || json.Unmarshal(raw, &out) != nil || out.Id == 0 || out.Type != 4 {
-		t.Fatalf("adding edge environment %s: %d %s", name, status, raw)
-	}
-	t.Cleanup(func() {
-		if status, raw := p.Do(t, http.MethodDelete, "/api/endpoints/"+strconv.Itoa(out.Id), "", nil); status != http.StatusNoContent && status != http.StatusNotFound {
-			t.Errorf("clean-up: edge environment %d not removed: %d %s", out.Id, status, raw)
-		}
-	})
-	return out.Id
-}
 
 // removeEdgeStacksNamed deletes, when the test ends, the edge stacks with these names, even
 // after a failure half-way (before the edge group and environment they use go).

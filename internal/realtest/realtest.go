@@ -143,15 +143,32 @@ func (p *Portainer) RemoveStacksNamed(t testing.TB, names ...string) {
 // /endpoints, multipart, EndpointCreationType=1) and removes it when the test ends.
 func (p *Portainer) AddEnvironment(t testing.TB, name string) int {
 	t.Helper()
+	return p.addEndpoint(t, name, 1, map[string]string{"EndpointCreationType": "1", "URL": "unix:///var/run/docker.sock"})
+}
+
+// AddEdgeEnvironment adds an edge environment no agent will ever poll (edge-be.md §3:
+// EndpointCreationType 4, a URL that is not localhost, ContainerEngine docker for 2.4x) and
+// removes it when the test ends.
+func (p *Portainer) AddEdgeEnvironment(t testing.TB, name string) int {
+	t.Helper()
+	host := strings.Replace(p.URL, "localhost", "127.0.0.1", 1)
+	return p.addEndpoint(t, name, 4, map[string]string{"EndpointCreationType": "4", "URL": host, "ContainerEngine": "docker"})
+}
+
+// addEndpoint sends POST /endpoints (multipart) with Name and fields, requires an environment
+// of type wantType, and removes it when the test ends.
+func (p *Portainer) addEndpoint(t testing.TB, name string, wantType int, fields map[string]string) int {
+	t.Helper()
 	var buf bytes.Buffer
 	w := multipart.NewWriter(&buf)
-	for k, v := range map[string]string{"Name": name, "EndpointCreationType": "1", "URL": "unix:///var/run/docker.sock"} {
+	_ = w.WriteField("Name", name)
+	for k, v := range fields {
 		_ = w.WriteField(k, v)
 	}
 	_ = w.Close()
-	var out struct{ Id int }
+	var out struct{ Id, Type int }
 	status, raw := p.Do(t, http.MethodPost, "/api/endpoints", w.FormDataContentType(), &buf)
-	if status != http.StatusOK || json.Unmarshal(raw, &out) != nil || out.Id == 0 {
+	if status != http.StatusOK || json.Unmarshal(raw, &out) != nil || out.Id == 0 || out.Type != wantType {
 		t.Fatalf("adding environment %s: %d %s", name, status, raw)
 	}
 	t.Cleanup(func() {

@@ -1,12 +1,9 @@
 package sim_test
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
-	"mime/multipart"
-	"net/http"
 	"net/http/httptest"
 	"strconv"
 	"strings"
@@ -69,19 +66,8 @@ func edgeRealTarget(t *testing.T, p *realtest.Portainer, suffix string) *edgeTar
 	// Edge Compute is turned on by the script and left on: the edge test of cmd/portainer-mcp may
 	// run at the same time, and CE 2.23 turns it off again at its next start (edge-be.md §1.5).
 	name := "diff-edge-" + suffix
-	var buf bytes.Buffer
-	w := multipart.NewWriter(&buf)
-	for k, v := range map[string]string{"Name": name, "EndpointCreationType": "4", "URL": strings.Replace(p.URL, "localhost", "127.0.0.1", 1), "ContainerEngine": "docker"} {
-		_ = w.WriteField(k, v)
-	}
-	_ = w.Close()
-	status, raw := p.Do(t, http.MethodPost, "/api/endpoints", w.FormDataContentType(), &buf)
-	var ep struct{ Id int }
-	if status != http.StatusOK || json.Unmarshal(raw, &ep) != nil {
-		t.Fatalf("adding an edge environment: %d %s", status, raw)
-	}
-	t.Cleanup(func() { p.Do(t, http.MethodDelete, "/api/endpoints/"+strconv.Itoa(ep.Id), "", nil) })
-	tg := &edgeTarget{c: p.Client, env: ep.Id, envName: name, suffix: suffix, user: p.GitUser}
+	env := p.AddEdgeEnvironment(t, name)
+	tg := &edgeTarget{c: p.Client, env: env, envName: name, suffix: suffix, user: p.GitUser}
 	pubRepo, privRepo := p.Git().NewRepo(t, "pub/edge-"+suffix), p.Git().NewRepo(t, "priv/edge-"+suffix)
 	pubRepo.Commit("main", map[string]string{"sub/compose.yml": realtest.Compose("kiosk", "git")})
 	privRepo.Commit("main", map[string]string{"sub/compose.yml": realtest.Compose("kiosk", "git")})
