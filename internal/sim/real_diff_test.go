@@ -287,6 +287,9 @@ func webhookScript(tg *target, pub int, hook string) {
 	must(t, err)
 	tg.see("webhook: after a push", r.StatusCode(), r.Body, nil)
 	st := tg.awaitStack(pub, time.Minute, func(st papi.Stack) bool { return deref(deref(st.GitConfig).ConfigHash) == pushed })
+	if got := deref(deref(st.GitConfig).ConfigHash); got != pushed {
+		t.Errorf("%s: the webhook did not deploy the pushed commit %s within a minute (deployed: %s)", tg.name, pushed, got)
+	}
 	tg.seeStack("stack after the webhook", st)
 
 	// PB: 2.23 stores ForceUpdate and ignores it; a webhook without a new commit redeploys nothing.
